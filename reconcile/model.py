@@ -1,0 +1,142 @@
+"""Frozen data: what a declaration asks for (``*Spec``) and what the bank has (``*State``).
+
+Profiles, contract types and ISO versions are plain strings whose meaning comes from the
+:class:`reconcile.catalog.Catalog`, so a catalog change never needs a code change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+NO_PROFILE = "none"
+ADMIN_RIGHTS = ("none", "individual", "collective")
+ALL_OTHER_TYPES = "*"
+
+
+# --- the declaration -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SingleGrant:
+    contract: str
+    profile: str
+
+
+@dataclass(frozen=True)
+class Grants:
+    """How one user's rights are asked for; resolution order is in ``reconcile.resolve``."""
+
+    all: Mapping[str, str] | None = None  # contract type (or '*') -> profile
+    copy_from: str | None = None
+    exclude: tuple[str, ...] = ()  # contract ids or contract types
+    single: tuple[SingleGrant, ...] = ()
+
+
+@dataclass(frozen=True)
+class UserSpec:
+    id: str
+    name: str
+    email: str | None = None
+    github: str | None = None
+    admin: str = "none"
+    language: str | None = None  # None: the relationship's language
+    grants: Grants = field(default_factory=Grants)
+
+
+@dataclass(frozen=True)
+class DeliveryOverride:
+    delivery: str
+    iso_version: str
+
+
+@dataclass(frozen=True)
+class DeliveriesSpec:
+    iso_version: str | None = None  # None: leave every delivery as the bank has it
+    overrides: tuple[DeliveryOverride, ...] = ()
+
+
+@dataclass(frozen=True)
+class ApiKeySpec:
+    name: str
+    user: str
+
+
+@dataclass(frozen=True)
+class ClientSpec:
+    id: str
+    name: str
+    language: str
+    users: tuple[UserSpec, ...] = ()
+    deliveries: DeliveriesSpec = field(default_factory=DeliveriesSpec)
+    api_keys: tuple[ApiKeySpec, ...] = ()
+
+    def user(self, user_id: str) -> UserSpec | None:
+        return next((u for u in self.users if u.id == user_id), None)
+
+
+# --- the bank's side -------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contract:
+    id: str
+    type: str
+    name: str
+    allowed: tuple[str, ...] | None = None  # narrower than the type's list, if set
+
+
+@dataclass(frozen=True)
+class Signatory:
+    name: str
+    signature: str  # individual | collective
+
+
+@dataclass(frozen=True)
+class UserState:
+    id: str
+    name: str
+    email: str | None
+    language: str
+    github: str | None
+    admin: str
+    authorizations: Mapping[str, str]  # contract id -> profile (never 'none')
+
+
+@dataclass(frozen=True)
+class Delivery:
+    id: str
+    contract: str
+    kind: str  # camt.053 | camt.052 | camt.054 | statement | interest_statement | ...
+    iso_version: str | None  # None for PDF kinds
+    channel: str
+    frequency: str
+    variant: str | None = None  # camt.052 'incremental', camt.054 'collective'/'detailed'
+
+
+@dataclass(frozen=True)
+class ApiKeyState:
+    name: str
+    user: str
+    fingerprint: str
+    created: date
+    expires: date
+
+
+@dataclass(frozen=True)
+class ClientState:
+    """One client relationship as the bank holds it; ``serial`` grows with every change."""
+
+    id: str
+    name: str
+    language: str
+    serial: int
+    contracts: tuple[Contract, ...] = ()
+    signatories: tuple[Signatory, ...] = ()
+    users: tuple[UserState, ...] = ()
+    deliveries: tuple[Delivery, ...] = ()
+    api_keys: tuple[ApiKeyState, ...] = ()
+
+    def contract(self, contract_id: str) -> Contract | None:
+        return next((c for c in self.contracts if c.id == contract_id), None)
