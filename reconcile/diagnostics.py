@@ -82,4 +82,6 @@ CODES: dict[str, str] = {
     "EF115": "duplicate API key name",
     "EF116": "ISO override on a delivery without an ISO version",
     "EF117": "unknown ISO version",
+    # the sandbox bank's seed
+    "EF201": "duplicate contract, delivery or signatory in a bank seed",
 }

@@ -1,0 +1,174 @@
+"""The sandbox bank's tables, written once for SQLite and PostgreSQL.
+
+``{blob}``, ``{date}`` and ``{timestamp}`` are the only words that differ between the two
+engines (see ``Dialect.types``); ``{languages}`` lists the relationship languages. The bank's
+fixed vocabulary (languages, admin rights, signatures, delivery kinds, order states) is checked
+in SQL; the catalog's vocabulary (profiles, contract types, ISO versions) is not, because a
+repository may override the catalog. Lists (a contract's narrower profiles, an order's checkers
+and changes) are JSON text.
+"""
+
+from __future__ import annotations
+
+# Bump whenever a table below changes; a store of another version must be reset.
+SCHEMA_VERSION = 1
+
+LANGUAGES = ("de", "fr", "it", "en")
+
+# Parents before children: created in this order, dropped in the reverse one.
+TABLES: tuple[tuple[str, str], ...] = (
+    (
+        "schema_version",
+        """
+CREATE TABLE schema_version (
+    version INTEGER PRIMARY KEY
+)""",
+    ),
+    (
+        "clients",
+        """
+CREATE TABLE clients (
+    id TEXT PRIMARY KEY CHECK (id <> ''),
+    name TEXT NOT NULL,
+    language TEXT NOT NULL CHECK (language IN {languages}),
+    serial INTEGER NOT NULL CHECK (serial >= 1)
+)""",
+    ),
+    (
+        "contracts",
+        """
+CREATE TABLE contracts (
+    client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    type TEXT NOT NULL,
+    name TEXT NOT NULL,
+    allowed TEXT,
+    PRIMARY KEY (client_id, id)
+)""",
+    ),
+    (
+        "signatories",
+        """
+CREATE TABLE signatories (
+    client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    name TEXT NOT NULL,
+    signature TEXT NOT NULL CHECK (signature IN ('individual', 'collective')),
+    PRIMARY KEY (client_id, name)
+)""",
+    ),
+    (
+        "users",
+        """
+CREATE TABLE users (
+    client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    email TEXT,
+    language TEXT NOT NULL CHECK (language IN {languages}),
+    github TEXT,
+    admin TEXT NOT NULL CHECK (admin IN ('none', 'individual', 'collective')),
+    PRIMARY KEY (client_id, id),
+    UNIQUE (client_id, github)
+)""",
+    ),
+    (
+        "authorizations",
+        """
+CREATE TABLE authorizations (
+    client_id TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    contract_id TEXT NOT NULL,
+    profile TEXT NOT NULL CHECK (profile <> 'none'),
+    PRIMARY KEY (client_id, user_id, contract_id),
+    FOREIGN KEY (client_id, user_id) REFERENCES users (client_id, id) ON DELETE CASCADE,
+    FOREIGN KEY (client_id, contract_id) REFERENCES contracts (client_id, id) ON DELETE CASCADE
+)""",
+    ),
+    (
+        "deliveries",
+        """
+CREATE TABLE deliveries (
+    client_id TEXT NOT NULL,
+    id TEXT NOT NULL,
+    contract_id TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('camt.052', 'camt.053', 'camt.054', 'statement',
+                                       'interest_statement', 'payment_confirmation')),
+    variant TEXT CHECK (variant IN ('incremental', 'collective', 'detailed')),
+    iso_version TEXT,
+    channel TEXT NOT NULL CHECK (channel IN ('ebanking', 'file_transfer', 'post')),
+    frequency TEXT NOT NULL CHECK (frequency IN ('intraday', 'daily', 'weekly', 'monthly',
+                                                 'quarterly', 'yearly')),
+    PRIMARY KEY (client_id, id),
+    FOREIGN KEY (client_id, contract_id) REFERENCES contracts (client_id, id) ON DELETE CASCADE,
+    CHECK ((iso_version IS NULL) = (kind NOT LIKE 'camt.%'))
+)""",
+    ),
+    (
+        "api_keys",
+        """
+CREATE TABLE api_keys (
+    client_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    user_id TEXT NOT NULL,
+    fingerprint TEXT NOT NULL UNIQUE CHECK (fingerprint LIKE 'sha256:%'),
+    created {date} NOT NULL,
+    expires {date} NOT NULL,
+    PRIMARY KEY (client_id, name),
+    FOREIGN KEY (client_id, user_id) REFERENCES users (client_id, id) ON DELETE CASCADE,
+    CHECK (expires > created)
+)""",
+    ),
+    (
+        "orders",
+        """
+CREATE TABLE orders (
+    id TEXT PRIMARY KEY,
+    client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'executed', 'rejected')),
+    maker TEXT NOT NULL,
+    checkers TEXT NOT NULL,
+    plan_id TEXT,
+    commit_sha TEXT,
+    base_serial INTEGER NOT NULL,
+    changes TEXT NOT NULL,
+    created_at {timestamp} NOT NULL,
+    executed_at {timestamp},
+    CHECK ((status = 'executed') = (executed_at IS NOT NULL))
+)""",
+    ),
+    (
+        "documents",
+        """
+CREATE TABLE documents (
+    client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    filename TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('authorizations', 'deliveries')),
+    language TEXT NOT NULL CHECK (language IN {languages}),
+    created_at {timestamp} NOT NULL,
+    content {blob} NOT NULL,
+    PRIMARY KEY (client_id, filename)
+)""",
+    ),
+    (
+        "audit",
+        """
+CREATE TABLE audit (
+    seq INTEGER PRIMARY KEY CHECK (seq >= 1),
+    client_id TEXT NOT NULL REFERENCES clients (id),
+    at {timestamp} NOT NULL,
+    plan_id TEXT,
+    commit_sha TEXT,
+    maker TEXT NOT NULL,
+    checkers TEXT NOT NULL,
+    changes_digest TEXT NOT NULL,
+    prev_hash TEXT,
+    hash TEXT NOT NULL UNIQUE
+)""",
+    ),
+)
+
+
+def create_statements(types: dict[str, str]) -> list[str]:
+    """The CREATE TABLE statements in dependency order, for one engine's type names."""
+    languages = "(" + ", ".join(f"'{code}'" for code in LANGUAGES) + ")"
+    return [ddl.format(languages=languages, **types) for _, ddl in TABLES]

@@ -1,0 +1,30 @@
+"""The sandbox's one exception family: operational problems with the bank, each naming the fix."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from efctl.errors import EfctlError
+from efctl.render.diagnostics import format_diagnostic
+from reconcile.diagnostics import Diagnostic
+
+
+class SandboxError(EfctlError):
+    """The sandbox bank cannot do what was asked: unreachable, wrong version, not initialised..."""
+
+
+class SeedError(SandboxError):
+    """A seed folder has problems; every one of them is a located Diagnostic.
+
+    The message lists them too, so that a caller printing only the message still shows
+    the user every file:line:col.
+    """
+
+    def __init__(self, seed_dir: str, diagnostics: Sequence[Diagnostic]):
+        self.diagnostics = tuple(diagnostics)
+        count = len(self.diagnostics)
+        lines = "\n".join(format_diagnostic(d) for d in self.diagnostics)
+        super().__init__(
+            f"the bank seed in {seed_dir} has {count} problem{'' if count == 1 else 's'}:\n{lines}",
+            hint="fix the seed files; the sandbox bank was left as it was",
+        )

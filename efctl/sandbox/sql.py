@@ -1,0 +1,240 @@
+"""One connection and its dialect: the only place where SQL text meets a database driver.
+
+Statements are written once with ``?`` placeholders and the type words of ``ddl.py``; a
+:class:`Dialect` carries what differs between SQLite and PostgreSQL, nothing more. Every driver
+error becomes a :class:`SandboxError` naming the store.
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from efctl.sandbox.errors import SandboxError
+
+SQLITE_PREFIX = "sqlite:///"
+POSTGRES_SCHEMES = ("postgresql", "postgres")
+CONNECT_TIMEOUT_SECONDS = 5
+
+
+@dataclass(frozen=True)
+class Dialect:
+    name: str
+    placeholder: str
+    types: Mapping[str, str]  # the type words of ddl.py
+    begin_read: str
+    begin_write: str
+    list_tables: str
+    drop_table: str  # with {name}
+    before_drop: str | None = None  # run inside the transaction, before dropping tables
+
+    def parametrised(self, statement: str) -> str:
+        if self.placeholder == "?":
+            return statement
+        return statement.replace("%", "%%").replace("?", self.placeholder)
+
+
+SQLITE = Dialect(
+    name="sqlite",
+    placeholder="?",
+    types={"blob": "BLOB", "date": "TEXT", "timestamp": "TEXT"},
+    begin_read="BEGIN",
+    begin_write="BEGIN IMMEDIATE",
+    list_tables="SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+    drop_table='DROP TABLE IF EXISTS "{name}"',
+    # Dropping a parent table deletes its rows first; checking references at COMMIT, when
+    # every table is gone, lets the tables go in any order.
+    before_drop="PRAGMA defer_foreign_keys = ON",
+)
+
+POSTGRES = Dialect(
+    name="postgresql",
+    placeholder="%s",
+    types={"blob": "BYTEA", "date": "DATE", "timestamp": "TIMESTAMPTZ"},
+    begin_read="BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY",
+    begin_write="BEGIN",
+    list_tables=(
+        "SELECT table_name FROM information_schema.tables"
+        " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
+    ),
+    drop_table='DROP TABLE IF EXISTS "{name}" CASCADE',
+)
+
+
+class Database:
+    """A connection in autocommit mode; :meth:`transaction` brackets work in BEGIN/COMMIT.
+
+    ``trace``, when set, sees every statement before it runs (debugging, query counting).
+    """
+
+    def __init__(
+        self,
+        connection: Any,
+        dialect: Dialect,
+        where: str,
+        errors: tuple[type[Exception], ...],
+    ):
+        self.dialect = dialect
+        self.where = where  # the store as the user should see it, without a password
+        self.trace: Callable[[str], None] | None = None
+        self._connection = connection
+        self._errors = errors
+        self._depth = 0
+
+    def execute(self, statement: str, params: Sequence[Any] | None = None) -> None:
+        self._run(statement, params)
+
+    def query(self, statement: str, params: Sequence[Any] | None = None) -> list[tuple]:
+        return self._run(statement, params, fetch=True)
+
+    def insert_many(self, table: str, columns: Sequence[str], rows: Iterable[Sequence]) -> None:
+        rows = list(rows)
+        if not rows:
+            return
+        marks = ", ".join("?" for _ in columns)
+        statement = f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})"
+        self._run(statement, rows, many=True)
+
+    @contextmanager
+    def transaction(self, *, write: bool = False) -> Iterator[None]:
+        """BEGIN ... COMMIT, or ROLLBACK on any exception; an inner call joins the outer one."""
+        if self._depth:
+            self._depth += 1
+            try:
+                yield
+            finally:
+                self._depth -= 1
+            return
+        self.execute(self.dialect.begin_write if write else self.dialect.begin_read)
+        self._depth = 1
+        try:
+            yield
+        except BaseException:
+            self._depth = 0
+            self._rollback()
+            raise
+        self._depth = 0
+        self.execute("COMMIT")
+
+    def tables(self) -> set[str]:
+        return {name for (name,) in self.query(self.dialect.list_tables)}
+
+    def close(self) -> None:
+        self._connection.close()
+
+    def _rollback(self) -> None:
+        # If the connection is gone, the error that brought us here is the one to report.
+        with suppress(SandboxError):
+            self._run("ROLLBACK", None)
+
+    def _run(self, statement: str, params, *, fetch: bool = False, many: bool = False):
+        if params is not None:
+            statement = self.dialect.parametrised(statement)
+        if self.trace is not None:
+            self.trace(statement)
+        try:
+            cursor = self._connection.cursor()
+            try:
+                if many:
+                    cursor.executemany(statement, params)
+                elif params is None:
+                    cursor.execute(statement)
+                else:
+                    cursor.execute(statement, params)
+                return cursor.fetchall() if fetch else None
+            finally:
+                cursor.close()
+        except self._errors as exc:
+            raise SandboxError(
+                f"the sandbox bank at {self.where} failed: {_first_line(exc)}"
+            ) from exc
+
+
+def connect(url: str) -> Database:
+    """A Database for ``sqlite:///PATH`` or ``postgresql://...[?schema=NAME]``."""
+    if url.startswith(SQLITE_PREFIX):
+        return _connect_sqlite(url[len(SQLITE_PREFIX) :])
+    if urlsplit(url).scheme in POSTGRES_SCHEMES:
+        return _connect_postgres(url)
+    raise SandboxError(
+        f"unknown sandbox bank URL {redact(url)!r}",
+        hint="use sqlite:///PATH (relative) or sqlite:////PATH (absolute) or postgresql://...",
+    )
+
+
+def redact(url: str) -> str:
+    """The URL without its password, fit for messages and status output."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    host = parts.netloc.rpartition("@")[2]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}@{host}"))
+
+
+def _connect_sqlite(path: str) -> Database:
+    if not path:
+        raise SandboxError("the sqlite URL names no file", hint="use sqlite:///.efctl/sandbox.db")
+    file = Path(path)
+    try:
+        file.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(file, isolation_level=None, timeout=CONNECT_TIMEOUT_SECONDS)
+        connection.execute("PRAGMA foreign_keys = ON")
+    except (OSError, sqlite3.Error) as exc:
+        raise SandboxError(f"cannot open the sandbox bank at {path}: {exc}") from exc
+    return Database(connection, SQLITE, path, (sqlite3.Error,))
+
+
+def _connect_postgres(url: str) -> Database:
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise SandboxError(
+            "a PostgreSQL sandbox bank needs the psycopg driver",
+            hint="pip install 'efctl[postgres]'",
+        ) from exc
+    conninfo, schema = _split_schema(url)
+    where = redact(url)
+    timeout_given = "connect_timeout" in dict(parse_qsl(urlsplit(url).query))
+    options = {} if timeout_given else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
+    try:
+        connection = psycopg.connect(conninfo, autocommit=True, **options)
+    except psycopg.Error as exc:
+        raise SandboxError(
+            f"cannot connect to the sandbox bank at {where}: {_first_line(exc)}",
+            hint="is the server running and the URL right? (postgresql://USER@HOST:PORT/DB)",
+        ) from exc
+    database = Database(connection, POSTGRES, where, (psycopg.Error,))
+    if schema:
+        database.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        database.execute(f'SET search_path TO "{schema}"')
+    return database
+
+
+def _split_schema(url: str) -> tuple[str, str | None]:
+    """Take ``schema=NAME`` out of the query: libpq does not know it, we SET search_path."""
+    parts = urlsplit(url)
+    query = parse_qsl(parts.query, keep_blank_values=True)
+    schemas = [value for key, value in query if key == "schema"]
+    rest = [(key, value) for key, value in query if key != "schema"]
+    schema = schemas[-1] if schemas else None
+    if schema is not None and not _is_identifier(schema):
+        raise SandboxError(
+            f"schema name {schema!r} in the sandbox bank URL is not allowed",
+            hint="use lowercase letters, digits and '_', starting with a letter or '_'",
+        )
+    return urlunsplit(parts._replace(query=urlencode(rest))), schema
+
+
+def _is_identifier(name: str) -> bool:
+    return re.fullmatch(r"[a-z_][a-z0-9_]{0,62}", name) is not None
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__

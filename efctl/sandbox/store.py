@@ -1,0 +1,291 @@
+"""The sandbox bank: one relationship-keyed store on SQLite or PostgreSQL.
+
+URLs:
+
+- ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``: a file, created (with its
+  folder) when missing.
+- ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME]``: the store's tables live in the
+  PostgreSQL schema (namespace) NAME, created if missing, made the connection's search_path; the
+  ``schema`` parameter is taken out of the URL before it reaches libpq, every other parameter is
+  passed on. Without it the tables go where the connection's search_path puts them (``public``).
+  Tests use a fresh schema each and drop it afterwards.
+
+:func:`open_store` creates and seeds an empty store when given a seed folder (SQLite file or
+PostgreSQL schema without tables alike) and says so once through ``notify``. Reading a store of
+another schema version raises a SandboxError naming both versions and ``efctl sandbox reset``.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
+from efctl.sandbox.errors import SandboxError
+from efctl.sandbox.seed import load_seed
+from efctl.sandbox.sql import Database, connect
+from efctl.sandbox.state import client_state
+from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState
+
+EMPTY = -1  # the store has no tables at all
+UNVERSIONED = 0  # the store has tables but no schema_version table: not ours, or very old
+
+# The columns of each part of a relationship, in the order rows are written and read.
+COLUMNS: Mapping[str, tuple[str, ...]] = {
+    "contracts": ("id", "type", "name", "allowed"),
+    "signatories": ("name", "signature"),
+    "users": ("id", "name", "email", "language", "github", "admin"),
+    "authorizations": ("user_id", "contract_id", "profile"),
+    "deliveries": ("id", "contract_id", "kind", "iso_version", "channel", "frequency", "variant"),
+    "api_keys": ("name", "user_id", "fingerprint", "created", "expires"),
+}
+
+STATUS_QUERY = """
+SELECT c.id, c.name, c.serial,
+       (SELECT COUNT(*) FROM users u WHERE u.client_id = c.id),
+       (SELECT COUNT(*) FROM contracts k WHERE k.client_id = c.id),
+       (SELECT COUNT(*) FROM orders o WHERE o.client_id = c.id AND o.status = 'pending')
+FROM clients c"""
+
+
+@dataclass(frozen=True)
+class ClientStatus:
+    id: str
+    name: str
+    serial: int
+    users: int
+    contracts: int
+    pending_orders: int
+
+
+@dataclass(frozen=True)
+class StoreStatus:
+    url: str  # without a password
+    schema_version: int
+    clients: tuple[ClientStatus, ...]
+
+    @property
+    def as_json(self) -> dict[str, Any]:
+        return asdict(self) | {"clients": [asdict(c) for c in self.clients]}
+
+
+class Store:
+    """The sandbox bank; implements :class:`reconcile.backend.Backend`."""
+
+    def __init__(self, database: Database):
+        self._db = database
+        self._version = self._found_version()
+
+    @property
+    def url(self) -> str:
+        """The store as the user should see it, without a password."""
+        return self._db.where
+
+    @property
+    def database(self) -> Database:
+        """The connection, for tracing statements (``database.trace``)."""
+        return self._db
+
+    # --- Backend --------------------------------------------------------------------------
+
+    def list_clients(self) -> list[str]:
+        self._require_current()
+        return sorted(client_id for (client_id,) in self._db.query("SELECT id FROM clients"))
+
+    def read_client(self, client_id: str) -> ClientState | None:
+        """One relationship in a fixed number of queries (one per table), in one snapshot."""
+        self._require_current()
+        with self._db.transaction():
+            found = self._db.query(
+                "SELECT name, language, serial FROM clients WHERE id = ?", (client_id,)
+            )
+            if not found:
+                return None
+            parts = {
+                table: self._db.query(
+                    f"SELECT {', '.join(columns)} FROM {table} WHERE client_id = ?", (client_id,)
+                )
+                for table, columns in COLUMNS.items()
+            }
+        return _client_from_rows(client_id, found[0], parts)
+
+    # --- administration -------------------------------------------------------------------
+
+    def init(self, seed_dir: Path) -> int:
+        """Create the tables and seed them; the number of relationships seeded."""
+        if self._version != EMPTY:
+            raise SandboxError(
+                f"the sandbox bank at {self.url} is already initialised",
+                hint="`efctl sandbox reset` drops it and seeds it again",
+            )
+        states = load_seed(seed_dir)
+        with self._db.transaction(write=True):
+            self._create(states)
+        self._version = SCHEMA_VERSION
+        return len(states)
+
+    def reset(self, seed_dir: Path) -> int:
+        """Drop every table (of any schema version) and seed again, all in one transaction.
+
+        The seed is read first: a bad seed leaves the store as it was.
+        """
+        states = load_seed(seed_dir)
+        with self._db.transaction(write=True):
+            if self._db.dialect.before_drop:
+                self._db.execute(self._db.dialect.before_drop)
+            for table in sorted(self._db.tables()):
+                self._db.execute(self._db.dialect.drop_table.format(name=table))
+            self._create(states)
+        self._version = SCHEMA_VERSION
+        return len(states)
+
+    def status(self) -> StoreStatus:
+        self._require_current()
+        rows = self._db.query(STATUS_QUERY)
+        return StoreStatus(
+            url=self.url,
+            schema_version=self._version,
+            clients=tuple(ClientStatus(*row) for row in sorted(rows)),
+        )
+
+    def close(self) -> None:
+        self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc_info) -> None:
+        self.close()
+
+    # --- inside ---------------------------------------------------------------------------
+
+    def _found_version(self) -> int:
+        tables = self._db.tables()
+        if not tables:
+            return EMPTY
+        if "schema_version" not in tables:
+            return UNVERSIONED
+        (version,) = self._db.query("SELECT MAX(version) FROM schema_version")[0]
+        return version or UNVERSIONED
+
+    def _require_current(self) -> None:
+        if self._version == SCHEMA_VERSION:
+            return
+        if self._version == EMPTY:
+            raise SandboxError(
+                f"the sandbox bank at {self.url} is empty",
+                hint="`efctl sandbox init` creates and seeds it",
+            )
+        found = (
+            "no schema version"
+            if self._version == UNVERSIONED
+            else f"schema version {self._version}"
+        )
+        raise SandboxError(
+            f"the sandbox bank at {self.url} has {found}, "
+            f"but this efctl needs schema version {SCHEMA_VERSION}",
+            hint="`efctl sandbox reset` drops it and seeds it again (its data is lost)",
+        )
+
+    def _create(self, states: Sequence[ClientState]) -> None:
+        for statement in create_statements(self._db.dialect.types):
+            self._db.execute(statement)
+        self._db.insert_many("schema_version", ("version",), [(SCHEMA_VERSION,)])
+        for state in states:
+            self._insert_client(state)
+
+    def _insert_client(self, state: ClientState) -> None:
+        self._db.insert_many(
+            "clients",
+            ("id", "name", "language", "serial"),
+            [(state.id, state.name, state.language, state.serial)],
+        )
+        for table, rows in _rows_of(state).items():
+            self._db.insert_many(
+                table, ("client_id", *COLUMNS[table]), ((state.id, *r) for r in rows)
+            )
+
+
+def open_store(
+    url: str,
+    *,
+    seed_dir: Path | None = None,
+    notify: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+) -> Store:
+    """Open the sandbox bank at ``url``; an empty one is created and seeded from ``seed_dir``."""
+    database = connect(url)
+    try:
+        store = Store(database)
+        if seed_dir is not None and store._version == EMPTY:
+            count = store.init(seed_dir)
+            noun = "relationship" if count == 1 else "relationships"
+            notify(
+                f"efctl: created the sandbox bank at {store.url} from {seed_dir} ({count} {noun})"
+            )
+    except BaseException:
+        database.close()
+        raise
+    return store
+
+
+# --- rows <-> model, in COLUMNS order ---------------------------------------------------------
+
+
+def _rows_of(state: ClientState) -> dict[str, list[tuple]]:
+    return {
+        "contracts": [
+            (c.id, c.type, c.name, None if c.allowed is None else json.dumps(list(c.allowed)))
+            for c in state.contracts
+        ],
+        "signatories": [(s.name, s.signature) for s in state.signatories],
+        "users": [(u.id, u.name, u.email, u.language, u.github, u.admin) for u in state.users],
+        "authorizations": [
+            (u.id, contract, profile)
+            for u in state.users
+            for contract, profile in u.authorizations.items()
+        ],
+        "deliveries": [
+            (d.id, d.contract, d.kind, d.iso_version, d.channel, d.frequency, d.variant)
+            for d in state.deliveries
+        ],
+        "api_keys": [
+            (k.name, k.user, k.fingerprint, k.created.isoformat(), k.expires.isoformat())
+            for k in state.api_keys
+        ],
+    }
+
+
+def _client_from_rows(
+    client_id: str, client: tuple, parts: Mapping[str, list[tuple]]
+) -> ClientState:
+    name, language, serial = client
+    rights: dict[str, dict[str, str]] = {}
+    for user_id, contract, profile in parts["authorizations"]:
+        rights.setdefault(user_id, {})[contract] = profile
+    return client_state(
+        id=client_id,
+        name=name,
+        language=language,
+        serial=serial,
+        contracts=(
+            Contract(id_, type_, name_, None if allowed is None else tuple(json.loads(allowed)))
+            for id_, type_, name_, allowed in parts["contracts"]
+        ),
+        signatories=(Signatory(*row) for row in parts["signatories"]),
+        users=(UserState(*row, authorizations=rights.get(row[0], {})) for row in parts["users"]),
+        deliveries=(Delivery(*row) for row in parts["deliveries"]),
+        api_keys=(
+            ApiKeyState(name_, user, fingerprint, _as_date(created), _as_date(expires))
+            for name_, user, fingerprint, created, expires in parts["api_keys"]
+        ),
+    )
+
+
+def _as_date(value: date | str) -> date:
+    """PostgreSQL returns DATE columns as dates, SQLite as the ISO text they were stored as."""
+    return value if isinstance(value, date) else date.fromisoformat(value)
