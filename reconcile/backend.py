@@ -1,10 +1,59 @@
-"""The protocol through which the engine sees a bank: the sandbox today, a bank API later."""
+"""The protocol through which the engine sees a bank: the sandbox today, a bank API later.
+
+Reading is one relationship at a time. Writing is one **order** per relationship: the bank
+executes it whole or not at all, only when it still is at the serial the plan was made at, and
+only when its own four-eyes rule holds; otherwise the order waits as pending.
+"""
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any, Protocol
 
 from reconcile.model import ClientState
+from reconcile.plan import Change
+
+
+@dataclass(frozen=True)
+class Order:
+    """One change set for one relationship, as handed to the bank.
+
+    ``maker`` and ``checkers`` are e-finance user ids of that relationship, or
+    ``"github:<login>"`` for people who are no user there (who never count as admins).
+    ``plan_id`` is None only for orders made in the bank's web UI.
+    """
+
+    client: str
+    base_serial: int
+    plan_id: str | None
+    commit: str | None
+    maker: str
+    checkers: tuple[str, ...]
+    changes: tuple[Change, ...]
+
+
+class OrderStatus(StrEnum):
+    EXECUTED = "executed"
+    PENDING = "pending"  # waits for a further admin to check and authorise it
+    REJECTED = "rejected"  # authorised too late: the relationship had changed meanwhile
+
+
+@dataclass(frozen=True)
+class OrderOutcome:
+    order_id: str
+    client: str
+    status: OrderStatus  # executed or pending, never rejected (that is an exception)
+    serial: int  # the relationship's serial after the call
+    missing: str | None = None  # while pending: what the four-eyes rule still needs
+
+
+@dataclass(frozen=True)
+class PendingOrder:
+    id: str
+    created_at: str  # UTC, ISO 8601 to the second
+    order: Order  # its checkers are those who authorised it so far
 
 
 class Backend(Protocol):
@@ -14,4 +63,29 @@ class Backend(Protocol):
 
     def read_client(self, client_id: str) -> ClientState | None:
         """One relationship in full, in a constant number of queries; None if unknown."""
+        ...
+
+    def submit_order(self, order: Order) -> OrderOutcome:
+        """Execute the order atomically, or keep it pending when the four-eyes rule fails.
+
+        Raises when the relationship moved past ``order.base_serial`` (nothing is written) or
+        when the bank refuses the order (manual changes, Admin rights and API keys are not
+        ordered electronically: the caller leaves them out).
+        """
+        ...
+
+    def applied_plan(self, client_id: str, plan_id: str) -> str | None:
+        """The id of the executed order that applied this plan to this relationship, if any."""
+        ...
+
+    def last_applied_values(self, client_id: str) -> Mapping[str, Mapping[str, Any] | None]:
+        """Per address, what the executed orders last set (None: deleted), in one query."""
+        ...
+
+    def pending_orders(self, client_id: str | None = None) -> list[PendingOrder]:
+        """The orders waiting for authorisation, of one relationship or of all."""
+        ...
+
+    def approve_order(self, order_id: str, user: str) -> OrderOutcome:
+        """``user`` checks and authorises a pending order; executed once the rule holds."""
         ...

@@ -11,7 +11,7 @@ and changes) are JSON text.
 from __future__ import annotations
 
 # Bump whenever a table below changes; a store of another version must be reset.
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -133,7 +133,11 @@ CREATE TABLE orders (
     changes TEXT NOT NULL,
     created_at {timestamp} NOT NULL,
     executed_at {timestamp},
-    CHECK ((status = 'executed') = (executed_at IS NOT NULL))
+    serial_after INTEGER,
+    reason TEXT,
+    CHECK ((status = 'executed') = (executed_at IS NOT NULL)),
+    CHECK ((status = 'executed') = (serial_after IS NOT NULL)),
+    CHECK ((status = 'rejected') = (reason IS NOT NULL))
 )""",
     ),
     (

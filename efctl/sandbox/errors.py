@@ -28,3 +28,31 @@ class SeedError(SandboxError):
             f"the bank seed in {seed_dir} has {count} problem{'' if count == 1 else 's'}:\n{lines}",
             hint="fix the seed files; the sandbox bank was left as it was",
         )
+
+
+class StaleOrderError(SandboxError):
+    """The relationship changed at the bank after the plan (or pending order) was made."""
+
+    def __init__(
+        self,
+        client: str,
+        expected_serial: int,
+        actual_serial: int,
+        hint: str = "run `efctl plan` again, review the new plan and apply that one",
+    ):
+        self.client = client
+        self.expected_serial = expected_serial
+        self.actual_serial = actual_serial
+        super().__init__(
+            f"relationship {client} changed at the bank: the order is based on serial "
+            f"{expected_serial}, the bank is at serial {actual_serial}",
+            hint=hint,
+        )
+
+
+class OrderRefused(SandboxError):
+    """The bank will not take the order or the authorisation; nothing was written."""
+
+    def __init__(self, reason: str, hint: str | None = None):
+        self.reason = reason
+        super().__init__(reason, hint=hint)

@@ -1,0 +1,116 @@
+"""From paths to checked declarations: load, schema, convert, semantic checks, located and sorted.
+
+Every problem of a run is collected; a file with load or schema errors gets no semantic checks
+(its data cannot be trusted), but every other file still does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from efctl.spec.convert import to_client_spec
+from efctl.spec.loader import LoadedDocument, load_document
+from efctl.spec.schema import load_schema, schema_diagnostics, with_catalog
+from reconcile.backend import Backend
+from reconcile.catalog import Catalog
+from reconcile.checks import check_client
+from reconcile.diagnostics import Diagnostic, Severity, error
+from reconcile.model import ClientSpec
+
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+@dataclass(frozen=True)
+class LoadedClient:
+    document: LoadedDocument
+    spec: ClientSpec
+
+
+@dataclass(frozen=True)
+class Validation:
+    clients: tuple[LoadedClient, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    files: int
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.ERROR)
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity is Severity.WARNING)
+
+    def client(self, client_id: str) -> LoadedClient | None:
+        return next((c for c in self.clients if c.spec.id == client_id), None)
+
+
+def discover(paths: Iterable[Path], display) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+    """Declaration files under the given paths, sorted; a missing path is a diagnostic."""
+    found: list[tuple[Path, str]] = []
+    problems: list[Diagnostic] = []
+    for path in paths:
+        if path.is_dir():
+            files = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
+            found.extend((f, display(f)) for f in files)
+        elif path.is_file():
+            found.append((path, display(path)))
+        else:
+            problems.append(
+                error(
+                    "EF006", "no such file or folder", hint="name a declaration file or a folder"
+                ).at(display(path), None, None)
+            )
+    return found, problems
+
+
+def validate(
+    paths: Sequence[Path],
+    *,
+    catalog: Catalog,
+    bank: Backend | None,
+    today: date,
+    display=str,
+) -> Validation:
+    files, diagnostics = discover(paths, display)
+    schema = with_catalog(load_schema("client"), catalog)
+    clients: list[LoadedClient] = []
+    for path, shown in files:
+        document = load_document(path, display=shown)
+        problems = list(document.diagnostics) or schema_diagnostics(document, schema)
+        diagnostics.extend(problems)
+        if problems:
+            continue
+        spec = to_client_spec(document.data)
+        state = bank.read_client(spec.id) if bank is not None else None
+        checks = check_client(spec, state, catalog, today, bank_known=bank is not None)
+        diagnostics.extend(document.place(d) for d in checks)
+        clients.append(LoadedClient(document, spec))
+    diagnostics.extend(_declared_twice(clients))
+    return Validation(
+        clients=tuple(clients),
+        diagnostics=tuple(sorted(diagnostics, key=lambda d: d.sort_key)),
+        files=len(files),
+    )
+
+
+def _declared_twice(clients: Sequence[LoadedClient]) -> list[Diagnostic]:
+    first: dict[str, LoadedClient] = {}
+    problems = []
+    for loaded in clients:
+        earlier = first.setdefault(loaded.spec.id, loaded)
+        if earlier is not loaded:
+            problems.append(
+                loaded.document.place(
+                    error(
+                        "EF114",
+                        f"client relationship {loaded.spec.id} is already declared in "
+                        f"{earlier.document.path}",
+                        pointer=("client", "id"),
+                        hint="keep one file per client relationship; merge the two",
+                    )
+                )
+            )
+    return problems

@@ -1,0 +1,122 @@
+"""The audit chain: one hash-linked record of every executed order, over the whole bank.
+
+Each entry carries the hash of the one before it, and its own hash covers everything else in
+it, so that changing, removing or reordering entries after the fact is detected by
+:func:`verify_chain`. Removing the newest entries leaves a valid shorter chain; only a copy of
+the last hash kept elsewhere (a CI log, a plan comment) can show that.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, replace
+
+from reconcile.plan import Change, canonical_json, sha256_of
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    seq: int  # 1, 2, 3, ... over the whole bank
+    client: str
+    at: str  # UTC, ISO 8601 to the second
+    plan_id: str | None
+    commit: str | None
+    maker: str
+    checkers: tuple[str, ...]
+    changes_digest: str
+    prev_hash: str | None  # None for the first entry
+    hash: str
+
+    def body(self) -> dict:
+        """What the hash covers: every field but the hash itself."""
+        body = asdict(self)
+        del body["hash"]
+        body["checkers"] = list(self.checkers)
+        return body
+
+
+@dataclass(frozen=True)
+class ChainBreak:
+    seq: int  # the entry where the chain breaks (for a removed entry: the missing seq)
+    reason: str
+
+
+def changes_digest(changes: Sequence[Change]) -> str:
+    return sha256_of(canonical_json([c.to_json() for c in changes]))
+
+
+def chained_entry(
+    previous: AuditEntry | None,
+    *,
+    client: str,
+    at: str,
+    plan_id: str | None,
+    commit: str | None,
+    maker: str,
+    checkers: Sequence[str],
+    changes: Sequence[Change],
+) -> AuditEntry:
+    """The entry that follows ``previous`` (None: the first entry of the chain)."""
+    unhashed = AuditEntry(
+        seq=previous.seq + 1 if previous else 1,
+        client=client,
+        at=at,
+        plan_id=plan_id,
+        commit=commit,
+        maker=maker,
+        checkers=tuple(checkers),
+        changes_digest=changes_digest(changes),
+        prev_hash=previous.hash if previous else None,
+        hash="",
+    )
+    return replace(unhashed, hash=_hash(unhashed))
+
+
+def verify_chain(entries: Sequence[AuditEntry]) -> ChainBreak | None:
+    """The first place where ``entries`` (the whole chain, in the order read) is broken.
+
+    Checked in this order for each entry: its position (a missing or out-of-order seq), its
+    own hash (the entry was altered), its link to the entry before (an entry before it was
+    rewritten together with its hash).
+    """
+    present = {entry.seq for entry in entries}
+    seen: set[int] = set()
+    previous: AuditEntry | None = None
+    for entry in entries:
+        expected = previous.seq + 1 if previous else 1
+        if entry.seq in seen:
+            return ChainBreak(entry.seq, f"entry {entry.seq} appears twice")
+        if entry.seq != expected:
+            return _misplaced(entry, expected, previous, present)
+        seen.add(entry.seq)
+        if entry.hash != _hash(entry):
+            return ChainBreak(
+                entry.seq, f"entry {entry.seq} was altered: its hash does not match its content"
+            )
+        if entry.prev_hash != (previous.hash if previous else None):
+            link = f"entry {previous.seq}" if previous else "no entry (it is the first)"
+            return ChainBreak(
+                entry.seq,
+                f"entry {entry.seq} does not link to {link}: its prev_hash differs",
+            )
+        previous = entry
+    return None
+
+
+def _misplaced(
+    entry: AuditEntry, expected: int, previous: AuditEntry | None, present: set[int]
+) -> ChainBreak:
+    after = f"entry {previous.seq}" if previous else "the start of the chain"
+    if entry.seq < expected:
+        return ChainBreak(
+            entry.seq, f"entry {entry.seq} is out of order: it comes after {after}"
+        )
+    if expected in present:
+        return ChainBreak(
+            entry.seq, f"entry {entry.seq} is out of order: it comes before entry {expected}"
+        )
+    return ChainBreak(expected, f"entry {expected} is missing: entry {entry.seq} follows {after}")
+
+
+def _hash(entry: AuditEntry) -> str:
+    return sha256_of(canonical_json(entry.body()))

@@ -1,0 +1,466 @@
+"""check_client: one test per code, with the exact message, hint and pointer."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from reconcile.checks import check_client
+from reconcile.diagnostics import Diagnostic, Severity
+from reconcile.model import ClientState, Contract, Delivery
+
+TODAY = date(2025, 6, 1)
+AFTER_PHASE = date(2026, 11, 22)
+
+BANK = ClientState(
+    id="10432210",
+    name="Muster Holding AG",
+    language="de",
+    serial=41,
+    contracts=(
+        Contract("CH5604835012345678009", "account", "Geschäftskonto CHF"),
+        Contract("CH9300762011623852957", "account", "Mietzinskonto"),
+        Contract("EB-10432210-1", "ebill", "eBill"),
+        Contract("BS-10432210-1", "billing_solutions", "Billing Solutions"),
+        Contract("DP-10432210-1", "custody", "Wertschriftendepot"),
+    ),
+    deliveries=(
+        Delivery("D-77", "CH5604835012345678009", "camt.053", "2009", "ebanking", "daily"),
+        Delivery("D-79", "CH5604835012345678009", "statement", None, "ebanking", "monthly"),
+    ),
+)
+
+ANNA = (
+    "{id: anna.muster, name: Anna Muster, admin: collective,"
+    " authorizations: {all: {account: sign_collective, billing_solutions: read}}}"
+)
+
+
+@pytest.fixture
+def check(declare, catalog):
+    def run(text: str, bank: ClientState | None = BANK, today: date = TODAY, **kwargs):
+        return check_client(declare(text), bank, catalog, today, **kwargs)
+
+    return run
+
+
+def only(problems: list[Diagnostic]) -> Diagnostic:
+    assert len(problems) == 1, problems
+    return problems[0]
+
+
+def test_a_clean_declaration_has_no_problems(check):
+    assert check(f"users: [{ANNA}]\napi_keys: [{{name: erp, user: anna.muster}}]") == []
+
+
+def test_ef101_duplicate_user_id_points_at_the_second_id(check):
+    problem = only(check(f"users: [{ANNA}, {ANNA}]"))
+    assert problem == Diagnostic(
+        "EF101",
+        Severity.ERROR,
+        "duplicate user id 'anna.muster': users[0] already declares it",
+        "the user id is the stable key of a user: give each user its own id, "
+        "or merge the two entries",
+        ("users", 1, "id"),
+    )
+
+
+def test_ef102_unknown_contract_in_single_suggests_close_ids(check):
+    problem = only(
+        check(
+            f"""
+            users:
+              - {ANNA}
+              - id: bruno.keller
+                name: Bruno Keller
+                authorizations:
+                  single: [{{contract: EB-10432210-1, profile: read}},
+                           {{contract: CH5604835012345678008, profile: read}}]
+            """
+        )
+    )
+    assert problem.code == "EF102"
+    assert problem.message == (
+        "unknown contract 'CH5604835012345678008' in single of user 'bruno.keller': "
+        "client relationship 10432210 has no such contract"
+    )
+    assert problem.hint == "did you mean 'CH5604835012345678009'?"
+    assert problem.pointer == ("users", 1, "authorizations", "single", 1, "contract")
+
+
+def test_ef102_unknown_contract_without_close_ids_lists_the_relationship_contracts(check):
+    problem = only(
+        check(
+            """
+            users:
+              - id: bruno.keller
+                name: Bruno Keller
+                admin: individual
+                authorizations:
+                  single: [{contract: XYZ, profile: read}]
+            """
+        )
+    )
+    assert problem.hint == (
+        "contracts of 10432210: CH5604835012345678009, CH9300762011623852957, EB-10432210-1, "
+        "BS-10432210-1, DP-10432210-1"
+    )
+
+
+def test_ef102_exclude_entry_is_neither_contract_nor_type(check):
+    problem = only(
+        check(
+            f"""
+            users:
+              - {ANNA}
+              - id: bruno.keller
+                name: Bruno Keller
+                authorizations:
+                  copy_from: anna.muster
+                  exclude: [account, custdy, CH9300762011623852957]
+            """
+        )
+    )
+    assert problem == Diagnostic(
+        "EF102",
+        Severity.ERROR,
+        "unknown contract or contract type 'custdy' in exclude of user 'bruno.keller': neither "
+        "a contract of client relationship 10432210 nor a contract type of the catalog",
+        "exclude takes contract ids or contract types; did you mean 'custody'?",
+        ("users", 1, "authorizations", "exclude", 1),
+    )
+
+
+def test_ef103_unknown_contract_type_in_all(check):
+    problem = only(
+        check(
+            """
+            users:
+              - id: anna.muster
+                name: Anna Muster
+                admin: individual
+                authorizations:
+                  all: {acount: read, '*': read}
+            """
+        )
+    )
+    assert problem == Diagnostic(
+        "EF103",
+        Severity.ERROR,
+        "unknown contract type 'acount' in all of user 'anna.muster'",
+        "'*' stands for every type not named; did you mean 'account'?",
+        ("users", 0, "authorizations", "all", "acount"),
+    )
+
+
+def test_ef104_all_with_copy_from(check):
+    problem = only(
+        check(
+            f"""
+            users:
+              - {ANNA}
+              - id: bruno.keller
+                name: Bruno Keller
+                authorizations:
+                  all: {{'*': read}}
+                  copy_from: anna.muster
+            """
+        )
+    )
+    assert problem == Diagnostic(
+        "EF104",
+        Severity.ERROR,
+        "user 'bruno.keller' has both all and copy_from: the base of a user's rights is either "
+        "all authorisations or a copy, never both",
+        "keep one of them, and correct single contracts with `single`",
+        ("users", 1, "authorizations", "copy_from"),
+    )
+
+
+def test_ef105_copy_from_names_no_user(check):
+    problems = check(
+        f"""
+        users:
+          - {ANNA}
+          - id: bruno.keller
+            name: Bruno Keller
+            authorizations:
+              copy_from: anna.mustr
+        """
+    )
+    assert [(p.code, p.message, p.hint, p.pointer) for p in problems] == [
+        (
+            "EF105",
+            "copy_from 'anna.mustr' of user 'bruno.keller' names no user of client "
+            "relationship 10432210",
+            "copy_from takes the id of another user declared in this file; "
+            "did you mean 'anna.muster'?",
+            ("users", 1, "authorizations", "copy_from"),
+        ),
+        (
+            "EF113",
+            "user 'bruno.keller' is left with no rights at all and no Admin right",
+            "grant authorisations (all, copy_from or single), or remove the user to end the "
+            "access; `efctl explain 10432210 bruno.keller` shows why",
+            ("users", 1),
+        ),
+    ]
+
+
+def test_ef106_a_cycle_is_named_whole_and_once(check):
+    problems = check(
+        """
+        users:
+          - {id: a, name: A, admin: individual, authorizations: {copy_from: b}}
+          - {id: x, name: X, admin: individual, authorizations: {copy_from: a}}
+          - {id: b, name: B, admin: individual, authorizations: {copy_from: c}}
+          - {id: c, name: C, admin: individual, authorizations: {copy_from: a}}
+          - {id: s, name: S, admin: individual, authorizations: {copy_from: s}}
+        """
+    )
+    assert [(p.code, p.message, p.pointer) for p in problems] == [
+        ("EF106", "copy cycle: a -> b -> c -> a", ("users", 0, "authorizations", "copy_from")),
+        ("EF106", "copy cycle: s -> s", ("users", 4, "authorizations", "copy_from")),
+    ]
+    assert problems[0].hint == (
+        "break the cycle: give one of these users `all` or `single` authorisations instead of "
+        "copy_from"
+    )
+
+
+def test_ef107_api_key_for_an_unknown_user(check):
+    problem = only(check(f"users: [{ANNA}]\napi_keys: [{{name: erp, user: ana.muster}}]"))
+    assert problem == Diagnostic(
+        "EF107",
+        Severity.ERROR,
+        "API key 'erp' is for user 'ana.muster', who is not declared in client relationship "
+        "10432210",
+        "a key belongs to a user of the relationship: declare the user first; "
+        "did you mean 'anna.muster'?",
+        ("api_keys", 0, "user"),
+    )
+
+
+def test_ef108_api_key_user_without_billing_solutions_right(check):
+    problem = only(
+        check(
+            f"""
+            users:
+              - {ANNA}
+              - id: bruno.keller
+                name: Bruno Keller
+                authorizations:
+                  copy_from: anna.muster
+                  exclude: [billing_solutions]
+            api_keys: [{{name: erp, user: anna.muster}}, {{name: erp-2, user: bruno.keller}}]
+            """
+        )
+    )
+    assert problem == Diagnostic(
+        "EF108",
+        Severity.ERROR,
+        "API key 'erp-2' is for user 'bruno.keller', who has no effective right on a "
+        "billing_solutions contract of client relationship 10432210",
+        "grant the user a profile on BS-10432210-1, for example "
+        "`single: [{contract: BS-10432210-1, profile: read}]`",
+        ("api_keys", 1, "user"),
+    )
+
+
+def test_ef108_relationship_without_billing_solutions_contract(check):
+    bank = ClientState("10432210", "Muster Holding AG", "de", 1, contracts=BANK.contracts[:3])
+    problem = only(check(f"users: [{ANNA}]\napi_keys: [{{name: erp, user: anna.muster}}]", bank))
+    assert problem.code == "EF108"
+    assert problem.message == (
+        "API key 'erp' is for user 'anna.muster', but client relationship 10432210 has no "
+        "billing_solutions contract"
+    )
+    assert problem.hint == (
+        "API keys are for Billing Solutions: the bank opens that contract first, then declare "
+        "the key"
+    )
+
+
+@pytest.mark.parametrize(
+    ("today", "expected"),
+    [(date(2026, 11, 21), []), (AFTER_PHASE, ["EF109", "EF109"])],
+    ids=["last-day-of-parallel-phase", "day-after"],
+)
+def test_ef109_iso_2009_is_refused_only_after_the_parallel_phase(check, today, expected):
+    problems = check(
+        f"""
+        users: [{ANNA}]
+        deliveries:
+          iso_version: "2009"
+          overrides:
+            - {{delivery: D-77, iso_version: "2019"}}
+            - {{delivery: D-77, iso_version: "2009"}}
+        """,
+        today=today,
+    )
+    assert [p.code for p in problems] == expected
+    if problems:
+        assert [p.pointer for p in problems] == [
+            ("deliveries", "iso_version"),
+            ("deliveries", "overrides", 1, "iso_version"),
+        ]
+        assert problems[0].message == (
+            "ISO version 2009 is no longer accepted: the parallel phase ended on 2026-11-21"
+        )
+        assert problems[0].hint == (
+            'use "2019" (camt.05x.001.08); the bank switches remaining 2009 deliveries '
+            "automatically"
+        )
+
+
+def test_ef110_override_of_an_unknown_delivery(check):
+    problem = only(
+        check(
+            f'users: [{ANNA}]\ndeliveries: {{overrides: [{{delivery: D-7, iso_version: "2019"}}]}}'
+        )
+    )
+    assert problem == Diagnostic(
+        "EF110",
+        Severity.ERROR,
+        "override of unknown delivery 'D-7': client relationship 10432210 has no such delivery",
+        "did you mean 'D-79' or 'D-77'?",
+        ("deliveries", "overrides", 0, "delivery"),
+    )
+
+
+def test_ef111_client_unknown_at_the_bank_skips_the_bank_checks(check):
+    text = f"""
+        users:
+          - {ANNA}
+          - id: bruno.keller
+            name: Bruno Keller
+            authorizations: {{single: [{{contract: NOPE, profile: read}}]}}
+        deliveries: {{overrides: [{{delivery: D-0, iso_version: "2019"}}]}}
+        """
+    problem = only(check(text, bank=None))
+    assert problem == Diagnostic(
+        "EF111",
+        Severity.ERROR,
+        "client relationship 10432210 is unknown at the bank",
+        "check the client id: relationships and their contracts are opened by the bank, never "
+        "by a declaration",
+        ("client", "id"),
+    )
+    assert check(text, bank=None, bank_known=False) == []
+
+
+def test_ef112_one_github_login_on_two_users_ignores_case(check):
+    problem = only(
+        check(
+            """
+            users:
+              - {id: anna.muster, name: Anna, github: anna-m, admin: individual}
+              - {id: bruno.keller, name: Bruno, github: Anna-M, admin: individual}
+            """
+        )
+    )
+    assert problem == Diagnostic(
+        "EF112",
+        Severity.ERROR,
+        "github login 'Anna-M' of user 'bruno.keller' is already the login of user 'anna.muster'",
+        "a GitHub login stands for one e-finance user in reviews: keep it on one user only",
+        ("users", 1, "github"),
+    )
+
+
+def test_ef113_user_without_rights_is_a_warning_that_counts_dropped_contracts(check):
+    problem = only(
+        check(
+            """
+            users:
+              - id: carla.rossi
+                name: Carla Rossi
+                authorizations:
+                  all: {custody: capture, '*': none}
+                  exclude: [custody]
+            """
+        )
+    )
+    assert problem.severity is Severity.WARNING
+    assert problem.code == "EF113"
+    assert problem.message == (
+        "user 'carla.rossi' is left with no rights at all and no Admin right "
+        "(5 contract(s) resolved to none)"
+    )
+    assert problem.pointer == ("users", 0)
+
+
+def test_ef113_an_admin_without_rights_is_fine(check):
+    assert check("users: [{id: anna.muster, name: Anna, admin: collective}]") == []
+
+
+def test_ef115_duplicate_api_key_name(check):
+    problem = only(
+        check(
+            f"users: [{ANNA}]\napi_keys: [{{name: erp, user: anna.muster}}, "
+            "{name: erp, user: anna.muster}]"
+        )
+    )
+    assert problem == Diagnostic(
+        "EF115",
+        Severity.ERROR,
+        "duplicate API key name 'erp': api_keys[0] already declares it",
+        "the name identifies the key at the bank: give each key its own name",
+        ("api_keys", 1, "name"),
+    )
+
+
+def test_ef116_override_of_a_pdf_delivery(check):
+    problem = only(
+        check(
+            f'users: [{ANNA}]\ndeliveries: {{overrides: [{{delivery: D-79, iso_version: "2019"}}]}}'
+        )
+    )
+    assert problem == Diagnostic(
+        "EF116",
+        Severity.ERROR,
+        "delivery 'D-79' (statement) has no ISO version: only camt deliveries have one",
+        "remove this override; PDF deliveries are not versioned",
+        ("deliveries", "overrides", 0, "delivery"),
+    )
+
+
+def test_ef117_unknown_iso_version(check):
+    problem = only(check(f'users: [{ANNA}]\ndeliveries: {{iso_version: "2021"}}'))
+    assert problem == Diagnostic(
+        "EF117",
+        Severity.ERROR,
+        "unknown ISO version '2021'",
+        "ISO versions of the catalog: 2009, 2019",
+        ("deliveries", "iso_version"),
+    )
+
+
+def test_problems_come_in_document_order(check):
+    problems = check(
+        """
+        users:
+          - id: a
+            name: A
+            github: same
+            authorizations: {copy_from: b, single: [{contract: X, profile: read}]}
+          - {id: b, name: B, github: same, authorizations: {copy_from: a}}
+          - {id: a, name: A2, admin: individual}
+        api_keys: [{name: k, user: nobody}, {name: k, user: a}]
+        deliveries: {iso_version: "1999"}
+        """,
+        today=AFTER_PHASE,
+    )
+    assert [(p.code, p.pointer) for p in problems] == [
+        ("EF106", ("users", 0, "authorizations", "copy_from")),
+        ("EF102", ("users", 0, "authorizations", "single", 0, "contract")),
+        ("EF113", ("users", 0)),
+        ("EF112", ("users", 1, "github")),
+        ("EF113", ("users", 1)),
+        ("EF101", ("users", 2, "id")),
+        ("EF107", ("api_keys", 0, "user")),
+        ("EF115", ("api_keys", 1, "name")),
+        ("EF108", ("api_keys", 1, "user")),
+        ("EF117", ("deliveries", "iso_version")),
+    ]

@@ -1,0 +1,461 @@
+"""The loader: data and marks for good YAML, one exact located diagnostic per refusal."""
+
+from __future__ import annotations
+
+import math
+import time
+from textwrap import dedent
+
+import pytest
+
+from efctl.spec.loader import MAX_BYTES, LoadedDocument, load_document, parse_document
+from reconcile.diagnostics import Severity, error
+
+
+def found(content: bytes | str) -> list[str]:
+    """The diagnostics of a parse as ``file:line:col: code message``."""
+    doc = parse_document(content, "c.yaml")
+    return [f"{d.file}:{d.line}:{d.col}: {d.code} {d.message}" for d in doc.diagnostics]
+
+
+def only(content: bytes | str) -> tuple[LoadedDocument, object]:
+    doc = parse_document(content, "c.yaml")
+    assert len(doc.diagnostics) == 1, doc.diagnostics
+    return doc, doc.diagnostics[0]
+
+
+GOOD = dedent(
+    """\
+    # yaml-language-server: $schema=../../schemas/client.schema.json
+    version: 1
+    client: {id: "1043 2210", name: Muster Holding AG, language: de}
+    users:
+      - id: anna.muster
+        name: Anna Muster
+        authorizations:
+          all: {account: sign_collective, '*': read}
+      - id: bruno.keller
+        name: Bruno Keller
+    api_keys:
+      - {name: erp, user: bruno.keller, created: 2025-03-01}
+    """
+)
+
+
+# --- reading good YAML ---------------------------------------------------------------
+
+
+def test_good_document_gives_plain_data_and_no_diagnostics():
+    doc = parse_document(GOOD, "clients/10432210.yaml")
+    assert doc.diagnostics == ()
+    assert doc.path == "clients/10432210.yaml"
+    assert doc.data == {
+        "version": 1,
+        "client": {"id": "1043 2210", "name": "Muster Holding AG", "language": "de"},
+        "users": [
+            {
+                "id": "anna.muster",
+                "name": "Anna Muster",
+                "authorizations": {"all": {"account": "sign_collective", "*": "read"}},
+            },
+            {"id": "bruno.keller", "name": "Bruno Keller"},
+        ],
+        "api_keys": [{"name": "erp", "user": "bruno.keller", "created": "2025-03-01"}],
+    }
+
+
+def test_marks_of_values_and_keys_are_one_based():
+    doc = parse_document(GOOD, "c.yaml")
+    assert doc.marks[()] == (2, 1)
+    assert doc.marks[("version",)] == (2, 10)
+    assert doc.key_marks[("version",)] == (2, 1)
+    assert doc.marks[("client", "id")] == (3, 14)
+    assert doc.marks[("users", 0)] == (5, 5)  # a list item's mapping starts at its first key
+    assert doc.key_marks[("users", 0, "authorizations", "all", "*")] == (8, 39)
+    assert doc.marks[("users", 0, "authorizations", "all", "*")] == (8, 44)
+    assert doc.marks[("users", 1, "name")] == (10, 11)
+    assert doc.marks[("api_keys", 0, "created")] == (12, 46)
+
+
+def test_locate_falls_back_to_the_deepest_existing_ancestor():
+    doc = parse_document(GOOD, "c.yaml")
+    assert doc.locate(("users", 1, "authorizations", "single", 0)) == (9, 5)
+    assert doc.locate(("users", 7)) == doc.marks[("users",)] == (5, 3)
+    assert doc.locate(["users", 0, "name"]) == (6, 11)  # a list pointer is fine too
+    assert doc.locate(("users", 0, "name"), key=True) == (6, 5)
+    assert doc.locate(("users", 0, "email"), key=True) == (5, 5)  # no key: the ancestor
+    assert parse_document("", "e.yaml").locate(("anything",)) == (1, 1)
+
+
+def test_place_fills_file_line_col_from_the_pointer_and_keeps_a_set_line():
+    doc = parse_document(GOOD, "c.yaml")
+    placed = doc.place(error("EF105", "no such user", ("users", 1, "name")))
+    assert (placed.file, placed.line, placed.col) == ("c.yaml", 10, 11)
+    assert placed.severity is Severity.ERROR
+    preset = error("EF010", "unknown key").at("", 3, 4)
+    assert doc.place(preset).file == "c.yaml"
+    assert (doc.place(preset).line, doc.place(preset).col) == (3, 4)
+
+
+def test_scalars_follow_the_yaml_1_2_core_schema():
+    text = dedent(
+        """\
+        date: 2025-03-01
+        norway: no
+        switch: on
+        yes_: yes
+        int: 42
+        negative: -7
+        octal: 0o17
+        hex: 0x1F
+        leading_zero: 012
+        float: 1.5
+        exponent: 1e3
+        infinity: -.inf
+        tilde: ~
+        empty:
+        true_: True
+        quoted: "2019"
+        tagged_str: !!str 2019
+        tagged_float: !!float 3
+        sexagesimal: 1:30
+        """
+    )
+    data = parse_document(text, "c.yaml").data
+    assert data == {
+        "date": "2025-03-01",
+        "norway": "no",
+        "switch": "on",
+        "yes_": "yes",
+        "int": 42,
+        "negative": -7,
+        "octal": 15,
+        "hex": 31,
+        "leading_zero": 12,
+        "float": 1.5,
+        "exponent": 1000.0,
+        "infinity": -math.inf,
+        "tilde": None,
+        "empty": None,
+        "true_": True,
+        "quoted": "2019",
+        "tagged_str": "2019",
+        "tagged_float": 3.0,
+        "sexagesimal": "1:30",
+    }
+    assert isinstance(data["tagged_float"], float)
+
+
+def test_keys_are_text_as_written():
+    assert parse_document("1: a\ntrue: b\n~: c\n2019: d\n", "c.yaml").data == {
+        "1": "a",
+        "true": "b",
+        "~": "c",
+        "2019": "d",
+    }
+
+
+def test_small_anchor_reuse_is_allowed_and_marks_point_at_the_alias():
+    text = dedent(
+        """\
+        standard: &std {account: read, ebill: capture}
+        users:
+          - all: *std
+          - all: *std
+        """
+    )
+    doc = parse_document(text, "c.yaml")
+    assert doc.diagnostics == ()
+    assert doc.data["users"] == [{"all": doc.data["standard"]}] * 2
+    assert doc.marks[("users", 1, "all")] == (4, 10)  # where *std stands
+    assert doc.marks[("users", 1, "all", "ebill")] == (1, 39)  # inside the anchor
+
+
+def test_byte_order_mark_and_str_input_read_the_same():
+    assert parse_document(b"\xef\xbb\xbfa: 1\n", "c.yaml").data == {"a": 1}
+    assert parse_document("a: é\n", "c.yaml").data == parse_document("a: é\n".encode(), "x").data
+
+
+# --- refusals ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "hint"),
+    [
+        (
+            "a: b: c\n",
+            "c.yaml:1:5: EF001 unexpected ':' here",
+            "quote a value that contains ': ', or check the indentation of this line",
+        ),
+        (
+            "users:\n  - id: a\n     name: b\n",
+            "c.yaml:3:10: EF001 unexpected ':' here",
+            "quote a value that contains ': ', or check the indentation of this line",
+        ),
+        (
+            "a:\n  b: 1\n c: 2\n",
+            "c.yaml:3:2: EF001 this line is indented differently from the lines before it "
+            "(in the mapping that starts on line 1, column 1)",
+            "keys of one mapping, and items of one list, start in the same column",
+        ),
+        (
+            "a: 1\nb\nc: 2\n",
+            "c.yaml:2:1: EF001 this line has no ':' (expected 'key: value')",
+            "a line inside a mapping is 'key: value'; check for a missing ':' or quote",
+        ),
+        (
+            "a:\n\t- x\n",
+            "c.yaml:2:1: EF001 a tab character; YAML indents with spaces only",
+            "replace the tab with spaces",
+        ),
+        (
+            "a: 'x\nb: 2\n",
+            "c.yaml:1:4: EF001 the file ends before this value is complete",
+            "close the quote or bracket that opens it",
+        ),
+        (
+            "a: [1, 2\n",
+            "c.yaml:2:1: EF001 expected ',' or ']', but got the end of the file "
+            "(in the list that starts on line 1, column 4)",
+            None,
+        ),
+        (
+            "a: @x\n",
+            "c.yaml:1:4: EF001 a value cannot start with '@'",
+            "put the value in quotes",
+        ),
+        (
+            'a: "x\\q"\n',
+            "c.yaml:1:7: EF001 unknown escape '\\q' in double-quoted text "
+            "(in the quoted text that starts on line 1, column 4)",
+            "use single quotes, or write a backslash as '\\\\'",
+        ),
+        (
+            "a: *x\n",
+            "c.yaml:1:4: EF001 the alias '*x' refers to no anchor '&x' defined before it",
+            None,
+        ),
+        (
+            "a: &x 1\nb: &x 2\n",
+            "c.yaml:2:4: EF001 the anchor '&x' is defined twice (first on line 1)",
+            None,
+        ),
+        (
+            "a: 1\n...\nb: 2\n",
+            "c.yaml:3:1: EF001 unexpected content after the end of the document",
+            None,
+        ),
+    ],
+)
+def test_syntax_errors_are_located_and_readable(content, expected, hint):
+    doc, diagnostic = only(content)
+    assert found(content) == [expected]
+    assert diagnostic.hint == hint
+    assert doc.data is None
+
+
+def test_a_second_document_is_refused():
+    doc, diagnostic = only("a: 1\n---\nb: 2\n")
+    assert found("a: 1\n---\nb: 2\n") == [
+        "c.yaml:2:1: EF001 a second YAML document starts here; a file holds exactly one"
+    ]
+    assert diagnostic.hint == (
+        "remove the '---' and what follows, or put each client in a file of its own"
+    )
+    assert doc.data is None
+
+
+def test_nesting_deeper_than_the_limit_is_refused_early():
+    deep = "a: " + "[" * 1_000_000
+    started = time.perf_counter()
+    assert found(deep) == ["c.yaml:1:67: EF001 the document nests more than 64 levels deep"]
+    assert time.perf_counter() - started < 2
+
+
+def test_duplicate_keys_name_the_first_line_and_keep_the_first_value():
+    text = dedent(
+        """\
+        users:
+          - id: anna
+            name: Anna
+            email: a@example.ch
+            name: Anna Muster
+        version: 1
+        version: 2
+        """
+    )
+    doc = parse_document(text, "c.yaml")
+    assert found(text) == [
+        "c.yaml:5:5: EF002 duplicate key 'name' (first on line 3)",
+        "c.yaml:7:1: EF002 duplicate key 'version' (first on line 6)",
+    ]
+    assert doc.diagnostics[0].pointer == ("users", 0, "name")
+    assert doc.diagnostics[0].hint == (
+        "YAML would silently keep only the last one; keep one of them"
+    )
+    assert doc.data == {
+        "users": [{"id": "anna", "name": "Anna", "email": "a@example.ch"}],
+        "version": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("content", "tag", "col"),
+    [
+        ("a: !!python/object:os.system echo\n", "!!python/object:os.system", 4),
+        ("a: !!python/object/apply:os.system [echo]\n", "!!python/object/apply:os.system", 4),
+        ("!!python/name:os.system a: 1\n", "!!python/name:os.system", 1),
+        ("a: !secret x\n", "!secret", 4),
+        ("a: !!binary aGk=\n", "!!binary", 4),
+        ("a: !!timestamp 2025-03-01\n", "!!timestamp", 4),
+        ("a: !!set {x}\n", "!!set", 4),
+        ("a: !!map x\n", "!!map", 4),
+    ],
+)
+def test_tags_outside_the_core_schema_are_refused_and_never_constructed(content, tag, col):
+    doc, diagnostic = only(content)
+    assert found(content) == [
+        f"c.yaml:1:{col}: EF003 the tag {tag} is refused; only plain YAML values are read"
+    ]
+    assert diagnostic.hint == (
+        "remove the tag: values are text, numbers, true/false, null, lists, mappings"
+    )
+    assert isinstance(doc.data, dict)  # read on as plain data, nothing constructed
+
+
+def test_a_core_tag_that_does_not_fit_its_value_is_refused():
+    assert found("a: !!int abc\n") == ["c.yaml:1:4: EF003 'abc' cannot be read as !!int"]
+
+
+def test_a_list_or_mapping_as_key_is_refused():
+    doc, _ = only("? [a, b]\n: c\nd: e\n")
+    assert found("? [a, b]\n: c\nd: e\n") == [
+        "c.yaml:1:3: EF001 a mapping key must be a plain value, not a list or a mapping"
+    ]
+    assert doc.data == {"d": "e"}
+
+
+BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+    f"{chr(98 + i)}: &{chr(98 + i)} [{', '.join([f'*{chr(97 + i)}'] * 10)}]\n" for i in range(8)
+)
+
+
+def test_alias_bomb_is_refused_without_expanding_it():
+    started = time.perf_counter()
+    doc, diagnostic = only(BILLION_LAUGHS)
+    assert time.perf_counter() - started < 1
+    assert found(BILLION_LAUGHS) == [
+        "c.yaml:9:8: EF004 aliases would add 1,234,567,880 nodes to this document; "
+        "the limit is 10,000"
+    ]
+    assert diagnostic.hint == (
+        "an anchor reused many times, or aliases inside anchors, multiply the document"
+    )
+    assert doc.data is None
+
+
+def test_alias_expansion_just_under_and_over_the_limit():
+    def reuse(times: int) -> str:  # an anchor of 100 nodes (+1 for the list) reused
+        anchor = "base: &b [" + ", ".join(["x"] * 99) + "]\n"
+        return anchor + "uses:\n" + "".join("  - *b\n" for _ in range(times))
+
+    assert parse_document(reuse(100), "c.yaml").diagnostics == ()  # adds 10,000 nodes
+    assert found(reuse(101)) == [
+        "c.yaml:3:5: EF004 aliases would add 10,100 nodes to this document; the limit is 10,000"
+    ]
+
+
+def test_aliases_that_nest_too_deep_are_refused():
+    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 80))
+    # a linear chain adds few nodes but nests 80 levels
+    assert found(chain) == [
+        "c.yaml:80:12: EF004 aliases nest the document more than 64 levels deep"
+    ]
+
+
+def test_recursive_alias_is_refused():
+    assert found("a: &a [1, *a]\n") == [
+        "c.yaml:1:4: EF004 an alias refers to the node that contains it (a recursive structure)"
+    ]
+
+
+def test_oversized_content_is_refused_before_parsing():
+    content = b"a: [" + b"1," * (MAX_BYTES // 2) + b"]\n"
+    started = time.perf_counter()
+    doc, _ = only(content)
+    assert time.perf_counter() - started < 0.5
+    assert found(content) == [
+        "c.yaml:1:1: EF005 the file is larger than the limit of 1,048,576 bytes (1 MiB)"
+    ]
+    assert doc.data is None
+
+
+def test_oversized_file_is_refused_without_reading_it_all(tmp_path):
+    big = tmp_path / "big.yaml"
+    big.write_bytes(b"#" * (50 * MAX_BYTES))
+    doc = load_document(big, display="clients/big.yaml")
+    assert [(d.file, d.line, d.col, d.code) for d in doc.diagnostics] == [
+        ("clients/big.yaml", 1, 1, "EF005")
+    ]
+
+
+def test_content_that_is_not_utf8_is_refused_at_the_file():
+    doc, diagnostic = only(b"a: 1\nb: caf\xe9\n")
+    assert found(b"a: 1\nb: caf\xe9\n") == [
+        "c.yaml:1:1: EF006 the file is not valid UTF-8 (byte 0xe9 on line 2)"
+    ]
+    assert diagnostic.hint == "save the file as UTF-8"
+    assert doc.data is None
+
+
+def test_control_characters_are_refused_where_they_are():
+    assert found("a: 1\nb: x\x00y\n") == [
+        "c.yaml:2:5: EF006 the file contains the control character U+0000"
+    ]
+    assert found("a: 1\r\nb: \x1b\n") == [
+        "c.yaml:2:4: EF006 the file contains the control character U+001B"
+    ]
+
+
+def test_unreadable_files_are_diagnostics(tmp_path):
+    missing = load_document(tmp_path / "nope.yaml", display="clients/nope.yaml")
+    assert [(d.file, d.line, d.col, d.code, d.message) for d in missing.diagnostics] == [
+        ("clients/nope.yaml", 1, 1, "EF006", "cannot read the file: No such file or directory")
+    ]
+    folder = load_document(tmp_path)
+    assert [(d.file, d.code, d.message) for d in folder.diagnostics] == [
+        (str(tmp_path), "EF006", "cannot read the file: Is a directory")
+    ]
+
+
+def test_load_document_reads_the_file_under_its_display_name(tmp_path):
+    path = tmp_path / "c.yaml"
+    path.write_text("a: [1,\n", encoding="utf-8")
+    doc = load_document(path, display="clients/c.yaml")
+    assert doc.path == "clients/c.yaml"
+    assert [(d.file, d.line, d.col, d.code) for d in doc.diagnostics] == [
+        ("clients/c.yaml", 2, 1, "EF001")
+    ]
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        ("", "c.yaml:1:1: EF007 the document is empty"),
+        ("# only a comment\n", "c.yaml:1:1: EF007 the document is empty"),
+        ("---\n", "c.yaml:1:1: EF007 the document is empty"),
+        ("~\n", "c.yaml:1:1: EF007 the document is empty"),
+        ("\n\n- a\n- b\n", "c.yaml:3:1: EF007 the document must be a mapping of keys, not a list"),
+        (
+            "just text\n",
+            "c.yaml:1:1: EF007 the document must be a mapping of keys, not a single value",
+        ),
+    ],
+)
+def test_empty_or_non_mapping_documents_are_refused(content, expected):
+    doc, diagnostic = only(content)
+    assert found(content) == [expected]
+    assert (
+        diagnostic.hint == "a declaration is a mapping: 'version: 1', then 'client:' and 'users:'"
+    )
+    assert doc.data is None

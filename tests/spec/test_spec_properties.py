@@ -1,0 +1,70 @@
+"""Properties of the loader and the schema checks: no input makes them raise, every problem
+has a place."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from efctl.spec.loader import LoadedDocument, parse_document
+from efctl.spec.schema import load_schema, schema_diagnostics
+from reconcile.diagnostics import CODES
+
+SCHEMA = load_schema("client")
+LINE_BREAK = re.compile("\r\n|[\n\r\x85\u2028\u2029]")  # as PyYAML counts lines
+
+# Fragments that steer generated text into YAML's corners: indentation, flow collections,
+# quotes, anchors and aliases, tags, document markers, block scalars, comments, tabs.
+YAML_PIECES = st.sampled_from(
+    [
+        "\n", "\n  ", "\n    ", "\t", " ", ": ", "- ", "-", ":", "? ", "[", "]", "{", "}", ", ",
+        "'", '"', "\\", "&a ", "*a", "&b ", "*b", "!!str ", "!!int ", "!x ", "!!python/object ",
+        "---\n", "...\n", "%YAML 1.2\n", "|\n", ">-\n", "# c", "#", "~", "null", "true", "no",
+        "2019", "0x1F", "0o7", "1e3", ".inf", "2025-03-01", "version", "client", "users", "id",
+        "name", "profile", "authorizations", "all", "single", "é", "\u2028", "\x85", "\r\n",
+        "\ufeff", "\x00", "<<",
+    ]
+)  # fmt: skip
+YAMLISH = st.lists(st.one_of(YAML_PIECES, st.text(max_size=4)), max_size=40).map("".join)
+
+
+def assert_well_formed(doc: LoadedDocument) -> None:
+    assert isinstance(doc, LoadedDocument)
+    for diagnostic in doc.diagnostics:
+        assert diagnostic.code in CODES
+        assert diagnostic.file == "fuzz.yaml"
+        assert diagnostic.line >= 1
+        assert diagnostic.col >= 1
+    if doc.data is not None:
+        assert isinstance(doc.data, dict)
+        for diagnostic in schema_diagnostics(doc, SCHEMA):
+            assert diagnostic.code in CODES
+            assert (diagnostic.file, diagnostic.line >= 1, diagnostic.col >= 1) == (
+                "fuzz.yaml",
+                True,
+                True,
+            )
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.binary(max_size=200))
+def test_any_bytes_give_a_document_with_located_diagnostics(content):
+    assert_well_formed(parse_document(content, "fuzz.yaml"))
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(YAMLISH)
+def test_yaml_like_text_gives_a_document_with_located_diagnostics(text):
+    assert_well_formed(parse_document(text, "fuzz.yaml"))
+
+
+@settings(max_examples=200, deadline=None)
+@given(YAMLISH)
+def test_every_mark_is_inside_the_text(text):
+    doc = parse_document(text, "fuzz.yaml")
+    lines = len(LINE_BREAK.split(text))
+    for line, col in [*doc.marks.values(), *doc.key_marks.values()]:
+        assert 1 <= line <= lines
+        assert col >= 1

@@ -1,0 +1,428 @@
+"""The client schema and its friendly, located diagnostics."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from textwrap import dedent
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from efctl.catalog import load_catalog
+from efctl.spec.loader import load_document, parse_document
+from efctl.spec.schema import load_schema, schema_diagnostics, with_catalog
+from reconcile.catalog import Catalog
+
+SCHEMA = load_schema("client")
+EXAMPLES = sorted((Path(__file__).parents[2] / "examples" / "clients").glob("*.yaml"))
+
+HEAD = 'version: 1\nclient: {id: "10432210", name: Muster Holding AG, language: de}\n'
+
+
+def check(text: str, schema: dict = SCHEMA) -> list[str]:
+    """Schema diagnostics as ``file:line:col: code message`` (the loader must be happy)."""
+    doc = parse_document(text, "c.yaml")
+    assert doc.diagnostics == ()
+    return [
+        f"{d.file}:{d.line}:{d.col}: {d.code} {d.message}" for d in schema_diagnostics(doc, schema)
+    ]
+
+
+def diagnostics(text: str, schema: dict = SCHEMA):
+    return schema_diagnostics(parse_document(text, "c.yaml"), schema)
+
+
+def users(body: str) -> str:
+    return HEAD + "users:\n" + dedent(body)
+
+
+# --- the schema itself -------------------------------------------------------------------
+
+
+def walk(schema, path=()):
+    """Every subschema with its path."""
+    if isinstance(schema, dict):
+        yield path, schema
+        for key, value in schema.items():
+            yield from walk(value, (*path, key))
+    elif isinstance(schema, list):
+        for index, value in enumerate(schema):
+            yield from walk(value, (*path, index))
+
+
+def test_schema_is_valid_draft_2020_12_with_id_and_title():
+    Draft202012Validator.check_schema(SCHEMA)
+    assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert SCHEMA["$id"].endswith("/client.schema.json")
+    assert SCHEMA["title"]
+
+
+def test_every_property_has_a_description_and_every_object_is_closed():
+    for path, sub in walk(SCHEMA):
+        if path[-1:] == ("properties",):
+            for name, prop in sub.items():
+                assert prop.get("description"), f"{'/'.join(map(str, path))}/{name}"
+        if sub.get("type") == "object":
+            assert "additionalProperties" in sub, "/".join(map(str, path))
+            if "propertyNames" not in sub:  # the contract-type map has a schema for values
+                assert sub["additionalProperties"] is False, "/".join(map(str, path))
+
+
+def test_schema_enums_match_the_default_catalog():
+    assert with_catalog(SCHEMA, load_catalog()) == SCHEMA
+
+
+def test_load_schema_returns_a_fresh_copy():
+    load_schema("client")["title"] = "changed"
+    assert load_schema("client")["title"] == SCHEMA["title"]
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.name)
+def test_example_declarations_are_valid(path):
+    doc = load_document(path)
+    assert doc.diagnostics == ()
+    assert schema_diagnostics(doc, SCHEMA) == []
+
+
+# --- one test per kind of problem --------------------------------------------------------
+
+
+def test_unknown_key_points_at_the_key_and_suggests_the_known_one():
+    text = users(
+        """\
+          - id: anna.muster
+            name: Anna Muster
+            emial: anna.muster@example.ch
+        """
+    )
+    assert check(text) == [
+        "c.yaml:6:3: EF010 unknown key 'emial' in users[0] (anna.muster); did you mean 'email'?"
+    ]
+    [found] = diagnostics(text)
+    assert found.pointer == ("users", 0, "emial")
+    assert found.hint == "allowed keys: id, name, email, github, language, admin, authorizations"
+
+
+def test_unknown_keys_without_a_close_match_and_at_the_top():
+    text = HEAD + "user: []\nzzz: 1\n"
+    assert check(text) == [
+        "c.yaml:1:1: EF011 the document is missing 'users'",
+        "c.yaml:3:1: EF010 unknown key 'user' in the document; did you mean 'users'?",
+        "c.yaml:4:1: EF010 unknown key 'zzz' in the document",
+    ]
+
+
+def test_merge_key_gets_its_own_hint():
+    text = users(
+        """\
+          - <<: {id: a}
+            id: anna
+            name: Anna
+        """
+    )
+    [found] = diagnostics(text)
+    assert found.code == "EF010"
+    assert found.hint == "YAML merge keys (<<) are not supported; use an alias for a whole value"
+
+
+def test_missing_required_key_points_at_the_mapping_and_names_the_user():
+    text = users(
+        """\
+          - id: anna.muster
+            name: Anna Muster
+          - id: bruno.keller
+            email: bruno@example.ch
+          - name: No Id
+        """
+    )
+    assert check(text) == [
+        "c.yaml:6:3: EF011 user 'bruno.keller' is missing 'name'",
+        "c.yaml:8:3: EF011 users[2] is missing 'id'",
+    ]
+    first = diagnostics(text)[0]
+    assert first.pointer == ("users", 1)
+    assert first.hint == "name: Full name of the person."
+
+
+def test_missing_key_deep_in_a_user():
+    text = users(
+        """\
+          - id: bruno.keller
+            name: Bruno Keller
+            authorizations:
+              single:
+                - {contract: CH56, profile: read}
+                - {contract: CH93}
+        """
+    )
+    assert check(text) == [
+        "c.yaml:9:9: EF011 users[0].authorizations.single[1] (bruno.keller) is missing 'profile'"
+    ]
+
+
+def test_wrong_type_hints_to_quote_numbers():
+    text = (
+        "version: 1\nclient: {id: 10432210, name: Muster, language: de}\n"
+        "deliveries: {iso_version: 2019}\nusers: []\n"
+    )
+    assert check(text) == [
+        "c.yaml:2:14: EF012 client.id must be a string, not a number",
+        "c.yaml:3:27: EF012 deliveries.iso_version must be a string, not a number",
+    ]
+    hints = [d.hint for d in diagnostics(text)]
+    assert hints == [
+        'put it in quotes to keep it text: "10432210"',
+        'put it in quotes to keep it text: "2019"',
+    ]
+
+
+def test_wrong_type_for_containers_and_empty_values():
+    text = HEAD + "users:\n  id: anna\n"
+    assert check(text) == ["c.yaml:4:3: EF012 users must be a list, not a mapping"]
+    text = users("- {id: anna, name: Anna, email: , admin: true}\n")
+    assert check(text) == [
+        "c.yaml:4:32: EF012 users[0].email (anna) must be a string, not empty",
+        "c.yaml:4:42: EF012 users[0].admin (anna) must be a string, not true/false",
+    ]
+    assert [d.hint for d in diagnostics(text)] == [
+        "give it a value, or remove the key",
+        'put it in quotes to keep it text: "true"',
+    ]
+
+
+def test_value_not_allowed_suggests_and_lists_the_allowed_values():
+    text = users("- {id: anna, name: Anna, admin: colective, language: EN}\n")
+    assert check(text) == [
+        "c.yaml:4:33: EF013 unknown admin right 'colective'; did you mean 'collective'?",
+        "c.yaml:4:54: EF013 unknown language 'EN'",
+    ]
+    assert [d.hint for d in diagnostics(text)] == [
+        "allowed: none, individual, collective",
+        "allowed: de, fr, it, en",
+    ]
+
+
+def test_version_must_be_one():
+    text = 'version: "1"\nclient: {id: "1", name: M, language: de}\nusers: []\n'
+    assert check(text) == ["c.yaml:1:10: EF013 version must be 1, not '1'"]
+
+
+def test_unknown_contract_type_in_all_points_at_the_key():
+    text = users(
+        """\
+          - id: anna
+            name: Anna
+            authorizations:
+              all: {account: read, acount: read, '*': read}
+        """
+    )
+    assert check(text) == [
+        "c.yaml:7:26: EF013 unknown contract type 'acount' in users[0].authorizations.all "
+        "(anna); did you mean 'account'?"
+    ]
+    [found] = diagnostics(text)
+    assert found.pointer == ("users", 0, "authorizations", "all", "acount")
+    assert found.hint == (
+        "allowed: account, deposit, ebill, cards, custody, billing_solutions, file_transfer, *"
+    )
+
+
+def test_unknown_profile_has_its_own_code():
+    text = users(
+        """\
+          - id: anna
+            name: Anna
+            authorizations:
+              all: {account: sign_colective}
+        """
+    )
+    assert check(text) == [
+        "c.yaml:7:20: EF014 unknown profile 'sign_colective'; did you mean 'sign_collective'?"
+    ]
+    assert diagnostics(text)[0].hint == (
+        "allowed: sign_individual, sign_collective, capture, read, none"
+    )
+
+
+def test_wrong_formats():
+    text = dedent(
+        """\
+        version: 1
+        client: {id: "1043-2210", name: "", language: de}
+        users:
+          - {id: Anna.Muster, name: Anna, email: anna-at-example.ch, github: -anna}
+        api_keys:
+          - {name: erp/invoicing, user: anna}
+        """
+    )
+    assert check(text) == [
+        "c.yaml:2:14: EF015 client.id: '1043-2210' has the wrong format",
+        "c.yaml:2:33: EF015 client.name must not be empty",
+        "c.yaml:4:10: EF015 users[0].id (Anna.Muster): 'Anna.Muster' has the wrong format",
+        "c.yaml:4:42: EF015 users[0].email (Anna.Muster): 'anna-at-example.ch' is not an "
+        "e-mail address",
+        "c.yaml:4:70: EF015 users[0].github (Anna.Muster): '-anna' has the wrong format",
+        "c.yaml:6:12: EF015 api_keys[0].name (erp/invoicing): 'erp/invoicing' has the wrong format",
+    ]
+    hints = [d.hint for d in diagnostics(text)]
+    assert hints[0] == (
+        'A client id is digits, optionally grouped by single spaces, in quotes: "1043 2210".'
+    )
+    assert hints[2] == (
+        "A user id is lowercase letters, digits, '.', '-' and '_', starting with a letter or digit."
+    )
+
+
+def test_too_long_values():
+    text = users(f"- {{id: anna, name: Anna, github: {'a' * 40}}}\n")
+    assert check(text) == [
+        "c.yaml:4:34: EF015 users[0].github (anna) is 40 characters long; at most 39 are allowed"
+    ]
+
+
+# --- documents with several problems -----------------------------------------------------
+
+
+FIVE_MISTAKES = dedent(
+    """\
+    version: 1
+    client: {id: "1043 2210", name: Muster Holding AG, language: de}
+    users:
+      - id: anna.muster
+        name: Anna Muster
+        emial: anna.muster@example.ch
+        admin: colective
+        authorizations:
+          all: {account: sign_collective, '*': read}
+      - id: bruno.keller
+        authorizations:
+          copy_from: anna.muster
+          single: [{contract: CH5604835012345678009, profile: sign_colective}]
+    deliveries:
+      iso_version: 2019
+    """
+)
+
+
+def test_five_mistakes_give_five_diagnostics_at_their_lines():
+    assert check(FIVE_MISTAKES) == [
+        "c.yaml:6:5: EF010 unknown key 'emial' in users[0] (anna.muster); did you mean 'email'?",
+        "c.yaml:7:12: EF013 unknown admin right 'colective'; did you mean 'collective'?",
+        "c.yaml:10:5: EF011 user 'bruno.keller' is missing 'name'",
+        "c.yaml:13:59: EF014 unknown profile 'sign_colective'; did you mean 'sign_collective'?",
+        "c.yaml:15:16: EF012 deliveries.iso_version must be a string, not a number",
+    ]
+
+
+def test_deep_list_pointer():
+    text = users(
+        """\
+          - {id: a, name: A}
+          - {id: b, name: B}
+          - {id: c, name: C}
+          - id: d
+            name: D
+            authorizations:
+              single:
+                - {contract: CH56, profile: read}
+                - contract: CH93
+                  profile: signn
+        """
+    )
+    [found] = diagnostics(text)
+    assert found.pointer == ("users", 3, "authorizations", "single", 1, "profile")
+    assert (found.code, found.line, found.col) == ("EF014", 13, 18)
+    assert found.message == "unknown profile 'signn'"
+
+
+def test_a_type_error_hides_the_enum_error_of_the_same_value():
+    text = HEAD + "deliveries: {iso_version: 2019}\nusers: []\n"
+    assert [d.code for d in diagnostics(text)] == ["EF012"]
+
+
+def test_nothing_to_check_when_the_loader_refused_the_document():
+    assert schema_diagnostics(parse_document("- a\n", "c.yaml"), SCHEMA) == []
+
+
+# --- the catalog -------------------------------------------------------------------------
+
+
+def small_catalog() -> Catalog:
+    return Catalog.from_mapping(
+        {
+            "languages": ["de", "rm"],
+            "profiles": [{"name": "approve"}, {"name": "read"}, {"name": "none"}],
+            "admin_rights": [{"name": "none"}],
+            "contract_types": [{"name": "crypto", "allowed": ["approve", "read"]}],
+            "iso_versions": [{"name": "2024", "camt": "camt.05x.001.10", "pain": []}],
+            "parallel_phase_end": "2030-01-01",
+        }
+    )
+
+
+def test_with_catalog_takes_enums_from_the_catalog_without_touching_the_original():
+    schema = with_catalog(SCHEMA, small_catalog())
+    text = dedent(
+        """\
+        version: 1
+        client: {id: "1", name: M, language: rm}
+        deliveries: {iso_version: "2024"}
+        users:
+          - id: anna
+            name: Anna
+            authorizations:
+              all: {crypto: approve, account: read}
+              single: [{contract: X, profile: sign_individual}]
+        """
+    )
+    assert check(text, schema) == [
+        "c.yaml:8:30: EF013 unknown contract type 'account' in users[0].authorizations.all (anna)",
+        "c.yaml:9:39: EF014 unknown profile 'sign_individual'",
+    ]
+    assert len(check(text)) == 4  # the default schema is unchanged: rm, 2024, crypto, approve
+
+
+# --- anyOf / oneOf -----------------------------------------------------------------------
+
+BRANCHED = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "target": {
+            "description": "A name, or a mapping naming a contract.",
+            "anyOf": [
+                {"type": "string", "minLength": 1},
+                {
+                    "type": "object",
+                    "additionalProperties": False,
+                    "required": ["contract"],
+                    "properties": {"contract": {"description": "A contract.", "type": "string"}},
+                },
+            ],
+        },
+        "mode": {
+            "description": "A mode.",
+            "oneOf": [{"type": "string", "enum": ["fast", "slow"]}, {"type": "integer"}],
+        },
+    },
+}
+
+
+def test_any_of_reports_the_leaf_errors_of_the_branch_that_was_meant():
+    assert check("target: {contrat: X}\n", BRANCHED) == [
+        "c.yaml:1:9: EF011 target is missing 'contract'",
+        "c.yaml:1:10: EF010 unknown key 'contrat' in target; did you mean 'contract'?",
+    ]
+    assert check("target: ''\n", BRANCHED) == ["c.yaml:1:9: EF015 target must not be empty"]
+    assert check("mode: fats\n", BRANCHED) == [
+        "c.yaml:1:7: EF013 mode must be one of the allowed values, not 'fats'; did you mean 'fast'?"
+    ]
+
+
+def test_any_of_failing_on_every_type_is_one_type_error():
+    assert check("target: [1]\n", BRANCHED) == [
+        "c.yaml:1:9: EF012 target must be a string or a mapping, not a list"
+    ]
+    assert check("mode: [1]\n", BRANCHED) == [
+        "c.yaml:1:7: EF012 mode must be a string or a whole number, not a list"
+    ]
