@@ -108,9 +108,7 @@ def _misplaced(
 ) -> ChainBreak:
     after = f"entry {previous.seq}" if previous else "the start of the chain"
     if entry.seq < expected:
-        return ChainBreak(
-            entry.seq, f"entry {entry.seq} is out of order: it comes after {after}"
-        )
+        return ChainBreak(entry.seq, f"entry {entry.seq} is out of order: it comes after {after}")
     if expected in present:
         return ChainBreak(
             entry.seq, f"entry {entry.seq} is out of order: it comes before entry {expected}"

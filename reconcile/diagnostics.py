@@ -84,4 +84,7 @@ CODES: dict[str, str] = {
     "EF117": "unknown ISO version",
     # the sandbox bank's seed
     "EF201": "duplicate contract, delivery or signatory in a bank seed",
+    # the plan's final-state rules
+    "EF301": "the plan's user deletions leave too few admins (lockout)",
+    "EF302": "the plan deletes more than 25 % of the relationship's users",
 }

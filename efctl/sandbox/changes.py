@@ -69,9 +69,9 @@ def order_problems(client: str, changes: Sequence[Change]) -> list[tuple[int, st
     return problems
 
 
-def execution_order(changes: Sequence[Change]) -> list[Change]:
-    """The changes in the bank's sequence (see PHASES), the order's own sequence kept within."""
-    return [change for _, change in _in_phases(changes)]
+def execution_order(changes: Sequence[Change]) -> list[tuple[int, Change]]:
+    """(index, change) in the bank's sequence (see PHASES), the order's own kept within."""
+    return sorted(enumerate(changes), key=lambda item: _PHASE[item[1].resource, item[1].action])
 
 
 @dataclass
@@ -84,21 +84,15 @@ class Holdings:
     deliveries: dict[str, bool]  # delivery id -> whether it has an ISO version (camt)
 
 
-def inapplicable(changes: Sequence[Change], holdings: Holdings) -> list[str]:
-    """Why changes (valid per :func:`order_problems`) do not apply, played in execution order.
-
-    ``holdings`` is updated as the changes would update the relationship.
-    """
-    problems: list[str] = []
-    for index, change in _in_phases(changes):
+def inapplicable(changes: Sequence[Change], holdings: Holdings) -> list[tuple[int, str]]:
+    """(index, message) for each change (valid per :func:`order_problems`) that does not apply,
+    played in execution order; ``holdings`` is updated as the relationship would be."""
+    problems: list[tuple[int, str]] = []
+    for index, change in execution_order(changes):
         problem = _apply(change, Address.parse(change.address), holdings)
         if problem:
-            problems.append(f"{_named(index, change)} does not apply: {problem}")
+            problems.append((index, f"{_named(index, change)} does not apply: {problem}"))
     return problems
-
-
-def _in_phases(changes: Sequence[Change]) -> list[tuple[int, Change]]:
-    return sorted(enumerate(changes), key=lambda item: _PHASE[item[1].resource, item[1].action])
 
 
 def _apply(change: Change, address: Address, held: Holdings) -> str | None:

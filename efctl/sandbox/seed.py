@@ -2,21 +2,25 @@
 
 A seed is read like a declaration (same loader, same schema diagnostics) and then checked for
 what a schema cannot say: duplicate keys in lists, references to contracts and users of the
-file, and which deliveries carry an ISO version. All problems of all files are collected and
-raised together as one :class:`SeedError`.
+file, which deliveries carry an ISO version, and whether the bank would take each pending
+order. All problems of all files are collected and raised together as one :class:`SeedError`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, datetime
 from pathlib import Path
 
+from efctl.sandbox.changes import Holdings, change_from_json, inapplicable, order_problems
 from efctl.sandbox.errors import SandboxError, SeedError
+from efctl.sandbox.orders import utc_text
 from efctl.sandbox.rules import api_key_expiry
 from efctl.sandbox.state import client_state
 from efctl.spec.loader import LoadedDocument, load_document
 from efctl.spec.schema import load_schema, schema_diagnostics
+from reconcile.backend import Order, PendingOrder
 from reconcile.diagnostics import Diagnostic, Severity, error
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState
 
@@ -31,8 +35,19 @@ CAMT_VARIANTS: Mapping[str, tuple[str, ...]] = {
 INCREMENTAL_ISO_VERSION = "2019"
 
 
+@dataclass(frozen=True)
+class SeededClient:
+    state: ClientState
+    orders: tuple[PendingOrder, ...]  # made in the web UI, based on the state's serial
+
+
 def load_seed(seed_dir: Path) -> list[ClientState]:
     """Every relationship of the seed folder, sorted by client id; SeedError on any problem."""
+    return [seeded.state for seeded in load_bank(seed_dir)]
+
+
+def load_bank(seed_dir: Path) -> list[SeededClient]:
+    """Every relationship of the seed folder with its pending orders, sorted by client id."""
     if not seed_dir.is_dir():
         raise SandboxError(
             f"no seed folder at {seed_dir}", hint="pass the folder of <client-id>.yaml files"
@@ -41,8 +56,9 @@ def load_seed(seed_dir: Path) -> list[ClientState]:
     if not paths:
         raise SandboxError(f"no *.yaml files in the seed folder {seed_dir}")
     schema = load_schema(SEED_SCHEMA)
-    states: list[ClientState] = []
+    seeded: list[SeededClient] = []
     seeded_in: dict[str, str] = {}
+    order_in: dict[str, str] = {}
     problems: list[Diagnostic] = []
     for path in paths:
         document = load_document(path)
@@ -53,12 +69,14 @@ def load_seed(seed_dir: Path) -> list[ClientState]:
             if client_id in seeded_in:
                 found.append(document.place(_seeded_twice(client_id, seeded_in[client_id])))
             seeded_in.setdefault(client_id, document.path)
+            found.extend(_orders_seeded_elsewhere(document, order_in))
         problems.extend(found)
         if not any(d.severity is Severity.ERROR for d in found):
-            states.append(to_client_state(document.data))
+            state = to_client_state(document.data)
+            seeded.append(SeededClient(state, to_pending_orders(document.data, state.serial)))
     if problems:
         raise SeedError(str(seed_dir), sorted(problems, key=lambda d: d.sort_key))
-    return sorted(states, key=lambda s: s.id)
+    return sorted(seeded, key=lambda s: s.state.id)
 
 
 def to_client_state(data: Mapping) -> ClientState:
@@ -102,6 +120,26 @@ def to_client_state(data: Mapping) -> ClientState:
     )
 
 
+def to_pending_orders(data: Mapping, serial: int) -> tuple[PendingOrder, ...]:
+    """The web-UI orders of a checked seed document, each based on the seed's serial."""
+    return tuple(
+        PendingOrder(
+            id=entry["id"],
+            created_at=utc_text(entry["created"]),
+            order=Order(
+                client=data["client"]["id"],
+                base_serial=serial,
+                plan_id=None,
+                commit=None,
+                maker=entry["maker"],
+                checkers=(),
+                changes=tuple(change_from_json(change) for change in entry["changes"]),
+            ),
+        )
+        for entry in data.get("orders", ())
+    )
+
+
 def _api_key(entry: Mapping) -> ApiKeyState:
     created = date.fromisoformat(entry["created"])
     return ApiKeyState(
@@ -117,6 +155,8 @@ def _semantic_problems(doc: LoadedDocument) -> Iterator[Diagnostic]:
     yield from _duplicates(doc, "users", "github", "EF112", "github login")
     yield from _duplicates(doc, "deliveries", "id", "EF201", "delivery id")
     yield from _duplicates(doc, "api_keys", "name", "EF115", "API key name")
+    yield from _duplicates(doc, "orders", "id", "EF201", "order id")
+    yield from _order_problems(doc)
 
     contracts = {c["id"] for c in data.get("contracts", ())}
     users = {u["id"] for u in data.get("users", ())}
@@ -156,6 +196,65 @@ def _semantic_problems(doc: LoadedDocument) -> Iterator[Diagnostic]:
                     ("api_keys", i, "user"),
                     hint="a key belongs to an existing user of the relationship",
                 ),
+            )
+
+
+def _order_problems(doc: LoadedDocument) -> Iterator[Diagnostic]:
+    """Would the bank take each pending order, made by an admin, on this file's state?"""
+    data = doc.data
+    client_id = data["client"]["id"]
+    admin = {u["id"]: u.get("admin", "none") for u in data.get("users", ())}
+    for i, entry in enumerate(data.get("orders", ())):
+        name, maker = entry["id"], entry["maker"]
+        if maker not in admin or admin[maker] == "none":
+            who = "is not among the users" if maker not in admin else "holds no Admin right"
+            yield doc.place(
+                error(
+                    "EF013",
+                    f"order '{name}' is made by '{maker}', who {who} of this file",
+                    ("orders", i, "maker"),
+                    hint="only admins of the relationship make orders in the web UI",
+                )
+            )
+        try:
+            datetime.fromisoformat(entry["created"])
+        except ValueError:
+            yield doc.place(
+                error(
+                    "EF015",
+                    f"order '{name}': '{entry['created']}' is no moment in time",
+                    ("orders", i, "created"),
+                )
+            )
+        changes = [change_from_json(change) for change in entry["changes"]]
+        problems = order_problems(client_id, changes) or inapplicable(changes, _holdings(data))
+        for j, message in problems:
+            yield doc.place(
+                error("EF013", f"order '{name}': {message}", ("orders", i, "changes", j))
+            )
+
+
+def _holdings(data: Mapping) -> Holdings:
+    users = data.get("users", ())
+    return Holdings(
+        users={u["id"] for u in users},
+        rights={(u["id"], c) for u in users for c in u.get("authorizations", {})},
+        contracts={c["id"] for c in data.get("contracts", ())},
+        deliveries={d["id"]: "iso_version" in d for d in data.get("deliveries", ())},
+    )
+
+
+def _orders_seeded_elsewhere(doc: LoadedDocument, order_in: dict[str, str]) -> Iterator[Diagnostic]:
+    """Order ids are unique in the whole bank; ``order_in`` remembers where each was seeded."""
+    for i, entry in enumerate(doc.data.get("orders", ())):
+        first = order_in.setdefault(entry["id"], doc.path)
+        if first != doc.path:
+            yield doc.place(
+                error(
+                    "EF201",
+                    f"order id '{entry['id']}' is already used in {first}",
+                    ("orders", i, "id"),
+                )
             )
 
 

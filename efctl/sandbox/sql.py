@@ -32,6 +32,8 @@ class Dialect:
     begin_write: str
     list_tables: str
     drop_table: str  # with {name}
+    for_update: str  # appended to a SELECT to lock its rows until the transaction ends
+    lock_audit: str | None  # serialises appends to the bank-wide audit chain
     before_drop: str | None = None  # run inside the transaction, before dropping tables
 
     def parametrised(self, statement: str) -> str:
@@ -48,6 +50,9 @@ SQLITE = Dialect(
     begin_write="BEGIN IMMEDIATE",
     list_tables="SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
     drop_table='DROP TABLE IF EXISTS "{name}"',
+    # BEGIN IMMEDIATE already holds the one write lock of the whole file.
+    for_update="",
+    lock_audit=None,
     # Dropping a parent table deletes its rows first; checking references at COMMIT, when
     # every table is gone, lets the tables go in any order.
     before_drop="PRAGMA defer_foreign_keys = ON",
@@ -64,6 +69,10 @@ POSTGRES = Dialect(
         " WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'"
     ),
     drop_table='DROP TABLE IF EXISTS "{name}" CASCADE',
+    for_update=" FOR UPDATE",
+    # Two relationships' orders run side by side; their audit entries must still take
+    # consecutive seqs, each linked to the one before.
+    lock_audit="LOCK TABLE audit IN EXCLUSIVE MODE",
 )
 
 

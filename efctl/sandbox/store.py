@@ -13,6 +13,8 @@ URLs:
 :func:`open_store` creates and seeds an empty store when given a seed folder (SQLite file or
 PostgreSQL schema without tables alike) and says so once through ``notify``. Reading a store of
 another schema version raises a SandboxError naming both versions and ``efctl sandbox reset``.
+
+The write side (orders, the bank's four-eyes check, the audit chain) is in ``orders.py``.
 """
 
 from __future__ import annotations
@@ -27,9 +29,12 @@ from typing import Any
 
 from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
 from efctl.sandbox.errors import SandboxError
-from efctl.sandbox.seed import load_seed
+from efctl.sandbox.orders import Clock, OrderDesk, utc_now
+from efctl.sandbox.seed import SeededClient, load_bank
 from efctl.sandbox.sql import Database, connect
 from efctl.sandbox.state import client_state
+from reconcile.audit import AuditEntry
+from reconcile.backend import Order, OrderOutcome, PendingOrder
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState
 
 EMPTY = -1  # the store has no tables at all
@@ -77,9 +82,10 @@ class StoreStatus:
 class Store:
     """The sandbox bank; implements :class:`reconcile.backend.Backend`."""
 
-    def __init__(self, database: Database):
+    def __init__(self, database: Database, clock: Clock = utc_now):
         self._db = database
         self._version = self._found_version()
+        self._orders = OrderDesk(database, clock)
 
     @property
     def url(self) -> str:
@@ -114,6 +120,33 @@ class Store:
             }
         return _client_from_rows(client_id, found[0], parts)
 
+    def submit_order(self, order: Order) -> OrderOutcome:
+        """Execute the order in one transaction, or keep it pending; see ``OrderDesk.submit``."""
+        self._require_current()
+        return self._orders.submit(order)
+
+    def approve_order(self, order_id: str, user: str) -> OrderOutcome:
+        """The web UI's "check and authorise"; see ``OrderDesk.approve``."""
+        self._require_current()
+        return self._orders.approve(order_id, user)
+
+    def applied_plan(self, client_id: str, plan_id: str) -> str | None:
+        self._require_current()
+        return self._orders.applied_plan(client_id, plan_id)
+
+    def last_applied_values(self, client_id: str) -> Mapping[str, Mapping[str, Any] | None]:
+        self._require_current()
+        return self._orders.last_applied_values(client_id)
+
+    def pending_orders(self, client_id: str | None = None) -> list[PendingOrder]:
+        self._require_current()
+        return self._orders.pending(client_id)
+
+    def audit_entries(self, client_id: str | None = None) -> list[AuditEntry]:
+        """The audit chain by seq (verify the whole chain: ``reconcile.audit.verify_chain``)."""
+        self._require_current()
+        return self._orders.audit_entries(client_id)
+
     # --- administration -------------------------------------------------------------------
 
     def init(self, seed_dir: Path) -> int:
@@ -123,26 +156,26 @@ class Store:
                 f"the sandbox bank at {self.url} is already initialised",
                 hint="`efctl sandbox reset` drops it and seeds it again",
             )
-        states = load_seed(seed_dir)
+        seeded = load_bank(seed_dir)
         with self._db.transaction(write=True):
-            self._create(states)
+            self._create(seeded)
         self._version = SCHEMA_VERSION
-        return len(states)
+        return len(seeded)
 
     def reset(self, seed_dir: Path) -> int:
         """Drop every table (of any schema version) and seed again, all in one transaction.
 
         The seed is read first: a bad seed leaves the store as it was.
         """
-        states = load_seed(seed_dir)
+        seeded = load_bank(seed_dir)
         with self._db.transaction(write=True):
             if self._db.dialect.before_drop:
                 self._db.execute(self._db.dialect.before_drop)
             for table in sorted(self._db.tables()):
                 self._db.execute(self._db.dialect.drop_table.format(name=table))
-            self._create(states)
+            self._create(seeded)
         self._version = SCHEMA_VERSION
-        return len(states)
+        return len(seeded)
 
     def status(self) -> StoreStatus:
         self._require_current()
@@ -192,12 +225,14 @@ class Store:
             hint="`efctl sandbox reset` drops it and seeds it again (its data is lost)",
         )
 
-    def _create(self, states: Sequence[ClientState]) -> None:
+    def _create(self, seeded: Sequence[SeededClient]) -> None:
         for statement in create_statements(self._db.dialect.types):
             self._db.execute(statement)
         self._db.insert_many("schema_version", ("version",), [(SCHEMA_VERSION,)])
-        for state in states:
-            self._insert_client(state)
+        for client in seeded:
+            self._insert_client(client.state)
+            for pending in client.orders:
+                self._orders.insert_pending(pending)
 
     def _insert_client(self, state: ClientState) -> None:
         self._db.insert_many(
@@ -216,11 +251,15 @@ def open_store(
     *,
     seed_dir: Path | None = None,
     notify: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
+    clock: Clock = utc_now,
 ) -> Store:
-    """Open the sandbox bank at ``url``; an empty one is created and seeded from ``seed_dir``."""
+    """Open the sandbox bank at ``url``; an empty one is created and seeded from ``seed_dir``.
+
+    ``clock`` (default: now, in UTC) dates orders and audit entries.
+    """
     database = connect(url)
     try:
-        store = Store(database)
+        store = Store(database, clock)
         if seed_dir is not None and store._version == EMPTY:
             count = store.init(seed_dir)
             noun = "relationship" if count == 1 else "relationships"

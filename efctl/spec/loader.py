@@ -218,6 +218,11 @@ def _target(child: Node | _AliasUse) -> Node:
     return child.node if isinstance(child, _AliasUse) else child
 
 
+def _where(child: Node | _AliasUse) -> Position:
+    """Where a child stands in the text: at the alias for an aliased node."""
+    return _position(child.mark if isinstance(child, _AliasUse) else child.start_mark)
+
+
 def _check_expansion(root: Node) -> None:
     """Refuse alias cycles, alias bombs and alias-built nesting before building anything.
 
@@ -258,31 +263,6 @@ def _check_expansion(root: Node) -> None:
         raise _Refusal(error("EF004", message, hint=hint), _position(largest.mark))
 
 
-class _Dumper(SafeDumper):
-    """Quotes every string that YAML 1.1 or the core schema would read as something else."""
-
-
-for _first, _resolvers in _CoreResolver.yaml_implicit_resolvers.items():
-    for _tag, _pattern in _resolvers:
-        _Dumper.add_implicit_resolver(_tag, _pattern, [_first])
-
-
-def _represent_str(dumper: _Dumper, text: str) -> yaml.ScalarNode:
-    """Double quotes escape the line breaks PyYAML would otherwise write raw (NEL, LS, PS)."""
-    style = '"' if any(ch in text for ch in "\x85\u2028\u2029") else None
-    return dumper.represent_scalar(STR, text, style=style)
-
-
-_Dumper.add_representer(str, _represent_str)
-
-
-def dump_document(data: Mapping[str, Any]) -> str:
-    """YAML text that ``parse_document`` (and any YAML 1.1 reader) reads back as ``data``."""
-    return yaml.dump(
-        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
-    )
-
-
 # --- building plain data ---------------------------------------------------------------
 
 
@@ -317,9 +297,8 @@ class _Builder:
         return error("EF007", message, hint=hint).at(self.path, *_position(root.start_mark))
 
     def value(self, node: Node | _AliasUse, pointer: Pointer) -> Any:
-        mark = node.mark if isinstance(node, _AliasUse) else None
+        self.marks[pointer] = _where(node)
         node = _target(node)
-        self.marks[pointer] = _position(mark or node.start_mark)
         self._check_tag(node)
         if isinstance(node, ScalarNode):
             return self._scalar(node)
@@ -328,9 +307,7 @@ class _Builder:
         result: dict[str, Any] = {}
         first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
-            key_position = _position(
-                key_node.mark if isinstance(key_node, _AliasUse) else key_node.start_mark
-            )
+            key_position = _where(key_node)
             key = self._key(_target(key_node), key_position)
             if key is None:
                 continue
@@ -403,20 +380,19 @@ def _float(text: str) -> float:
 
 # --- syntax errors, made readable ----------------------------------------------------
 
-_TOKENS = {
+_TOKENS = {  # PyYAML's token names, as a reader would say them
     "'<block end>'": "the end of a block",
     "<block end>": "the end of a block",
     "'<block mapping start>'": "a new mapping",
     "'<block sequence start>'": "a new list",
-    "'<block entry>'": "a '-' list item",
     "'<scalar>'": "a value",
     "'<stream end>'": "the end of the file",
     "'<document start>'": "'---'",
     "'<document end>'": "'...'",
+    "'<directive>'": "a directive",
     "'<anchor>'": "an anchor",
     "'<alias>'": "an alias",
     "'<tag>'": "a tag",
-    "'<block mapping end>'": "the end of a mapping",
 }
 
 # (PyYAML's problem, our message, a hint, whether the context mark is the better location)
@@ -527,3 +503,31 @@ def _text_position(text: str, exc: ReaderError) -> Position:
     breaks = list(re.finditer("\r\n|[\n\r\x85\u2028\u2029]", before))
     line_start = breaks[-1].end() if breaks else 0
     return (len(breaks) + 1, exc.position - line_start + 1)
+
+
+# --- writing YAML that reads back the same -------------------------------------------
+
+
+class _Dumper(SafeDumper):
+    """Quotes every string that YAML 1.1 or the core schema would read as something else."""
+
+
+for _first, _resolvers in _CoreResolver.yaml_implicit_resolvers.items():
+    for _tag, _pattern in _resolvers:
+        _Dumper.add_implicit_resolver(_tag, _pattern, [_first])
+
+
+def _represent_str(dumper: _Dumper, text: str) -> yaml.ScalarNode:
+    """Double quotes escape the line breaks PyYAML would otherwise write raw (NEL, LS, PS)."""
+    style = '"' if any(ch in text for ch in "\x85\u2028\u2029") else None
+    return dumper.represent_scalar(STR, text, style=style)
+
+
+_Dumper.add_representer(str, _represent_str)
+
+
+def dump_document(data: Mapping[str, Any]) -> str:
+    """YAML text that ``parse_document`` (and any YAML 1.1 reader) reads back as ``data``."""
+    return yaml.dump(
+        data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False
+    )

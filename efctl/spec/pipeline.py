@@ -79,7 +79,9 @@ def validate(
     clients: list[LoadedClient] = []
     for path, shown in files:
         document = load_document(path, display=shown)
-        problems = list(document.diagnostics) or schema_diagnostics(document, schema)
+        problems = list(document.diagnostics)
+        if document.data is not None:  # a duplicate key still leaves data worth checking
+            problems.extend(schema_diagnostics(document, schema))
         diagnostics.extend(problems)
         if problems:
             continue

@@ -46,8 +46,11 @@ def load_schema(name: str) -> dict:
 
 
 def with_catalog(schema: dict, catalog: Catalog) -> dict:
-    """A copy of the client schema whose profiles, contract types, ISO versions and languages
-    are the catalog's, so that a repository's own catalog is what validation accepts."""
+    """A copy of the client schema with the catalog's profiles, types, ISO versions, languages.
+
+    A repository may bring its own catalog; validation (and the editor, given the written-out
+    schema) must accept exactly what that catalog knows.
+    """
     result = copy.deepcopy(schema)
     defs = result["$defs"]
     defs["profile"]["enum"] = list(catalog.profiles)

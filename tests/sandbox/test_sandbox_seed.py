@@ -114,7 +114,7 @@ def test_the_seed_schema_describes_every_property_and_closes_every_object():
                 yield from objects(value)
 
     found = list(objects(schema))
-    assert len(found) == 8
+    assert len(found) == 10
     for node in found:
         assert node["additionalProperties"] is not True
         assert all("description" in p for p in node.get("properties", {}).values())

@@ -17,6 +17,8 @@ from efctl.sandbox import (
 )
 from efctl.sandbox.sql import redact
 
+NOON = "2025-05-01T12:00:00+00:00"
+
 
 def opened(url: str, seed_dir: Path | None = None, notes: list[str] | None = None):
     return open_store(url, seed_dir=seed_dir, notify=(notes if notes is not None else []).append)
@@ -127,41 +129,15 @@ def test_status(store_url, good_seed):
 
 
 def test_pending_orders_are_counted_per_client(store_url, good_seed):
+    columns = ("id", "client_id", "status", "maker", "checkers", "base_serial", "changes")
     with opened(store_url, good_seed) as store:
         with store.database.transaction(write=True):
             store.database.insert_many(
                 "orders",
-                (
-                    "id",
-                    "client_id",
-                    "status",
-                    "maker",
-                    "checkers",
-                    "base_serial",
-                    "changes",
-                    "created_at",
-                ),
+                (*columns, "created_at", "reason"),
                 [
-                    (
-                        "O-1",
-                        "10000001",
-                        "pending",
-                        "anna.muster",
-                        "[]",
-                        41,
-                        "[]",
-                        "2025-05-01T10:00:00+00:00",
-                    ),
-                    (
-                        "O-2",
-                        "10000001",
-                        "rejected",
-                        "anna.muster",
-                        "[]",
-                        41,
-                        "[]",
-                        "2025-05-01T10:00:00+00:00",
-                    ),
+                    ("O-1", "10000001", "pending", "anna.muster", "[]", 41, "[]", NOON, None),
+                    ("O-2", "10000001", "rejected", "anna.muster", "[]", 41, "[]", NOON, "stale"),
                 ],
             )
         assert [c.pending_orders for c in store.status().clients] == [1, 0]

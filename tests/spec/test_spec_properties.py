@@ -8,7 +8,7 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from efctl.spec.loader import LoadedDocument, parse_document
+from efctl.spec.loader import LoadedDocument, dump_document, parse_document
 from efctl.spec.schema import load_schema, schema_diagnostics
 from reconcile.diagnostics import CODES
 
@@ -54,13 +54,13 @@ def test_any_bytes_give_a_document_with_located_diagnostics(content):
     assert_well_formed(parse_document(content, "fuzz.yaml"))
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(YAMLISH)
 def test_yaml_like_text_gives_a_document_with_located_diagnostics(text):
     assert_well_formed(parse_document(text, "fuzz.yaml"))
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(YAMLISH)
 def test_every_mark_is_inside_the_text(text):
     doc = parse_document(text, "fuzz.yaml")
@@ -68,3 +68,35 @@ def test_every_mark_is_inside_the_text(text):
     for line, col in [*doc.marks.values(), *doc.key_marks.values()]:
         assert 1 <= line <= lines
         assert col >= 1
+
+
+KEYS = st.sampled_from(
+    ["version", "client", "users", "deliveries", "api_keys", "id", "name", "email", "github",
+     "admin", "language", "authorizations", "all", "copy_from", "exclude", "single", "contract",
+     "profile", "iso_version", "overrides", "delivery", "user", "account", "*", "emial", "x"]
+)  # fmt: skip
+LEAVES = (
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.floats(allow_nan=False)
+    | st.text(max_size=6)
+    | st.sampled_from(["read", "sign_colective", "account", "anna", "2019", "de", "a@b.ch"])
+)
+SHAPED = st.dictionaries(
+    KEYS,
+    st.recursive(
+        LEAVES,
+        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=4),
+        max_leaves=20,
+    ),
+    max_size=6,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(SHAPED)
+def test_any_data_shaped_like_a_declaration_gets_located_schema_diagnostics(data):
+    doc = parse_document(dump_document(data), "fuzz.yaml")
+    assert doc.data == data
+    assert_well_formed(doc)

@@ -1,0 +1,251 @@
+"""The diff: desired (declaration + resolution) against actual (the bank) -> typed changes.
+
+Everything is keyed by address and looked up in dicts, so a relationship is diffed in time
+linear in its users and rights, never by scanning one list per element of another. The order
+of the result is deterministic: users in declaration order, then users only the bank has (by
+id); within a user its own record, its Admin right, then its rights by contract id; then
+deliveries by id and API keys by name.
+
+Field detail of a user update is four flat fields compared one by one: deepdiff would not earn
+its cost there, so it is not used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
+from typing import Any
+
+from reconcile.catalog import Catalog
+from reconcile.model import (
+    ApiKeySpec,
+    ApiKeyState,
+    ClientSpec,
+    ClientState,
+    DeliveriesSpec,
+    Delivery,
+    UserSpec,
+    UserState,
+)
+from reconcile.plan import Action, Address, Change, Resource
+from reconcile.resolve import ClientResolution, UserResolution, declared_users
+
+USER_FIELDS = ("name", "email", "language", "github")
+NO_ADMIN = "none"
+ADMIN_FORM = "assignment/change of the electronic Admin right"
+ADMIN_NOTE = (
+    f'the bank changes the Admin right only on the signed form "{ADMIN_FORM}"; '
+    "apply pre-fills it for signature"
+)
+KEY_ISSUE_NOTE = "the bank shows a new key once; apply hands it to the secret sink, never the plan"
+
+LastApplied = Mapping[str, Mapping[str, Any] | None]  # address -> what the last order set there
+
+
+def diff_client(
+    spec: ClientSpec,
+    resolution: ClientResolution,
+    state: ClientState,
+    catalog: Catalog,
+    last_applied: LastApplied,
+) -> tuple[Change, ...]:
+    """Every change that brings ``state`` to the declaration, drift-labelled, in plan order."""
+    differ = _Differ(spec.id, catalog)
+    bank_users = {user.id: user for user in state.users}
+    declared = declared_users(spec)
+    changes: list[Change] = []
+    for user_id, user in declared.items():
+        changes.extend(
+            differ.declared_user(
+                user, spec.language, resolution.users[user_id], bank_users.get(user_id)
+            )
+        )
+    for user_id in sorted(bank_users.keys() - declared.keys()):
+        changes.extend(differ.removed_user(bank_users[user_id]))
+    changes.extend(differ.deliveries(spec.deliveries, state.deliveries))
+    changes.extend(differ.api_keys(spec.api_keys, state.api_keys))
+    return tuple(_with_drift(change, last_applied) for change in changes)
+
+
+class _Differ:
+    def __init__(self, client: str, catalog: Catalog):
+        self.client = client
+        self.catalog = catalog
+
+    # --- users and their rights ------------------------------------------------------------
+
+    def declared_user(
+        self, user: UserSpec, client_language: str, wanted: UserResolution, bank: UserState | None
+    ) -> Iterator[Change]:
+        address = self._address(Resource.USER, user=user.id)
+        desired = {
+            "name": user.name,
+            "email": user.email,
+            "language": user.language or client_language,
+            "github": user.github,
+        }
+        held_admin, held_rights = NO_ADMIN, {}
+        if bank is None:
+            yield Change(address, Action.CREATE, Resource.USER, None, desired)
+        else:
+            held_admin, held_rights = bank.admin, bank.authorizations
+            current = _user_fields(bank)
+            changed = [name for name in USER_FIELDS if current[name] != desired[name]]
+            if changed:
+                note = f"changed: {', '.join(changed)}"
+                yield Change(address, Action.UPDATE, Resource.USER, current, desired, (note,))
+        if user.admin != held_admin:
+            yield Change(
+                self._address(Resource.ADMIN_RIGHT, user=user.id),
+                Action.MANUAL,
+                Resource.ADMIN_RIGHT,
+                {"admin": held_admin},
+                {"admin": user.admin},
+                (ADMIN_NOTE,),
+            )
+        yield from self._rights(user.id, wanted, held_rights)
+
+    def removed_user(self, bank: UserState) -> Iterator[Change]:
+        """A user only the bank has: deleted, with every right, in the same change set."""
+        notes = () if bank.admin == NO_ADMIN else (f"the user's Admin right ({bank.admin}) ends",)
+        address = self._address(Resource.USER, user=bank.id)
+        yield Change(address, Action.DELETE, Resource.USER, _user_fields(bank), None, notes)
+        for contract in sorted(bank.authorizations):
+            yield self._right(bank.id, contract, Action.DELETE, bank.authorizations[contract], None)
+
+    def _rights(
+        self, user: str, wanted: UserResolution, held: Mapping[str, str]
+    ) -> Iterator[Change]:
+        for contract in sorted(wanted.rights.keys() | held.keys()):
+            right, profile = wanted.rights.get(contract), held.get(contract)
+            if right is None:
+                dropped = wanted.dropped.get(contract)
+                notes = (dropped.reason,) if dropped else ()
+                yield self._right(user, contract, Action.DELETE, profile, None, notes)
+                continue
+            fallback = (right.fallback,) if right.fallback else ()
+            if profile is None:
+                yield self._right(user, contract, Action.CREATE, None, right.profile, fallback)
+            elif profile != right.profile:
+                notes = (self._direction(profile, right.profile), *fallback)
+                yield self._right(user, contract, Action.UPDATE, profile, right.profile, notes)
+
+    def _right(
+        self,
+        user: str,
+        contract: str,
+        action: Action,
+        before: str | None,
+        after: str | None,
+        notes: tuple[str, ...] = (),
+    ) -> Change:
+        return Change(
+            self._address(Resource.AUTHORIZATION, user=user, contract=contract),
+            action,
+            Resource.AUTHORIZATION,
+            None if before is None else {"profile": before},
+            None if after is None else {"profile": after},
+            notes,
+        )
+
+    def _direction(self, before: str, after: str) -> str:
+        """``raise: read -> capture`` or ``lower: ...`` by the catalog's ladder."""
+        ladder = self.catalog.profiles
+        if before not in ladder or after not in ladder:  # a profile a custom catalog dropped
+            return f"change: {before} -> {after}"
+        word = "raise" if self.catalog.rank(after) < self.catalog.rank(before) else "lower"
+        return f"{word}: {before} -> {after}"
+
+    # --- deliveries and keys ---------------------------------------------------------------
+
+    def deliveries(self, wanted: DeliveriesSpec, held: Sequence[Delivery]) -> Iterator[Change]:
+        """The ISO version of camt deliveries; PDF deliveries (no ISO version) never change."""
+        overrides = {override.delivery: override.iso_version for override in wanted.overrides}
+        for delivery in sorted(held, key=lambda d: d.id):
+            if delivery.iso_version is None:
+                continue
+            version = overrides.get(delivery.id, wanted.iso_version)
+            if version is None or version == delivery.iso_version:
+                continue
+            before = {
+                "iso_version": delivery.iso_version,
+                "kind": delivery.kind,
+                "contract": delivery.contract,
+            }
+            yield Change(
+                self._address(Resource.DELIVERY, delivery=delivery.id),
+                Action.UPDATE,
+                Resource.DELIVERY,
+                before,
+                {"iso_version": version},
+                self._pairing(version),
+            )
+
+    def _pairing(self, version: str) -> tuple[str, ...]:
+        generation = self.catalog.iso_versions.get(version)
+        if generation is None:  # an unknown version is reported by the checks (EF117)
+            return ()
+        return (f"ISO {version}: {generation.camt}, pairs with {' and '.join(generation.pain)}",)
+
+    def api_keys(self, wanted: Sequence[ApiKeySpec], held: Sequence[ApiKeyState]) -> Iterator[Change]:
+        """Keys by name; the plan carries owners and fingerprints, never a secret."""
+        declared: dict[str, ApiKeySpec] = {}
+        for key in wanted:
+            declared.setdefault(key.name, key)  # a duplicate name is reported (EF115)
+        existing = {key.name: key for key in held}
+        for name in sorted(declared.keys() | existing.keys()):
+            want, have = declared.get(name), existing.get(name)
+            address = self._address(Resource.API_KEY, key=name)
+            if have is None:
+                after = {"user": want.user}
+                yield Change(address, Action.CREATE, Resource.API_KEY, None, after, (KEY_ISSUE_NOTE,))
+            elif want is None:
+                yield Change(address, Action.DELETE, Resource.API_KEY, _key_fields(have), None)
+            elif want.user != have.user:
+                notes = (f"the key of {have.user} is revoked and a new one issued", KEY_ISSUE_NOTE)
+                after = {"user": want.user}
+                yield Change(
+                    address, Action.REPLACE, Resource.API_KEY, _key_fields(have), after, notes
+                )
+
+    def _address(self, resource: Resource, **parts: str) -> str:
+        return str(Address(self.client, resource, **parts))
+
+
+def _user_fields(user: UserState) -> dict[str, Any]:
+    return {"name": user.name, "email": user.email, "language": user.language, "github": user.github}
+
+
+def _key_fields(key: ApiKeyState) -> dict[str, Any]:
+    return {"user": key.user, "fingerprint": key.fingerprint, "expires": key.expires.isoformat()}
+
+
+# --- drift ----------------------------------------------------------------------------------
+
+
+def _with_drift(change: Change, last_applied: LastApplied) -> Change:
+    """The change labelled when the bank moved away from what the last applied plan set."""
+    if change.address not in last_applied:
+        return change
+    note = _drift_note(change.before, last_applied[change.address])
+    return change if note is None else replace(change, drift=True, notes=(*change.notes, note))
+
+
+def _drift_note(bank: Mapping[str, Any] | None, applied: Mapping[str, Any] | None) -> str | None:
+    if applied is None:
+        if bank is None:
+            return None
+        return f"drift: the bank has {_values(bank, list(bank))}, the last applied plan deleted it"
+    if bank is None:
+        return f"drift: the bank no longer has it, the last applied plan set {_values(applied, list(applied))}"
+    moved = [name for name in applied if bank.get(name) != applied[name]]
+    if not moved:
+        return None
+    return f"drift: the bank has {_values(bank, moved)}, the last applied plan set {_values(applied, moved)}"
+
+
+def _values(values: Mapping[str, Any], names: Sequence[str]) -> str:
+    """``profile read`` / ``email a@b.ch and no github``."""
+    return " and ".join(
+        f"no {name}" if values.get(name) is None else f"{name} {values[name]}" for name in names
+    )
