@@ -63,16 +63,17 @@ class Workspace:
         return seed
 
     def sandbox_init(self, seed: Path | None) -> str:
-        seed_dir = self.seed_dir(seed)
-        with open_store(self.settings.backend) as store:
-            count = store.init(seed_dir)
-            return f"created the sandbox bank at {store.url} from {self.settings.display(seed_dir)} ({count} relationships)"
+        return self._seed_sandbox("created", Store.init, seed)
 
     def sandbox_reset(self, seed: Path | None) -> str:
+        return self._seed_sandbox("reset", Store.reset, seed)
+
+    def _seed_sandbox(self, verb: str, operation, seed: Path | None) -> str:
         seed_dir = self.seed_dir(seed)
         with open_store(self.settings.backend) as store:
-            count = store.reset(seed_dir)
-            return f"reset the sandbox bank at {store.url} from {self.settings.display(seed_dir)} ({count} relationships)"
+            count = operation(store, seed_dir)
+            source = self.settings.display(seed_dir)
+            return f"{verb} the sandbox bank at {store.url} from {source} ({count} relationships)"
 
     def sandbox_status(self) -> dict:
         return self.bank.status().as_json

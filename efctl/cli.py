@@ -39,13 +39,19 @@ class EfctlGroup(click.Group):
             if os.environ.get("EFCTL_DEBUG"):
                 traceback.print_exc()
             click.echo(f"efctl: internal error: {type(exc).__name__}: {exc}", err=True)
-            click.echo("    hint: this is a bug in efctl; rerun with EFCTL_DEBUG=1 and report it", err=True)
+            click.echo(
+                "    hint: this is a bug in efctl; rerun with EFCTL_DEBUG=1 and report it", err=True
+            )
             ctx.exit(EXIT_ERROR)
 
 
 @click.group(cls=EfctlGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--backend", metavar="URL", help="sqlite:///PATH or postgresql://… (env EFCTL_BACKEND).")
-@click.option("--catalog", metavar="FILE", help="A catalog overriding the packaged one (env EFCTL_CATALOG).")
+@click.option(
+    "--backend", metavar="URL", help="sqlite:///PATH or postgresql://… (env EFCTL_BACKEND)."
+)
+@click.option(
+    "--catalog", metavar="FILE", help="A catalog overriding the packaged one (env EFCTL_CATALOG)."
+)
 @click.version_option(package_name="efctl")
 @click.pass_context
 def cli(ctx: click.Context, backend: str | None, catalog: str | None) -> None:
@@ -84,9 +90,16 @@ def validate_cmd(ws: Workspace, paths: tuple[Path, ...], strict: bool, offline: 
 @cli.command("explain")
 @click.argument("client")
 @click.argument("user")
-@click.option("--path", "paths", multiple=True, type=click.Path(path_type=Path),
-              help="Where the declarations are (default: `clients:` in efctl.yaml).")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Where the declarations are (default: `clients:` in efctl.yaml).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_obj
 def explain_cmd(ws: Workspace, client: str, user: str, paths: tuple[Path, ...], fmt: str) -> None:
     """Show USER's effective rights in CLIENT and where each one comes from."""
@@ -102,8 +115,11 @@ def sandbox() -> None:
     """The embedded sandbox bank (SQLite by default, or PostgreSQL)."""
 
 
-SEED = click.option("--seed", type=click.Path(path_type=Path, file_okay=False),
-                    help="Seed folder (default: `seed:` in efctl.yaml).")
+SEED = click.option(
+    "--seed",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Seed folder (default: `seed:` in efctl.yaml).",
+)
 
 
 @sandbox.command("init")
@@ -123,12 +139,16 @@ def sandbox_reset(ws: Workspace, seed: Path | None) -> None:
 
 
 @sandbox.command("status")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
 @click.pass_obj
 def sandbox_status(ws: Workspace, fmt: str) -> None:
     """What the sandbox bank holds: schema version, relationships, serials, counts."""
     status = ws.sandbox_status()
-    click.echo(json.dumps(status, indent=2) if fmt == "json" else status_text(status), nl=fmt == "json")
+    click.echo(
+        json.dumps(status, indent=2) if fmt == "json" else status_text(status), nl=fmt == "json"
+    )
 
 
 def main() -> None:

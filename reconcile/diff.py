@@ -187,7 +187,9 @@ class _Differ:
             return ()
         return (f"ISO {version}: {generation.camt}, pairs with {' and '.join(generation.pain)}",)
 
-    def api_keys(self, wanted: Sequence[ApiKeySpec], held: Sequence[ApiKeyState]) -> Iterator[Change]:
+    def api_keys(
+        self, wanted: Sequence[ApiKeySpec], held: Sequence[ApiKeyState]
+    ) -> Iterator[Change]:
         """Keys by name; the plan carries owners and fingerprints, never a secret."""
         declared: dict[str, ApiKeySpec] = {}
         for key in wanted:
@@ -198,7 +200,9 @@ class _Differ:
             address = self._address(Resource.API_KEY, key=name)
             if have is None:
                 after = {"user": want.user}
-                yield Change(address, Action.CREATE, Resource.API_KEY, None, after, (KEY_ISSUE_NOTE,))
+                yield Change(
+                    address, Action.CREATE, Resource.API_KEY, None, after, (KEY_ISSUE_NOTE,)
+                )
             elif want is None:
                 yield Change(address, Action.DELETE, Resource.API_KEY, _key_fields(have), None)
             elif want.user != have.user:
@@ -213,7 +217,12 @@ class _Differ:
 
 
 def _user_fields(user: UserState) -> dict[str, Any]:
-    return {"name": user.name, "email": user.email, "language": user.language, "github": user.github}
+    return {
+        "name": user.name,
+        "email": user.email,
+        "language": user.language,
+        "github": user.github,
+    }
 
 
 def _key_fields(key: ApiKeyState) -> dict[str, Any]:
@@ -232,16 +241,18 @@ def _with_drift(change: Change, last_applied: LastApplied) -> Change:
 
 
 def _drift_note(bank: Mapping[str, Any] | None, applied: Mapping[str, Any] | None) -> str | None:
+    """Only the fields the last applied plan set are compared: the rest it never claimed."""
     if applied is None:
-        if bank is None:
-            return None
-        return f"drift: the bank has {_values(bank, list(bank))}, the last applied plan deleted it"
-    if bank is None:
-        return f"drift: the bank no longer has it, the last applied plan set {_values(applied, list(applied))}"
-    moved = [name for name in applied if bank.get(name) != applied[name]]
-    if not moved:
+        found = None if bank is None else (_values(bank, list(bank)), "deleted it")
+    elif bank is None:
+        found = ("nothing there", f"set {_values(applied, list(applied))}")
+    else:
+        moved = [name for name in applied if bank.get(name) != applied[name]]
+        found = (_values(bank, moved), f"set {_values(applied, moved)}") if moved else None
+    if found is None:
         return None
-    return f"drift: the bank has {_values(bank, moved)}, the last applied plan set {_values(applied, moved)}"
+    has, did = found
+    return f"drift: the bank has {has}, the last applied plan {did}"
 
 
 def _values(values: Mapping[str, Any], names: Sequence[str]) -> str:

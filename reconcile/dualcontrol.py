@@ -78,8 +78,12 @@ def judge(evidence: Evidence, admins: Sequence[Admin]) -> Verdict:
     if not enough_admins(signatures):
         needs.append(admins_needed(signatures))
     satisfied = not needs
-    eligible = () if satisfied else tuple(
-        admin.user for admin in admins if admin.user != evidence.author and admin not in counted
+    eligible = (
+        ()
+        if satisfied
+        else tuple(
+            admin.user for admin in admins if admin.user != evidence.author and admin not in counted
+        )
     )
     return Verdict(
         satisfied=satisfied,
@@ -91,7 +95,11 @@ def judge(evidence: Evidence, admins: Sequence[Admin]) -> Verdict:
 
 
 def _reason(evidence: Evidence, reviewers: tuple[str, ...], counted: tuple[Admin, ...]) -> str:
-    parts = [f"approved by {', '.join(reviewers)}" if reviewers else "no approval from anyone but the author"]
+    parts = [
+        f"approved by {', '.join(reviewers)}"
+        if reviewers
+        else "no approval from anyone but the author"
+    ]
     if counted:
         listed = ", ".join(
             f"{admin.user} ({admin.signature}{', author' if admin.user == evidence.author else ''})"

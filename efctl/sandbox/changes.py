@@ -142,7 +142,7 @@ def _change_problems(client: str, change: Change) -> Iterable[str]:
     if address.client != client:
         yield f"it is of relationship {address.client}, not of {client}"
     if address.resource is not change.resource:
-        yield f"its address is of a {address.resource} but the change is of a {change.resource}"
+        yield f"its address is of resource {address.resource}, the change of {change.resource}"
         return
     if change.action is Action.MANUAL:
         yield "it is manual: the bank takes it only on paper or through the client advisor"

@@ -153,7 +153,19 @@ class _Explainer:
 
     def __init__(self, doc: LoadedDocument, schema: dict):
         self.doc = doc
-        self.profiles = schema.get("$defs", {}).get("profile", {}).get("enum")
+        defs = schema.get("$defs", {})
+        # An enum failure gets the code of what it enumerates, the same code the engine uses.
+        self.enum_codes = {
+            tuple(defs.get(name, {}).get("enum", ())): code
+            for name, code in (
+                ("profile", "EF014"),
+                ("contractTypeOrAll", "EF103"),
+                ("isoVersion", "EF117"),
+            )
+        }
+
+    def enum_code(self, choices) -> str:
+        return self.enum_codes.get(tuple(choices), "EF013")
 
     def explain(self, found: ValidationError) -> Iterator[Diagnostic]:
         pointer: Pointer = tuple(found.absolute_path)
@@ -213,7 +225,7 @@ class _Explainer:
 
     def _not_allowed(self, found: ValidationError, pointer: Pointer) -> Diagnostic:
         choices = found.validator_value
-        code = "EF014" if choices == self.profiles else "EF013"
+        code = self.enum_code(choices)
         title = found.schema.get("title")
         value = found.instance
         if title:
@@ -230,7 +242,7 @@ class _Explainer:
         choices = found.validator_value if found.validator == "enum" else []
         message = f"unknown {what} '{key}' in {self.label(pointer)}{_suggestion(key, choices)}"
         hint = f"allowed: {', '.join(map(str, choices))}" if choices else found.message
-        return self.at(error("EF013", message, (*pointer, key), hint), key=True)
+        return self.at(error(self.enum_code(choices), message, (*pointer, key), hint), key=True)
 
     def _wrong_format(self, found: ValidationError, pointer: Pointer) -> Diagnostic:
         label, value, limit = self.label(pointer), found.instance, found.validator_value

@@ -38,8 +38,7 @@ def repo(tmp_path, store_url, monkeypatch) -> Repo:
     shutil.copytree(HERE / "bank", root / "bank")
     (root / "clients").mkdir()
     (root / "efctl.yaml").write_text("clients: clients\nseed: bank\n", encoding="utf-8")
-    monkeypatch.chdir(root)
-    return Repo(root, {"EFCTL_BACKEND": store_url, "EFCTL_TODAY": TODAY, "NO_COLOR": "1"})
+    return _ready(root, store_url, monkeypatch)
 
 
 @pytest.fixture
@@ -50,5 +49,13 @@ def examples_repo(tmp_path, store_url, monkeypatch) -> Repo:
     shutil.copytree(top / "clients", root / "clients")
     shutil.copytree(top / "bank", root / "bank")
     (root / "efctl.yaml").write_text("clients: clients\nseed: bank\n", encoding="utf-8")
+    return _ready(root, store_url, monkeypatch)
+
+
+def _ready(root: Path, store_url: str, monkeypatch) -> Repo:
+    """Enter the repository and create its sandbox bank, so that outputs carry no notice."""
     monkeypatch.chdir(root)
-    return Repo(root, {"EFCTL_BACKEND": store_url, "EFCTL_TODAY": TODAY, "NO_COLOR": "1"})
+    repo = Repo(root, {"EFCTL_BACKEND": store_url, "EFCTL_TODAY": TODAY, "NO_COLOR": "1"})
+    created = repo.efctl("sandbox", "init")
+    assert created.exit_code == 0, created.output
+    return repo

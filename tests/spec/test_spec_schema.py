@@ -217,7 +217,7 @@ def test_unknown_contract_type_in_all_points_at_the_key():
         """
     )
     assert check(text) == [
-        "c.yaml:7:26: EF013 unknown contract type 'acount' in users[0].authorizations.all "
+        "c.yaml:7:26: EF103 unknown contract type 'acount' in users[0].authorizations.all "
         "(anna); did you mean 'account'?"
     ]
     [found] = diagnostics(text)
@@ -376,7 +376,7 @@ def test_with_catalog_takes_enums_from_the_catalog_without_touching_the_original
         """
     )
     assert check(text, schema) == [
-        "c.yaml:8:30: EF013 unknown contract type 'account' in users[0].authorizations.all (anna)",
+        "c.yaml:8:30: EF103 unknown contract type 'account' in users[0].authorizations.all (anna)",
         "c.yaml:9:39: EF014 unknown profile 'sign_individual'",
     ]
     assert len(check(text)) == 4  # the default schema is unchanged: rm, 2024, crypto, approve

@@ -1,0 +1,196 @@
+"""The bank's side of a relationship as a declaration (``efctl import``).
+
+The declaration must resolve to exactly the rights the bank holds, so that planning it shows no
+change, and it should read the way a person would write it. So each user gets the shortest
+grants we find (entries of ``all``, ``exclude`` and ``single``, ``copy_from`` counting one each):
+``all`` with one profile per contract type and ``'*'`` for the rest, corrected by ``single``
+entries where that is shorter than a plain ``single`` list, or a copy of an earlier user with
+the same rights. The result is then resolved like any declaration and compared with the bank;
+nothing about fallbacks is assumed.
+
+A written profile is never one the contract type does not offer (``cards: sign_individual``
+would resolve to read, but reads as a lie); the fallback rule is relied on only for a contract's
+own narrower list, where one profile per type cannot be exact.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from reconcile.catalog import Catalog
+from reconcile.model import (
+    ALL_OTHER_TYPES,
+    NO_PROFILE,
+    ApiKeySpec,
+    ClientSpec,
+    ClientState,
+    Contract,
+    DeliveriesSpec,
+    DeliveryOverride,
+    Grants,
+    SingleGrant,
+    UserSpec,
+    UserState,
+)
+from reconcile.resolve import resolve_client
+
+
+@dataclass(frozen=True)
+class Imported:
+    spec: ClientSpec
+    notes: tuple[str, ...] = ()  # bank rights no declaration reproduces; planning will show them
+
+
+def spec_from_state(state: ClientState, catalog: Catalog) -> Imported:
+    """The declaration of ``state``: users in the bank's order, each with its shortest grants."""
+    grants = _GrantFinder(state.contracts, catalog)
+    first_with_rights: dict[tuple, str] = {}
+    users = []
+    for user in state.users:
+        found = grants.shortest(user.authorizations)
+        same_rights = tuple(user.authorizations.items())
+        source = first_with_rights.setdefault(same_rights, user.id)
+        if source != user.id and size(found) > 1:
+            found = Grants(copy_from=source)
+        users.append(_user_spec(user, found, state.language))
+    spec = ClientSpec(
+        id=state.id,
+        name=state.name,
+        language=state.language,
+        users=tuple(users),
+        deliveries=_deliveries(state, catalog),
+        api_keys=tuple(ApiKeySpec(key.name, key.user) for key in state.api_keys),
+    )
+    _verify(spec, state, grants)
+    return Imported(spec, tuple(grants.unreachable_notes(state.users)))
+
+
+def size(grants: Grants) -> int:
+    """How many entries a person reads: each of all, exclude and single, and copy_from."""
+    return (
+        len(grants.all or {})
+        + len(grants.exclude)
+        + len(grants.single)
+        + (grants.copy_from is not None)
+    )
+
+
+def _user_spec(user: UserState, grants: Grants, client_language: str) -> UserSpec:
+    return UserSpec(
+        id=user.id,
+        name=user.name,
+        email=user.email,
+        github=user.github,
+        admin=user.admin,
+        language=None if user.language == client_language else user.language,
+        grants=grants,
+    )
+
+
+def _deliveries(state: ClientState, catalog: Catalog) -> DeliveriesSpec:
+    """The most common camt version for the relationship (on a tie the newer generation), the
+    other deliveries as overrides; PDF deliveries have no version and are not mentioned."""
+    versions = [d.iso_version for d in state.deliveries if d.iso_version is not None]
+    if not versions:
+        return DeliveriesSpec()
+    generations = list(catalog.iso_versions)
+    counts = Counter(versions)
+    common = max(
+        counts,
+        key=lambda v: (counts[v], generations.index(v) if v in generations else -1, v),
+    )
+    return DeliveriesSpec(
+        iso_version=common,
+        overrides=tuple(
+            DeliveryOverride(d.id, d.iso_version)
+            for d in state.deliveries
+            if d.iso_version not in (None, common)
+        ),
+    )
+
+
+class _GrantFinder:
+    """The shortest grants that give one user exactly a map of contract -> profile."""
+
+    def __init__(self, contracts: Sequence[Contract], catalog: Catalog):
+        self.catalog = catalog
+        self.contracts = {c.id: c for c in contracts}
+        self.order = {contract_id: index for index, contract_id in enumerate(self.contracts)}
+        named = [t for t in catalog.contract_types if any(c.type == t for c in contracts)]
+        unnamed = sorted({c.type for c in contracts} - set(catalog.contract_types))
+        self.by_type = {t: [c for c in contracts if c.type == t] for t in [*named, *unnamed]}
+        self.lowest_first = tuple(reversed(catalog.profiles))  # none, read, ..., the highest
+
+    def reachable(self, contract: Contract, profile: str) -> bool:
+        """Can any declaration give this profile on this contract? Only an allowed one."""
+        return profile == NO_PROFILE or profile in self.catalog.allowed_for(contract)
+
+    def gives(self, request: str, contract: Contract, profile: str) -> bool:
+        """Does asking for ``request`` give ``profile``, without asking what the type lacks?"""
+        if self.catalog.fallback(request, contract) != profile:
+            return False
+        ctype = self.catalog.contract_types.get(contract.type)
+        return request == profile or ctype is None or request in ctype.allowed
+
+    def shortest(self, rights: Mapping[str, str]) -> Grants:
+        want = {cid: rights.get(cid, NO_PROFILE) for cid in self.contracts}
+        reachable = {cid: p for cid, p in want.items() if self.reachable(self.contracts[cid], p)}
+        forced = [SingleGrant(cid, p) for cid, p in want.items() if cid not in reachable]
+        best = Grants(single=tuple(SingleGrant(c, p) for c, p in reachable.items() if p != "none"))
+        for star in (None, *self.lowest_first[1:]):  # a lesser catch-all wins a tie
+            candidate = self._with_all(reachable, star)
+            if size(candidate) < size(best):
+                best = candidate
+        singles = sorted([*best.single, *forced], key=lambda s: self.order[s.contract])
+        return replace(best, single=tuple(singles))
+
+    def _with_all(self, want: Mapping[str, str], star: str | None) -> Grants:
+        """``all`` with ``'*': star`` (None: no '*'), each type named where that is shorter than
+        correcting its contracts one by one (on a tie named: fewer corrections)."""
+        per_type: dict[str, str] = {}
+        corrections: list[SingleGrant] = []
+        for contract_type, contracts in self.by_type.items():
+            wanted = [(c, want[c.id]) for c in contracts if c.id in want]
+            missed = self._missed(wanted, star or NO_PROFILE)
+            if contract_type in self.catalog.contract_types:
+                named = {p: self._missed(wanted, p) for p in self.lowest_first}
+                profile = min(named, key=lambda p: len(named[p]))  # the least right on a tie
+                if 1 + len(named[profile]) <= len(missed):
+                    per_type[contract_type] = profile
+                    missed = named[profile]
+            corrections.extend(SingleGrant(c.id, p) for c, p in missed)
+        if star is not None:
+            per_type[ALL_OTHER_TYPES] = star
+        return Grants(all=per_type or None, single=tuple(corrections))
+
+    def _missed(
+        self, wanted: Sequence[tuple[Contract, str]], request: str
+    ) -> list[tuple[Contract, str]]:
+        return [(c, p) for c, p in wanted if not self.gives(request, c, p)]
+
+    def unreachable_notes(self, users: Sequence[UserState]) -> list[str]:
+        return [
+            f"user '{user.id}' holds {profile} on {contract_id} ({contract.type}), which the "
+            "catalog does not allow there: the declaration asks for it as a single right, and "
+            "planning shows what the bank would assign instead"
+            for user in users
+            for contract_id, profile in user.authorizations.items()
+            if (contract := self.contracts.get(contract_id)) is not None
+            and not self.reachable(contract, profile)
+        ]
+
+
+def _verify(spec: ClientSpec, state: ClientState, grants: _GrantFinder) -> None:
+    """Resolve the declaration like any other: every reachable bank right must come out."""
+    resolution = resolve_client(spec, state.contracts, grants.catalog)
+    for user in state.users:
+        got = resolution.users[user.id].profiles()
+        for contract in state.contracts:
+            want = user.authorizations.get(contract.id, NO_PROFILE)
+            if grants.reachable(contract, want) and got.get(contract.id, NO_PROFILE) != want:
+                raise AssertionError(
+                    f"import of user '{user.id}' of {state.id} resolves to "
+                    f"{got.get(contract.id, NO_PROFILE)} on {contract.id}, the bank has {want}"
+                )

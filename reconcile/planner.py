@@ -1,0 +1,66 @@
+"""Planning: one relationship's diff, its final-state rules and its approval rule, then the plan.
+
+The planner only combines; each part is decided in its own module (diff, rules, dualcontrol),
+so that the plan a reviewer reads is made of the same pieces apply and the checks use.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from reconcile.catalog import Catalog
+from reconcile.diagnostics import Diagnostic
+from reconcile.diff import LastApplied, diff_client
+from reconcile.dualcontrol import RULE, admins_of
+from reconcile.model import ClientSpec, ClientState
+from reconcile.plan import Approval, ClientPlan, Plan
+from reconcile.resolve import ClientResolution
+from reconcile.rules import final_state_rules
+
+
+def plan_client(
+    spec: ClientSpec,
+    resolution: ClientResolution,
+    state: ClientState,
+    catalog: Catalog,
+    last_applied: LastApplied,
+    *,
+    allow_mass_removal: bool = False,
+) -> tuple[ClientPlan, list[Diagnostic]]:
+    """The plan of one relationship at the bank's serial, and what its final state breaks."""
+    changes = diff_client(spec, resolution, state, catalog, last_applied)
+    problems = final_state_rules(state, changes, allow_mass_removal=allow_mass_removal)
+    approval = Approval(RULE, tuple(admin.user for admin in admins_of(state)))
+    return ClientPlan(state.id, state.name, state.serial, changes, approval), problems
+
+
+def assemble(
+    client_plans: Sequence[ClientPlan],
+    *,
+    commit: str | None,
+    inputs_digest: str,
+    allow_mass_removal: bool,
+    diagnostics: Sequence[Diagnostic],
+) -> Plan:
+    """The whole plan: relationships by id, the options it was made with, every diagnostic."""
+    return Plan(
+        clients=tuple(sorted(client_plans, key=lambda plan: plan.client)),
+        commit=commit,
+        inputs_digest=inputs_digest,
+        options={"allow_mass_removal": allow_mass_removal},
+        diagnostics=tuple(diagnostic_json(d) for d in diagnostics),
+    )
+
+
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    """A diagnostic in the plan's JSON form (the pointer is already resolved to file:line:col)."""
+    return {
+        "code": diagnostic.code,
+        "severity": diagnostic.severity.value,
+        "message": diagnostic.message,
+        "hint": diagnostic.hint,
+        "file": diagnostic.file,
+        "line": diagnostic.line,
+        "col": diagnostic.col,
+    }

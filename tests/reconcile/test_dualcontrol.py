@@ -1,0 +1,114 @@
+"""judge: the four-eyes rule over an author, approvers and the relationship's admins."""
+
+from __future__ import annotations
+
+from reconcile.dualcontrol import RULE, Admin, Evidence, Verdict, admins_of, judge
+from reconcile.model import ClientState, UserState
+
+ANNA = Admin("anna.muster", "anna-m", "collective")
+BRUNO = Admin("bruno.keller", "bkeller", "collective")
+CARLA = Admin("carla.rossi", None, "individual")
+ADMINS = (ANNA, BRUNO, CARLA)
+
+
+def verdict(author: str, *approvers: str) -> Verdict:
+    return judge(Evidence("sha256:" + "0" * 64, "abc123", author, approvers), ADMINS)
+
+
+def test_the_rule_in_words():
+    assert RULE == "one individual admin or two collective admins, plus a reviewer who is not the author"
+
+
+def test_admins_of_lists_the_banks_admins_in_bank_order():
+    def user(uid: str, admin: str, github: str | None = None) -> UserState:
+        return UserState(uid, uid, None, "de", github, admin, {})
+
+    state = ClientState(
+        "10432210",
+        "Muster Holding AG",
+        "de",
+        1,
+        users=(
+            user("zora.zahn", "individual"),
+            user("anna.muster", "collective", "anna-m"),
+            user("dora.dill", "none"),
+        ),
+    )
+    assert admins_of(state) == (
+        Admin("zora.zahn", None, "individual"),
+        Admin("anna.muster", "anna-m", "collective"),
+    )
+
+
+def test_self_approval_never_counts():
+    assert verdict("carla.rossi", "carla.rossi") == Verdict(
+        satisfied=False,
+        reason="no approval from anyone but the author; admins counted: carla.rossi "
+        "(individual, author); the author's own approval does not count",
+        counted=(CARLA,),
+        missing="needs a reviewer who is not the author",
+        eligible=("anna.muster", "bruno.keller"),
+    )
+
+
+def test_one_collective_admin_alone_is_not_enough():
+    assert verdict("anna.muster", "dora.dill") == Verdict(
+        satisfied=False,
+        reason="approved by dora.dill; admins counted: anna.muster (collective, author)",
+        counted=(ANNA,),
+        missing="needs one individual admin or a second collective admin",
+        eligible=("bruno.keller", "carla.rossi"),
+    )
+
+
+def test_one_collective_admin_without_a_reviewer_needs_both():
+    assert verdict("anna.muster").missing == (
+        "needs a reviewer who is not the author and "
+        "one individual admin or a second collective admin"
+    )
+
+
+def test_two_collective_admins_satisfy_the_rule():
+    assert verdict("anna.muster", "bruno.keller") == Verdict(
+        satisfied=True,
+        reason="approved by bruno.keller; admins counted: anna.muster (collective, author), "
+        "bruno.keller (collective)",
+        counted=(ANNA, BRUNO),
+        missing="",
+        eligible=(),
+    )
+
+
+def test_one_individual_admin_as_author_with_any_reviewer_satisfies_the_rule():
+    result = verdict("carla.rossi", "dora.dill")
+    assert (result.satisfied, result.counted, result.missing) == (True, (CARLA,), "")
+    assert result.reason == (
+        "approved by dora.dill; admins counted: carla.rossi (individual, author)"
+    )
+
+
+def test_one_individual_admin_as_reviewer_satisfies_the_rule():
+    result = verdict("dora.dill", "carla.rossi")
+    assert (result.satisfied, result.counted) == (True, (CARLA,))
+
+
+def test_approvers_who_are_no_admins_count_only_as_reviewers():
+    assert verdict("dora.dill", "emil.egger", "fritz.frei") == Verdict(
+        satisfied=False,
+        reason="approved by emil.egger, fritz.frei; "
+        "no admin among the author and the approvers",
+        counted=(),
+        missing="needs one individual admin or two collective admins",
+        eligible=("anna.muster", "bruno.keller", "carla.rossi"),
+    )
+
+
+def test_an_approver_counts_once_however_often_they_approve():
+    result = verdict("dora.dill", "anna.muster", "anna.muster")
+    assert result.counted == (ANNA,)
+    assert result.missing == "needs one individual admin or a second collective admin"
+    assert result.reason == "approved by anna.muster; admins counted: anna.muster (collective)"
+
+
+def test_the_author_is_never_eligible():
+    assert "anna.muster" not in verdict("anna.muster").eligible

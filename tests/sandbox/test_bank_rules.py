@@ -1,0 +1,85 @@
+"""The pure parts behind the bank's write side: the four-eyes rule and the audit chain."""
+
+from __future__ import annotations
+
+import pytest
+
+from efctl.sandbox.rules import four_eyes_missing
+from reconcile.audit import ChainBreak, chained_entry, changes_digest, verify_chain
+from reconcile.plan import Action, Change, Resource, canonical_json, sha256_of
+
+ADMINS = {"ind": "individual", "col1": "collective", "col2": "collective", "nobody": "none"}
+
+
+@pytest.mark.parametrize(
+    ("maker", "checkers", "missing"),
+    [
+        ("ind", ["nobody"], None),
+        ("nobody", ["ind"], None),
+        ("col1", ["col2"], None),
+        ("github:x", ["col1", "col2"], None),
+        ("ind", [], "a checker who is not the maker"),
+        ("ind", ["ind", "ind"], "a checker who is not the maker"),
+        (
+            "col1",
+            ["col1"],
+            "a checker who is not the maker and an individual admin or a second collective admin",
+        ),
+        ("col1", ["github:col2"], "an individual admin or a second collective admin"),
+        ("nobody", ["github:x"], "an individual admin or two collective admins"),
+        ("unknown", ["also-unknown"], "an individual admin or two collective admins"),
+    ],
+)
+def test_four_eyes_rule(maker, checkers, missing):
+    assert four_eyes_missing(maker, checkers, ADMINS) == missing
+
+
+CHANGE = Change("1/deliveries/D-1", Action.UPDATE, Resource.DELIVERY, None, {"iso_version": "2019"})
+
+
+def chain(length: int):
+    entries, previous = [], None
+    for n in range(length):
+        previous = chained_entry(
+            previous,
+            client=str(n % 2 + 1),
+            at=f"2025-05-0{n + 1}T12:00:00+00:00",
+            plan_id=f"sha256:{n}",
+            commit=None,
+            maker="ind",
+            checkers=["nobody"],
+            changes=[CHANGE],
+        )
+        entries.append(previous)
+    return entries
+
+
+def test_an_entry_hashes_its_canonical_body_and_links_the_previous_hash():
+    first, second = chain(2)
+    assert first.seq == 1 and first.prev_hash is None
+    assert second.seq == 2 and second.prev_hash == first.hash
+    assert (
+        first.changes_digest
+        == changes_digest([CHANGE])
+        == sha256_of(canonical_json([CHANGE.to_json()]))
+    )
+    assert second.hash == sha256_of(canonical_json(second.body()))
+    assert "hash" not in second.body()
+    assert verify_chain(chain(4)) is None
+    assert verify_chain([]) is None
+
+
+@pytest.mark.parametrize(
+    ("order", "broken"),
+    [
+        ([1, 3, 2, 4], ChainBreak(3, "entry 3 is out of order: it comes before entry 2")),
+        ([2, 1, 3, 4], ChainBreak(2, "entry 2 is out of order: it comes before entry 1")),
+        ([1, 2, 4], ChainBreak(3, "entry 3 is missing: entry 4 follows entry 2")),
+        ([2, 3, 4], ChainBreak(1, "entry 1 is missing: entry 2 follows the start of the chain")),
+        ([1, 2, 2, 3], ChainBreak(2, "entry 2 appears twice")),
+        ([1, 2, 3, 1], ChainBreak(1, "entry 1 appears twice")),
+    ],
+)
+def test_verify_names_the_seq_of_misplaced_entries(order, broken):
+    entries = chain(4)
+    assert verify_chain([entries[seq - 1] for seq in order]) == broken
