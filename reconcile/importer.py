@@ -18,6 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import date
 
 from reconcile.catalog import Catalog
 from reconcile.model import (
@@ -40,11 +41,12 @@ from reconcile.resolve import resolve_client
 @dataclass(frozen=True)
 class Imported:
     spec: ClientSpec
-    notes: tuple[str, ...] = ()  # bank rights no declaration reproduces; planning will show them
+    notes: tuple[str, ...] = ()  # what the declaration cannot keep as it is; planning shows it
 
 
-def spec_from_state(state: ClientState, catalog: Catalog) -> Imported:
-    """The declaration of ``state``: users in the bank's order, each with its shortest grants."""
+def spec_from_state(state: ClientState, catalog: Catalog, today: date) -> Imported:
+    """The declaration of ``state`` that validates on ``today``: users in the bank's order,
+    each with its shortest grants."""
     grants = _GrantFinder(state.contracts, catalog)
     first_with_rights: dict[tuple, str] = {}
     users = []
@@ -55,16 +57,17 @@ def spec_from_state(state: ClientState, catalog: Catalog) -> Imported:
         if source != user.id and size(found) > 1:
             found = Grants(copy_from=source)
         users.append(_user_spec(user, found, state.language))
+    deliveries, delivery_notes = _deliveries(state, catalog, today)
     spec = ClientSpec(
         id=state.id,
         name=state.name,
         language=state.language,
         users=tuple(users),
-        deliveries=_deliveries(state, catalog),
+        deliveries=deliveries,
         api_keys=tuple(ApiKeySpec(key.name, key.user) for key in state.api_keys),
     )
     _verify(spec, state, grants)
-    return Imported(spec, tuple(grants.unreachable_notes(state.users)))
+    return Imported(spec, (*grants.unreachable_notes(state.users), *delivery_notes))
 
 
 def size(grants: Grants) -> int:
@@ -89,26 +92,41 @@ def _user_spec(user: UserState, grants: Grants, client_language: str) -> UserSpe
     )
 
 
-def _deliveries(state: ClientState, catalog: Catalog) -> DeliveriesSpec:
+def _deliveries(
+    state: ClientState, catalog: Catalog, today: date
+) -> tuple[DeliveriesSpec, list[str]]:
     """The most common camt version for the relationship (on a tie the newer generation), the
-    other deliveries as overrides; PDF deliveries have no version and are not mentioned."""
-    versions = [d.iso_version for d in state.deliveries if d.iso_version is not None]
-    if not versions:
-        return DeliveriesSpec()
+    other deliveries as overrides; PDF deliveries have no version and are not mentioned.
+
+    After the parallel phase a declaration may only ask for the newest generation, so an older
+    version still at the bank is declared as the newest (the bank would switch it anyway) and a
+    note says that planning shows this change.
+    """
     generations = list(catalog.iso_versions)
-    counts = Counter(versions)
+    newest = generations[-1]
+    retired = today > catalog.parallel_phase_end
+    wanted: dict[str, str] = {}
+    notes = []
+    for delivery in state.deliveries:
+        version = delivery.iso_version
+        if version is None:
+            continue
+        if retired and version != newest:
+            notes.append(
+                f"delivery {delivery.id} ({delivery.kind}) is still on ISO version {version}, "
+                f"no longer accepted since {catalog.parallel_phase_end.isoformat()}: the "
+                f'declaration asks for "{newest}", and planning shows that change'
+            )
+            version = newest
+        wanted[delivery.id] = version
+    if not wanted:
+        return DeliveriesSpec(), notes
+    counts = Counter(wanted.values())
     common = max(
-        counts,
-        key=lambda v: (counts[v], generations.index(v) if v in generations else -1, v),
+        counts, key=lambda v: (counts[v], generations.index(v) if v in generations else -1, v)
     )
-    return DeliveriesSpec(
-        iso_version=common,
-        overrides=tuple(
-            DeliveryOverride(d.id, d.iso_version)
-            for d in state.deliveries
-            if d.iso_version not in (None, common)
-        ),
-    )
+    overrides = tuple(DeliveryOverride(d, v) for d, v in wanted.items() if v != common)
+    return DeliveriesSpec(iso_version=common, overrides=overrides), notes
 
 
 class _GrantFinder:
@@ -122,53 +140,69 @@ class _GrantFinder:
         unnamed = sorted({c.type for c in contracts} - set(catalog.contract_types))
         self.by_type = {t: [c for c in contracts if c.type == t] for t in [*named, *unnamed]}
         self.lowest_first = tuple(reversed(catalog.profiles))  # none, read, ..., the highest
+        self._givers: dict[tuple[str, str], frozenset[str]] = {}
 
     def reachable(self, contract: Contract, profile: str) -> bool:
         """Can any declaration give this profile on this contract? Only an allowed one."""
         return profile == NO_PROFILE or profile in self.catalog.allowed_for(contract)
 
-    def gives(self, request: str, contract: Contract, profile: str) -> bool:
-        """Does asking for ``request`` give ``profile``, without asking what the type lacks?"""
-        if self.catalog.fallback(request, contract) != profile:
-            return False
-        ctype = self.catalog.contract_types.get(contract.type)
-        return request == profile or ctype is None or request in ctype.allowed
+    def givers(self, contract: Contract, profile: str) -> frozenset[str]:
+        """The requests that give ``profile`` on the contract without asking for what its type
+        lacks (the same few pairs for every user, so they are worked out once)."""
+        key = (contract.id, profile)
+        if key not in self._givers:
+            ctype = self.catalog.contract_types.get(contract.type)
+            self._givers[key] = frozenset(
+                request
+                for request in self.catalog.profiles
+                if self.catalog.fallback(request, contract) == profile
+                and (request == profile or ctype is None or request in ctype.allowed)
+            )
+        return self._givers[key]
 
     def shortest(self, rights: Mapping[str, str]) -> Grants:
         want = {cid: rights.get(cid, NO_PROFILE) for cid in self.contracts}
         reachable = {cid: p for cid, p in want.items() if self.reachable(self.contracts[cid], p)}
         forced = [SingleGrant(cid, p) for cid, p in want.items() if cid not in reachable]
-        best = Grants(single=tuple(SingleGrant(c, p) for c, p in reachable.items() if p != "none"))
+        missed = {  # type -> request -> the contracts it would not give what the bank has
+            contract_type: {
+                request: [
+                    SingleGrant(c.id, reachable[c.id])
+                    for c in contracts
+                    if c.id in reachable and request not in self.givers(c, reachable[c.id])
+                ]
+                for request in self.lowest_first
+            }
+            for contract_type, contracts in self.by_type.items()
+        }
+        best = Grants(
+            single=tuple(SingleGrant(c, p) for c, p in reachable.items() if p != NO_PROFILE)
+        )
         for star in (None, *self.lowest_first[1:]):  # a lesser catch-all wins a tie
-            candidate = self._with_all(reachable, star)
+            candidate = self._with_all(missed, star)
             if size(candidate) < size(best):
                 best = candidate
         singles = sorted([*best.single, *forced], key=lambda s: self.order[s.contract])
         return replace(best, single=tuple(singles))
 
-    def _with_all(self, want: Mapping[str, str], star: str | None) -> Grants:
+    def _with_all(
+        self, missed: Mapping[str, Mapping[str, list[SingleGrant]]], star: str | None
+    ) -> Grants:
         """``all`` with ``'*': star`` (None: no '*'), each type named where that is shorter than
         correcting its contracts one by one (on a tie named: fewer corrections)."""
         per_type: dict[str, str] = {}
         corrections: list[SingleGrant] = []
-        for contract_type, contracts in self.by_type.items():
-            wanted = [(c, want[c.id]) for c in contracts if c.id in want]
-            missed = self._missed(wanted, star or NO_PROFILE)
+        for contract_type, missed_by in missed.items():
+            corrected = missed_by[star or NO_PROFILE]
             if contract_type in self.catalog.contract_types:
-                named = {p: self._missed(wanted, p) for p in self.lowest_first}
-                profile = min(named, key=lambda p: len(named[p]))  # the least right on a tie
-                if 1 + len(named[profile]) <= len(missed):
+                profile = min(missed_by, key=lambda p: len(missed_by[p]))  # the lesser on a tie
+                if 1 + len(missed_by[profile]) <= len(corrected):
                     per_type[contract_type] = profile
-                    missed = named[profile]
-            corrections.extend(SingleGrant(c.id, p) for c, p in missed)
+                    corrected = missed_by[profile]
+            corrections.extend(corrected)
         if star is not None:
             per_type[ALL_OTHER_TYPES] = star
         return Grants(all=per_type or None, single=tuple(corrections))
-
-    def _missed(
-        self, wanted: Sequence[tuple[Contract, str]], request: str
-    ) -> list[tuple[Contract, str]]:
-        return [(c, p) for c, p in wanted if not self.gives(request, c, p)]
 
     def unreachable_notes(self, users: Sequence[UserState]) -> list[str]:
         return [

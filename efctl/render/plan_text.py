@@ -12,7 +12,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from efctl.render.diagnostics import format_diagnostic
 from efctl.render.redact import group_ibans
+from reconcile.diagnostics import Diagnostic, Severity
 from reconcile.plan import Address
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "manual": "!"}
@@ -128,6 +130,19 @@ class ClientView:
     def changes(self) -> Iterable[ChangeView]:
         return (change for group in self.groups for change in group.changes)
 
+    @property
+    def admin_forms(self) -> int:
+        """Admin-right changes: each needs the bank's signed paper form."""
+        return sum(c.resource == "admin_right" and c.action == "manual" for c in self.changes())
+
+    @property
+    def drifted(self) -> int:
+        return sum("drift" in change.tags for change in self.changes())
+
+    @property
+    def fallbacks(self) -> int:
+        return sum(n.startswith("fallback:") for c in self.changes() for n in c.notes)
+
 
 def client_views(plan: Mapping[str, Any]) -> list[ClientView]:
     return [client_view(client) for client in plan["clients"]]
@@ -196,8 +211,9 @@ def _detail(action: str, before: Mapping[str, Any], after: Mapping[str, Any]) ->
     if action == "delete":
         return _items(before)
     changed = [k for k in _ordered(after) if before.get(k) != after[k]]
+    named = len(after) > 1  # "email a -> b" among a user's fields; "read -> capture" alone
     moves = ", ".join(
-        _labelled(k, f"{_value(k, before.get(k))} -> {_value(k, after[k])}") for k in changed
+        _labelled(k, f"{_value(k, before.get(k))} -> {_value(k, after[k])}", named) for k in changed
     )
     context = _items({k: v for k, v in before.items() if k not in after})
     return f"{moves} ({context})" if context else moves
@@ -214,8 +230,8 @@ def _ordered(values: Mapping[str, Any]) -> list[str]:
     return known + sorted(k for k in values if k not in FIELDS)
 
 
-def _labelled(key: str, text: str) -> str:
-    label = FIELDS.get(key, key)
+def _labelled(key: str, text: str, named: bool = False) -> str:
+    label = FIELDS.get(key, key) or (key if named else "")
     return f"{label} {text}" if label else text
 
 
@@ -232,7 +248,7 @@ def _value(key: str, value: Any) -> str:
 
 
 def render_text(plan: Mapping[str, Any], *, color: bool) -> str:
-    """The plan for a terminal; ANSI colour only when ``color`` (the caller checks tty, NO_COLOR)."""
+    """The plan for a terminal; ANSI colour when ``color`` (the caller weighs tty and NO_COLOR)."""
     paint = _Paint(color)
     lines: list[str] = []
     total = Counts()
@@ -243,12 +259,20 @@ def render_text(plan: Mapping[str, Any], *, color: bool) -> str:
         else:
             lines.append(paint.bold(_header(view)) + ": no changes")
     lines += _spaced(lines)
-    for diagnostic in plan.get("diagnostics", []):
-        lines.append(f"{diagnostic['severity']} {diagnostic['code']}: {diagnostic['message']}")
-    if plan.get("options", {}).get("allow_mass_removal"):
+    lines += [diagnostic_text(diagnostic) for diagnostic in plan["diagnostics"]]
+    if plan["options"]["allow_mass_removal"]:
         lines.append(paint.warning(MASS_REMOVAL))
     lines.append(f"Plan: {total}." if total.total else NO_CHANGES)
     return "\n".join(lines) + "\n"
+
+
+def diagnostic_text(diagnostic: Mapping[str, Any]) -> str:
+    """A diagnostic of the plan JSON as ``efctl validate`` prints it."""
+    d = diagnostic
+    severity = Severity(d["severity"])
+    return format_diagnostic(
+        Diagnostic(d["code"], severity, d["message"], d["hint"], (), d["file"], d["line"], d["col"])
+    )
 
 
 def _spaced(lines: list[str]) -> list[str]:

@@ -100,11 +100,11 @@ class OrderDesk:
             if serial != order.base_serial:
                 raise StaleOrderError(order.client, order.base_serial, serial)
             self._refuse_resubmission(order)
-            rights, holdings = self._relationship(order.client)
+            admin_rights, holdings = self._relationship(order.client)
             strangers = [
                 person
                 for person in dict.fromkeys((order.maker, *order.checkers))
-                if person not in rights and not person.startswith(GITHUB_PREFIX)
+                if person not in admin_rights and not person.startswith(GITHUB_PREFIX)
             ]
             if strangers:
                 raise OrderRefused(
@@ -116,7 +116,7 @@ class OrderDesk:
             checkers = tuple(dict.fromkeys(c for c in order.checkers if c != order.maker))
             order = replace(order, checkers=checkers)
             order_id = self._next_id(order.client)
-            missing = four_eyes_missing(order.maker, checkers, rights)
+            missing = four_eyes_missing(order.maker, checkers, admin_rights)
             if missing:
                 self._insert(order_id, order, OrderStatus.PENDING, now)
                 return OrderOutcome(order_id, order.client, OrderStatus.PENDING, serial, missing)
@@ -138,14 +138,13 @@ class OrderDesk:
                 raise OrderRefused(f"there is no order {order_id} at the bank")
             client = found[0][0]
             serial = self._lock(client)
-            status, pending = self._read_order(order_id)
-            order = pending.order
+            status, order = self._read_order(order_id)
             if status != OrderStatus.PENDING:
                 raise OrderRefused(f"order {order_id} is {status}, not pending")
-            rights, holdings = self._relationship(client)
-            _refuse_checker(order_id, order, user, rights)
+            admin_rights, holdings = self._relationship(client)
+            _refuse_checker(order_id, order, user, admin_rights)
             order = replace(order, checkers=(*order.checkers, user))
-            missing = four_eyes_missing(order.maker, order.checkers, rights)
+            missing = four_eyes_missing(order.maker, order.checkers, admin_rights)
             if missing:
                 self._update(order_id, order, OrderStatus.PENDING)
                 return OrderOutcome(order_id, client, OrderStatus.PENDING, serial, missing)
@@ -332,11 +331,12 @@ class OrderDesk:
             ),
         )
 
-    def _read_order(self, order_id: str) -> tuple[str, PendingOrder]:
+    def _read_order(self, order_id: str) -> tuple[str, Order]:
+        """The order's status and the order as it stands (its checkers so far)."""
         (row,) = self._db.query(
             f"SELECT {', '.join(ORDER_COLUMNS)} FROM orders WHERE id = ?", (order_id,)
         )
-        return row[ORDER_COLUMNS.index("status")], _pending_order(row)
+        return row[ORDER_COLUMNS.index("status")], _pending_order(row).order
 
     def _execute(self, order: Order, now: str) -> None:
         """Carry out the changes in the bank's sequence, bump the serial, append to the audit."""
@@ -377,6 +377,7 @@ class OrderDesk:
                     (*(after[name] for name in fields), client, user),
                 )
             case Resource.USER, Action.DELETE:
+                # The user's API keys go with the user (ON DELETE CASCADE), as at the bank.
                 self._db.execute(
                     "DELETE FROM authorizations WHERE client_id = ? AND user_id = ?", (client, user)
                 )
@@ -441,9 +442,11 @@ class OrderDesk:
         )
 
 
-def _refuse_checker(order_id: str, order: Order, user: str, rights: Mapping[str, str]) -> None:
+def _refuse_checker(
+    order_id: str, order: Order, user: str, admin_rights: Mapping[str, str]
+) -> None:
     """Why ``user`` may not check and authorise the order, raised; nothing when they may."""
-    if user not in rights:
+    if user not in admin_rights:
         raise OrderRefused(f"'{user}' is no user of relationship {order.client}")
     if user == order.maker:
         raise OrderRefused(
@@ -452,7 +455,7 @@ def _refuse_checker(order_id: str, order: Order, user: str, rights: Mapping[str,
         )
     if user in order.checkers:
         raise OrderRefused(f"'{user}' has already authorised order {order_id}")
-    if rights[user] == "none":
+    if admin_rights[user] == "none":
         raise OrderRefused(
             f"'{user}' holds no Admin right in relationship {order.client}; only admins"
             " authorise orders"

@@ -207,11 +207,15 @@ def _order_problems(doc: LoadedDocument) -> Iterator[Diagnostic]:
     for i, entry in enumerate(data.get("orders", ())):
         name, maker = entry["id"], entry["maker"]
         if maker not in admin or admin[maker] == "none":
-            who = "is not among the users" if maker not in admin else "holds no Admin right"
+            who = (
+                "is not among the users of this file"
+                if maker not in admin
+                else "holds no Admin right"
+            )
             yield doc.place(
                 error(
                     "EF013",
-                    f"order '{name}' is made by '{maker}', who {who} of this file",
+                    f"order '{name}' is made by '{maker}', who {who}",
                     ("orders", i, "maker"),
                     hint="only admins of the relationship make orders in the web UI",
                 )

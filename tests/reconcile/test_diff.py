@@ -19,7 +19,7 @@ from reconcile.model import (
     UserSpec,
     UserState,
 )
-from reconcile.plan import Action, Change, Resource
+from reconcile.plan import Action, Address, Change, Resource
 from reconcile.resolve import resolve_client
 
 C = "10432210"
@@ -162,21 +162,38 @@ def test_a_user_whose_personal_data_differs_is_updated_naming_the_fields(diff):
             f"{C}/users/anna.muster",
             Action.UPDATE,
             Resource.USER,
-            {"name": "Anna Muster", "email": "a.muster@example.ch", "language": "fr", "github": None},
-            {"name": "Anna Muster", "email": "anna.muster@example.ch", "language": "de", "github": None},
+            {
+                "name": "Anna Muster",
+                "email": "a.muster@example.ch",
+                "language": "fr",
+                "github": None,
+            },
+            {
+                "name": "Anna Muster",
+                "email": "anna.muster@example.ch",
+                "language": "de",
+                "github": None,
+            },
             ("changed: email, language",),
         ),
     )
 
 
 def test_a_user_only_the_bank_has_is_deleted_with_every_right(diff):
-    carla = user_state("carla.rossi", "individual", language="it", **{EBILL: "read", CHF: "capture"})
+    carla = user_state(
+        "carla.rossi", "individual", language="it", **{EBILL: "read", CHF: "capture"}
+    )
     assert diff(f"users: [{ANNA}]", bank(ANNA_BANK, carla)) == (
         Change(
             f"{C}/users/carla.rossi",
             Action.DELETE,
             Resource.USER,
-            {"name": "Carla Rossi", "email": "carla.rossi@example.ch", "language": "it", "github": None},
+            {
+                "name": "Carla Rossi",
+                "email": "carla.rossi@example.ch",
+                "language": "it",
+                "github": None,
+            },
             None,
             ("the user's Admin right (individual) ends",),
         ),
@@ -261,22 +278,24 @@ def test_an_update_to_a_fallback_profile_carries_the_fallback_note(diff):
 
 
 def test_a_right_that_falls_back_to_none_is_deleted_saying_why(diff):
-    held = user_state("bruno.keller", **{CARDS: "read"})
+    joint = Contract("CH4431999123000889012", "account", "Kollektivkonto", ("sign_collective",))
+    held = user_state("bruno.keller", **{joint.id: "sign_collective"})
+    state = replace(bank(ANNA_BANK, held), contracts=(*CONTRACTS, joint))
     text = f"""
     users:
       - {ANNA}
       - {{id: bruno.keller, name: Bruno Keller, email: bruno.keller@example.ch,
-          authorizations: {{single: [{{contract: {CARDS}, profile: capture}}]}}}}
+          authorizations: {{single: [{{contract: {joint.id}, profile: capture}}]}}}}
     """
-    assert diff(text, bank(ANNA_BANK, held)) == (
+    assert diff(text, state) == (
         right(
             "bruno.keller",
-            CARDS,
+            joint.id,
             Action.DELETE,
-            "read",
+            "sign_collective",
             None,
-            "fallback: capture not allowed on KK-10432210-1 (cards), no lower profile allowed, "
-            "assigned none",
+            "fallback: capture not allowed on CH4431999123000889012 (account; this contract "
+            "allows only sign_collective), no lower profile allowed, assigned none",
         ),
     )
 
@@ -304,7 +323,10 @@ def delivery(d: Delivery, after: str, *notes: str, drift: bool = False) -> Chang
 def test_camt_deliveries_take_the_relationship_version_pdf_deliveries_never_change(diff):
     state = bank(ANNA_BANK, deliveries=(D80, D79, D78, D77))
     text = f'deliveries: {{iso_version: "2019"}}\nusers: [{ANNA}]'
-    assert diff(text, state) == (delivery(D77, "2019", PAIRS_2019), delivery(D80, "2019", PAIRS_2019))
+    assert diff(text, state) == (
+        delivery(D77, "2019", PAIRS_2019),
+        delivery(D80, "2019", PAIRS_2019),
+    )
 
 
 def test_an_override_wins_over_the_relationship_version(diff):
@@ -536,3 +558,24 @@ def test_a_large_relationship_is_diffed_in_linear_time(catalog):
         Action.REPLACE: 0,
         Action.MANUAL: 0,
     }
+
+
+def test_every_address_parses_back_to_its_resource(diff):
+    state = bank(
+        ANNA_BANK,
+        user_state("zeno.zahn", "individual", **{CHF: "read"}),
+        deliveries=(D77,),
+        api_keys=(key_state("a-key", "anna.muster"),),
+    )
+    text = f"""
+    deliveries: {{iso_version: "2019"}}
+    users:
+      - {ANNA}
+      - {{id: xaver.x, name: X, admin: collective, authorizations: {{all: {{'*': read}}}}}}
+    """
+    changes = diff(text, state)
+    assert {c.resource for c in changes} == set(Resource)
+    for change in changes:
+        address = Address.parse(change.address)
+        assert (address.client, address.resource) == (C, change.resource)
+        assert str(address) == change.address

@@ -16,7 +16,10 @@ def verdict(author: str, *approvers: str) -> Verdict:
 
 
 def test_the_rule_in_words():
-    assert RULE == "one individual admin or two collective admins, plus a reviewer who is not the author"
+    assert (
+        RULE
+        == "one individual admin or two collective admins, plus a reviewer who is not the author"
+    )
 
 
 def test_admins_of_lists_the_banks_admins_in_bank_order():
@@ -95,8 +98,7 @@ def test_one_individual_admin_as_reviewer_satisfies_the_rule():
 def test_approvers_who_are_no_admins_count_only_as_reviewers():
     assert verdict("dora.dill", "emil.egger", "fritz.frei") == Verdict(
         satisfied=False,
-        reason="approved by emil.egger, fritz.frei; "
-        "no admin among the author and the approvers",
+        reason="approved by emil.egger, fritz.frei; no admin among the author and the approvers",
         counted=(),
         missing="needs one individual admin or two collective admins",
         eligible=("anna.muster", "bruno.keller", "carla.rossi"),

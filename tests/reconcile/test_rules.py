@@ -44,7 +44,9 @@ def rules(state: ClientState, changes: list[Change], allow: bool = False) -> lis
 
 
 TWO_COLLECTIVE_ONE_INDIVIDUAL = bank(
-    ("anna.muster", "collective"), ("bruno.keller", "collective"), ("carla.rossi", "individual"),
+    ("anna.muster", "collective"),
+    ("bruno.keller", "collective"),
+    ("carla.rossi", "individual"),
     others=9,
 )
 

@@ -81,14 +81,14 @@ def test_every_problem_of_seeded_orders_is_located(tmp_path):
     ]
     assert found == [
         "10000001.yaml:12:12: EF013 order 'WEB-1' is made by 'bruno.keller', who holds no Admin"
-        " right of this file",
+        " right",
         "10000001.yaml:13:14: EF015 order 'WEB-1': '2025-13-01T10:00:00Z' is no moment in time",
         "10000001.yaml:15:9: EF013 order 'WEB-1': change 1 (10000001/users/anna.muster/admin):"
         " it is manual: the bank takes it only on paper or through the client advisor",
-        "10000001.yaml:17:9: EF201 order id 'WEB-1' appears twice in orders (first on line 11)",
-        "10000001.yaml:18:12: EF013 order 'WEB-1' is made by 'zoe.weber', who is not among the"
+        "10000001.yaml:20:9: EF201 order id 'WEB-1' appears twice in orders (first on line 11)",
+        "10000001.yaml:21:12: EF013 order 'WEB-1' is made by 'zoe.weber', who is not among the"
         " users of this file",
-        "10000001.yaml:21:9: EF013 order 'WEB-1': change 1 (10000001/deliveries/D-1) does not"
+        "10000001.yaml:24:9: EF013 order 'WEB-1': change 1 (10000001/deliveries/D-1) does not"
         " apply: delivery 'D-1' is a PDF document without ISO version",
         "10000002.yaml:6:9: EF201 order id 'WEB-1' is already used in"
         f" {tmp_path / '10000001.yaml'}",

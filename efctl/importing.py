@@ -1,0 +1,73 @@
+"""``efctl import``: the declaration of one relationship, written from the bank's side."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from efctl.config import Settings
+from efctl.errors import EfctlError
+from efctl.render.declaration import render_declaration
+from efctl.spec.convert import client_document, normalise_client_id
+from efctl.spec.schema import load_schema
+from reconcile.importer import spec_from_state
+
+if TYPE_CHECKING:  # app.py imports this module
+    from efctl.app import Workspace
+
+SCHEMA_FILE = Path("schemas") / "client.schema.json"  # in the repository, if it keeps a copy
+LISTED = 10  # relationship ids named in a hint before "and N more"
+
+
+def import_client(workspace: Workspace, client_id: str, *, out: Path | None = None) -> str:
+    """The relationship as the bank holds it, as declaration text; also written to ``out``.
+
+    ``out`` also decides the relative path of the
+    schema modeline (default: the first declarations folder, where the file belongs).
+    """
+    client_id = normalise_client_id(client_id)
+    state = workspace.bank.read_client(client_id)
+    if state is None:
+        known = workspace.bank.list_clients()
+        listed = ", ".join(known[:LISTED]) or "none"
+        more = f" and {len(known) - LISTED} more" if len(known) > LISTED else ""
+        raise EfctlError(
+            f"client relationship {client_id} is unknown at the bank",
+            hint=f"relationships at the bank: {listed}{more}",
+        )
+    imported = spec_from_state(state, workspace.catalog, workspace.settings.today)
+    text = render_declaration(
+        client_document(imported.spec),
+        schema=schema_reference(workspace.settings, out),
+        source=_bank_name(workspace),
+        on=workspace.settings.today,
+        serial=state.serial,
+        notes=imported.notes,
+    )
+    if out is not None:
+        _write(out, text, workspace.settings)
+    return text
+
+
+def schema_reference(settings: Settings, out: Path | None) -> str:
+    """The repository's schema relative to where the file goes, else the schema's $id."""
+    schema = settings.root / SCHEMA_FILE
+    if not schema.is_file():
+        return load_schema("client")["$id"]
+    folder = out.parent if out is not None else (settings.clients or (settings.root,))[0]
+    return Path(os.path.relpath(schema, folder.absolute())).as_posix()
+
+
+def _bank_name(workspace: Workspace) -> str:
+    """A URL as it is (without password), a sandbox file as the user names it."""
+    where = workspace.bank.url
+    return where if "://" in where else workspace.settings.display(Path(where))
+
+
+def _write(out: Path, text: str, settings: Settings) -> None:
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise EfctlError(f"cannot write {settings.display(out)}: {exc.strerror or exc}") from exc

@@ -1,0 +1,312 @@
+"""The plan as a pull-request comment: a summary table, one collapsible section per relationship.
+
+Rendered from the plan JSON only, with every e-mail address and IBAN masked (the comment leaves
+the bank's hands) and every name escaped. GitHub refuses comments over 65,536 characters, so a
+long plan becomes several comments that each stand alone (Atlantis splits the same way): each
+repeats the title and the callouts, says which part it is, and sums up what it holds. A
+relationship too large for one comment is split between its users (or between the changes of
+one user), with "(continued)" headings.
+
+The markup lives in efctl/templates/plan.md.j2 as macros; this module renders each fragment once
+and packs them by length, so splitting stays linear in the size of the plan.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import cache
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from efctl.render.plan_text import ClientView, Counts, client_views, diagnostic_text
+from efctl.render.redact import SENSITIVE, mask, mask_match
+
+GITHUB_COMMENT_LIMIT = 65000  # GitHub allows 65,536 characters; keep a margin
+SHORT_ID = 12
+MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
+MENTION = re.compile(r"@(?=\w)")
+ZERO_WIDTH_SPACE = "\u200b"
+BOLD_NOTES = ("fallback", "drift")
+
+
+class MarkdownLimitError(ValueError):
+    """The limit cannot hold even the title and one change."""
+
+
+def render_markdown(plan: Mapping[str, Any], *, limit: int = GITHUB_COMMENT_LIMIT) -> list[str]:
+    """The plan as one markdown document, or several when one would exceed ``limit`` characters."""
+    blocks = [_Block(view) for view in client_views(plan)]
+    whole = [_Piece.whole(block) for block in blocks]
+    document = _document(plan, blocks, whole, part=1, parts=1)
+    if len(document) <= limit:
+        return [document]
+    parts = _pack(blocks, limit, _head_reserve(plan, blocks))
+    return [
+        _document(plan, blocks, pieces, part=number, parts=len(parts))
+        for number, pieces in enumerate(parts, 1)
+    ]
+
+
+# --- masking and escaping: every value the template prints passes through one of these ------
+
+
+def inline(text: str) -> Markup:
+    """Plain markdown text: masked values as code spans, everything else escaped."""
+    return _split(text, plain=_escape_markdown, sensitive=_code_span)
+
+
+def code(text: Any) -> Markup:
+    return Markup(_code_span(mask(str(text))))
+
+
+def html_text(text: Any) -> Markup:
+    """Text inside an HTML tag (``<summary>``), where markdown is not read."""
+    return _split(
+        str(text), plain=html.escape, sensitive=lambda v: f"<code>{html.escape(v)}</code>"
+    )
+
+
+def note(text: str) -> Markup:
+    """A change's note, its kind in bold when a reviewer must not miss it (fallback, drift)."""
+    head, colon, rest = text.partition(":")
+    if colon and head in BOLD_NOTES:
+        return Markup(f"**{head}:**{inline(rest)}")
+    return inline(text)
+
+
+def _split(text: str, *, plain: Callable[[str], str], sensitive: Callable[[str], str]) -> Markup:
+    out, start = [], 0
+    for match in SENSITIVE.finditer(text):
+        masked = mask_match(match.group())
+        if masked != match.group():
+            out += [plain(text[start : match.start()]), sensitive(masked)]
+            start = match.end()
+    out.append(plain(text[start:]))
+    return Markup("".join(out))
+
+
+def _escape_markdown(text: str) -> str:
+    """Markdown and HTML are inert, lines stay whole, and ``@login`` mentions nobody."""
+    text = " ".join(text.splitlines())
+    text = text.replace("&", "&amp;").replace("<", "&lt;")
+    text = MARKDOWN_SPECIAL.sub(r"\\\1", text)
+    return MENTION.sub("@" + ZERO_WIDTH_SPACE, text)
+
+
+def _code_span(text: str) -> str:
+    text = " ".join(text.splitlines())
+    fence = "`" * (max(map(len, re.findall("`+", text)), default=0) + 1)
+    padded = f" {text} " if text.startswith("`") or text.endswith("`") else text
+    return f"{fence}{padded}{fence}"
+
+
+def _finalize(value: Any) -> Any:
+    return value if isinstance(value, Markup) else inline(str(value))
+
+
+@cache
+def _macros() -> Any:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("efctl", "templates"),
+        autoescape=True,
+        finalize=_finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    environment.filters.update(code=code, html=html_text, note=note)
+    return environment.get_template("plan.md.j2").module
+
+
+def _render(macro: str, *args: Any) -> str:
+    # mask() again: a value printed past finalize by mistake is still never shown in full
+    return mask(str(getattr(_macros(), macro)(*args)))
+
+
+# --- documents and parts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Title:
+    plan_id: str
+    commit: str | None
+    mass_removal: bool
+    diagnostics: tuple[str, ...]
+    total: Counts
+    all_relationships: int
+    part: int = 1
+    parts: int = 1
+    relationships: int = 0  # in this part
+    held: Counts = field(default_factory=Counts)  # the changes this part holds
+
+
+@dataclass(frozen=True)
+class _Row:
+    client: str
+    name: str
+    counts: Counts
+    changed: bool  # the relationship has changes, so its approval is needed
+    eligible: int
+    continued: bool
+    continues: bool
+
+
+def _title(plan: Mapping[str, Any], blocks: Sequence[_Block], **part: Any) -> _Title:
+    return _Title(
+        plan_id=plan["plan_id"].removeprefix("sha256:")[:SHORT_ID],
+        commit=(plan["source"]["commit"] or "")[:SHORT_ID] or None,
+        mass_removal=plan["options"]["allow_mass_removal"],
+        diagnostics=tuple(diagnostic_text(d) for d in plan["diagnostics"]),
+        total=sum((block.view.counts for block in blocks), Counts()),
+        all_relationships=len(blocks),
+        **part,
+    )
+
+
+def _document(
+    plan: Mapping[str, Any],
+    blocks: Sequence[_Block],
+    pieces: Sequence[_Piece],
+    part: int,
+    parts: int,
+) -> str:
+    held = sum((piece.counts() for piece in pieces), Counts())
+    title = _title(plan, blocks, part=part, parts=parts, relationships=len(pieces), held=held)
+    rows = "".join(_render("row", piece.row()) for piece in pieces)
+    body = "".join(piece.text() for piece in pieces)
+    return (_render("head", title) + rows + "\n" + body).rstrip("\n") + "\n"
+
+
+def _head_reserve(plan: Mapping[str, Any], blocks: Sequence[_Block]) -> int:
+    """The longest title any part can have: every number at its largest possible value."""
+    most_parts = sum(block.view.counts.total for block in blocks) + len(blocks)
+    total = sum((block.view.counts for block in blocks), Counts())
+    title = _title(
+        plan, blocks, part=most_parts, parts=most_parts, relationships=len(blocks), held=total
+    )
+    return len(_render("head", title)) + len("\n")
+
+
+def _pack(blocks: Sequence[_Block], limit: int, reserve: int) -> list[list[_Piece]]:
+    """Relationships into parts in order; one too large for a part is split into its own parts."""
+    parts: list[list[_Piece]] = []
+    current: list[_Piece] = []
+    used = reserve
+    for block in blocks:
+        row = block.row_reserve()
+        piece = _Piece.whole(block)
+        size = row + len(piece.text())
+        if current and used + size > limit:
+            parts.append(current)
+            current, used = [], reserve
+        if used + size <= limit:
+            current.append(piece)
+            used += size
+            continue
+        *alone, rest = block.split(limit - reserve - row)
+        parts += [[piece] for piece in alone]
+        current, used = [rest], reserve + row + len(rest.text())
+    return [*parts, current] if current else parts
+
+
+# --- the fragments of one relationship, rendered once ----------------------------------------
+
+
+class _Block:
+    """A relationship's markdown fragments: opening, group headings, changes, closing."""
+
+    def __init__(self, view: ClientView):
+        self.view = view
+        self.opening = {first: _render("client_open", view, not first) for first in (True, False)}
+        self.closing = {last: _render("client_close", view, last) for last in (True, False)}
+        # per group: its heading (first, or continued in a later part), then each change
+        self.headings = [
+            {c: _render("group_open", group, c) for c in (False, True)} for group in view.groups
+        ]
+        self.changes = [[_render("change", c) for c in group.changes] for group in view.groups]
+
+    def row_reserve(self) -> int:
+        """The longest summary row this relationship can have in any part."""
+        widest = _Piece(self, first=False)
+        return len(_render("row", replace(widest.row(), counts=self.view.counts)))
+
+    def split(self, budget: int) -> list[_Piece]:
+        """Pieces of at most ``budget`` characters, cut between changes, in plan order."""
+        closing = max(map(len, self.closing.values()))
+        pieces: list[_Piece] = []
+        current = _Piece(self, first=True)
+        for group, texts in enumerate(self.changes):
+            for position in range(len(texts)):
+                if (
+                    current.texts
+                    and current.size + current.cost(group, position) + closing > budget
+                ):
+                    pieces.append(current)
+                    current = _Piece(self, first=False)
+                if current.size + current.cost(group, position) + closing > budget:
+                    raise MarkdownLimitError(
+                        f"a markdown limit of {budget} characters per relationship is too small "
+                        f"for one change of client {self.view.client}"
+                    )
+                current.add(group, position)
+        current.last = True
+        return [*pieces, current]
+
+
+class _Piece:
+    """Consecutive changes of one relationship, with the headings they need."""
+
+    def __init__(self, block: _Block, *, first: bool):
+        self.block = block
+        self.first = first
+        self.last = False
+        self.opened: set[int] = set()
+        self.texts: list[str] = []
+        self.actions: list[str] = []
+        self.size = len(block.opening[first])  # without the closing
+
+    @classmethod
+    def whole(cls, block: _Block) -> _Piece:
+        piece = cls(block, first=True)
+        for group, texts in enumerate(block.changes):
+            for position in range(len(texts)):
+                piece.add(group, position)
+        piece.last = True
+        return piece
+
+    def cost(self, group: int, position: int) -> int:
+        """The characters a change adds, with its group's heading when this piece lacks it."""
+        heading = 0 if group in self.opened else len(self.block.headings[group][position > 0])
+        return heading + len(self.block.changes[group][position])
+
+    def add(self, group: int, position: int) -> None:
+        self.size += self.cost(group, position)
+        if group not in self.opened:
+            self.opened.add(group)
+            self.texts.append(self.block.headings[group][position > 0])
+        self.texts.append(self.block.changes[group][position])
+        self.actions.append(self.block.view.groups[group].changes[position].action)
+
+    def counts(self) -> Counts:
+        return Counts.of(self.actions)
+
+    def row(self) -> _Row:
+        view = self.block.view
+        return _Row(
+            client=view.client,
+            name=view.name,
+            counts=self.counts(),
+            changed=bool(view.counts.total),
+            eligible=len(view.eligible_admins),
+            continued=not self.first,
+            continues=not self.last,
+        )
+
+    def text(self) -> str:
+        block = self.block
+        return block.opening[self.first] + "".join(self.texts) + block.closing[self.last]

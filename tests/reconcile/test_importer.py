@@ -1,0 +1,341 @@
+"""The importer: the bank's side as the shortest declaration that resolves to it exactly."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from efctl.catalog import load_catalog
+from efctl.sandbox import load_seed
+from efctl.spec.convert import client_document, to_client_spec
+from reconcile.checks import check_client
+from reconcile.diagnostics import Severity
+from reconcile.diff import diff_client
+from reconcile.importer import Imported, size, spec_from_state
+from reconcile.model import (
+    NO_PROFILE,
+    ApiKeySpec,
+    ApiKeyState,
+    ClientState,
+    Contract,
+    DeliveriesSpec,
+    Delivery,
+    DeliveryOverride,
+    Grants,
+    SingleGrant,
+    UserSpec,
+    UserState,
+)
+from reconcile.resolve import resolve_client
+
+CATALOG = load_catalog()
+EXAMPLES = Path(__file__).parent.parent.parent / "examples" / "bank"
+IN_PHASE = date(2026, 6, 1)  # both ISO generations accepted
+AFTER_PHASE = date(2026, 11, 28)  # the default catalog's parallel phase ended 2026-11-21
+
+CONTRACTS = (
+    Contract("CH01", "account", "Betriebskonto"),
+    Contract("CH02", "account", "Lohnkonto"),
+    Contract("DP01", "deposit", "Depositenkonto"),
+    Contract("EB01", "ebill", "eBill"),
+    Contract("KA01", "cards", "Karten"),
+    Contract("WS01", "custody", "Depot"),
+)
+
+
+def user(uid: str, rights: dict[str, str], **fields) -> UserState:
+    person = {"name": uid.title(), "email": None, "language": "de", "github": None, "admin": "none"}
+    return UserState(id=uid, authorizations=rights, **(person | fields))
+
+
+def bank(*users: UserState, contracts=CONTRACTS, deliveries=(), api_keys=()) -> ClientState:
+    return ClientState(
+        id="10432210",
+        name="Muster Holding AG",
+        language="de",
+        serial=7,
+        contracts=tuple(contracts),
+        users=users,
+        deliveries=tuple(deliveries),
+        api_keys=tuple(api_keys),
+    )
+
+
+def grants_of(state: ClientState, today: date = IN_PHASE) -> dict[str, Grants]:
+    return {u.id: u.grants for u in spec_from_state(state, CATALOG, today).spec.users}
+
+
+def assert_round_trip(state: ClientState, imported: Imported, today: date) -> None:
+    """Through the document and back, resolved: exactly the bank's rights, valid, no change."""
+    spec = to_client_spec(client_document(imported.spec))
+    assert spec == imported.spec
+    resolution = resolve_client(spec, state.contracts, CATALOG)
+    assert {uid: r.profiles() for uid, r in resolution.users.items()} == {
+        u.id: dict(u.authorizations) for u in state.users
+    }
+    problems = check_client(spec, state, CATALOG, today)
+    assert [d for d in problems if d.severity is Severity.ERROR] == []
+    assert diff_client(spec, resolution, state, CATALOG, {}) == ()
+
+
+# --- the example relationships -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("state", load_seed(EXAMPLES), ids=lambda s: s.id)
+def test_every_example_relationship_round_trips(state):
+    imported = spec_from_state(state, CATALOG, IN_PHASE)
+    assert imported.notes == ()
+    assert_round_trip(state, imported, IN_PHASE)
+
+
+def test_an_example_reads_like_a_hand_written_declaration():
+    state = next(s for s in load_seed(EXAMPLES) if s.id == "20145837")
+    users = {u.id: u for u in spec_from_state(state, CATALOG, IN_PHASE).spec.users}
+    assert list(users) == [u.id for u in state.users]
+    assert users["hanspeter.imhof"].grants == Grants(all={"*": "read"})
+    assert users["sandra.mueller"].grants == Grants(
+        all={"account": "capture", "ebill": "capture", "*": "read"}
+    )
+    assert users["regula.zuercher"].grants == Grants(
+        all={
+            "account": "sign_collective",
+            "deposit": "sign_collective",
+            "custody": "sign_individual",
+            "*": "read",
+        }
+    )
+    assert users["claudia.steiner"].grants == Grants(
+        single=(
+            SingleGrant("CH4109000000478120556", "capture"),
+            SingleGrant("EB-20145837-1", "capture"),
+            SingleGrant("KA-20145837-1", "read"),
+        )
+    )
+    assert users["regula.zuercher"] == UserSpec(
+        id="regula.zuercher",
+        name="Regula Zürcher",
+        email="regula.zuercher@baertschi-gruppe.example.ch",
+        github="regula-zuercher",
+        admin="collective",
+        language=None,
+        grants=users["regula.zuercher"].grants,
+    )
+
+
+# --- the shortest grants ---------------------------------------------------------------------
+
+
+def test_no_rights_gives_no_grants():
+    assert grants_of(bank(user("anna", {}))) == {"anna": Grants()}
+
+
+def test_one_profile_everywhere_is_all_star():
+    rights = {c.id: "read" for c in CONTRACTS}
+    assert grants_of(bank(user("anna", rights))) == {"anna": Grants(all={"*": "read"})}
+
+
+def test_identical_users_copy_the_first_when_that_is_shorter():
+    rights = {"CH01": "sign_collective", "CH02": "capture", "EB01": "capture"}
+    state = bank(user("anna", rights), user("bruno", rights), user("carla", rights))
+    assert grants_of(state) == {
+        "anna": Grants(
+            single=(
+                SingleGrant("CH01", "sign_collective"),
+                SingleGrant("CH02", "capture"),
+                SingleGrant("EB01", "capture"),
+            )
+        ),
+        "bruno": Grants(copy_from="anna"),
+        "carla": Grants(copy_from="anna"),
+    }
+
+
+def test_identical_users_keep_all_when_a_copy_is_not_shorter():
+    rights = {c.id: "read" for c in CONTRACTS}
+    state = bank(user("anna", rights), user("bruno", rights))
+    assert grants_of(state) == {
+        "anna": Grants(all={"*": "read"}),
+        "bruno": Grants(all={"*": "read"}),
+    }
+
+
+def test_all_with_single_corrections_when_shorter_than_singles():
+    contracts = (*CONTRACTS, Contract("CH03", "account", "Mietzinskonto"))
+    rights = {"CH01": "capture", "CH02": "capture", "DP01": "read", "EB01": "read", "KA01": "read"}
+    assert grants_of(bank(user("anna", rights | {"WS01": "read"}), contracts=contracts)) == {
+        "anna": Grants(
+            all={"account": "capture", "*": "read"}, single=(SingleGrant("CH03", "none"),)
+        )
+    }
+
+
+def test_a_tie_between_two_profiles_for_a_type_goes_to_the_lesser():
+    rights = {"CH01": "capture", "DP01": "read", "EB01": "read", "KA01": "read", "WS01": "read"}
+    assert grants_of(bank(user("anna", rights))) == {
+        "anna": Grants(
+            all={"account": "none", "*": "read"}, single=(SingleGrant("CH01", "capture"),)
+        )
+    }
+
+
+def test_singles_when_all_would_be_as_long():
+    rights = {"CH01": "capture", "KA01": "read"}
+    assert grants_of(bank(user("anna", rights))) == {
+        "anna": Grants(single=(SingleGrant("CH01", "capture"), SingleGrant("KA01", "read")))
+    }
+
+
+def test_star_names_the_types_that_have_nothing():
+    rights = {"CH01": "read", "CH02": "read", "DP01": "read", "EB01": "read", "WS01": "read"}
+    assert grants_of(bank(user("anna", rights))) == {
+        "anna": Grants(all={"cards": "none", "*": "read"})
+    }
+
+
+def test_never_asks_for_a_profile_the_type_does_not_offer():
+    """'*': sign_individual would give read on cards and sign_collective on the deposit by
+    fallback - shorter, but it would read as rights the user does not have."""
+    rights = {
+        "CH01": "sign_individual",
+        "CH02": "sign_individual",
+        "DP01": "sign_collective",
+        "EB01": "sign_individual",
+        "KA01": "read",
+        "WS01": "sign_individual",
+    }
+    assert grants_of(bank(user("anna", rights))) == {
+        "anna": Grants(all={"deposit": "sign_collective", "cards": "read", "*": "sign_individual"})
+    }
+
+
+def test_relies_on_a_contracts_narrower_list_when_one_profile_per_type_needs_it():
+    narrowed = Contract("CH02", "account", "Lohnkonto", allowed=("sign_collective", "read"))
+    contracts = (CONTRACTS[0], narrowed)
+    state = bank(
+        user("anna", {"CH01": "sign_individual", "CH02": "sign_collective"}), contracts=contracts
+    )
+    assert grants_of(state) == {"anna": Grants(all={"account": "sign_individual"})}
+    assert_round_trip(state, spec_from_state(state, CATALOG, IN_PHASE), IN_PHASE)
+
+
+def test_a_contract_of_a_type_the_catalog_does_not_know_is_left_alone():
+    contracts = (*CONTRACTS, Contract("LE01", "leasing", "Leasing"))
+    rights = {c.id: "read" for c in CONTRACTS}
+    state = bank(user("anna", rights), contracts=contracts)
+    assert grants_of(state) == {"anna": Grants(all={"*": "read"})}
+
+
+def test_a_right_no_declaration_can_give_is_asked_for_and_noted():
+    state = bank(user("anna", {"CH01": "read", "WS01": "capture"}))
+    imported = spec_from_state(state, CATALOG, IN_PHASE)
+    assert imported.spec.users[0].grants == Grants(
+        single=(SingleGrant("CH01", "read"), SingleGrant("WS01", "capture"))
+    )
+    assert imported.notes == (
+        "user 'anna' holds capture on WS01 (custody), which the catalog does not allow there: "
+        "the declaration asks for it as a single right, and planning shows what the bank would "
+        "assign instead",
+    )
+
+
+# --- users, deliveries, keys ---------------------------------------------------------------
+
+
+def test_user_fields_leave_out_the_defaults():
+    state = bank(
+        user("anna", {}, email="anna@example.ch", github="anna-m", admin="individual"),
+        user("bruno", {}, language="fr"),
+    )
+    anna, bruno = spec_from_state(state, CATALOG, IN_PHASE).spec.users
+    assert anna == UserSpec(
+        id="anna", name="Anna", email="anna@example.ch", github="anna-m", admin="individual"
+    )
+    assert bruno == UserSpec(id="bruno", name="Bruno", language="fr")
+
+
+def camt(delivery_id: str, version: str | None, kind: str = "camt.053") -> Delivery:
+    return Delivery(delivery_id, "CH01", kind, version, "ebanking", "daily")
+
+
+def test_deliveries_take_the_most_common_version_and_override_the_rest():
+    state = bank(
+        deliveries=[
+            camt("D-1", "2009"),
+            camt("D-2", "2009"),
+            camt("D-3", "2019"),
+            camt("D-4", None, "statement"),
+        ]
+    )
+    imported = spec_from_state(state, CATALOG, IN_PHASE)
+    assert imported.spec.deliveries == DeliveriesSpec("2009", (DeliveryOverride("D-3", "2019"),))
+    assert_round_trip(state, imported, IN_PHASE)
+
+
+def test_a_tie_goes_to_the_newer_generation():
+    state = bank(deliveries=[camt("D-1", "2009"), camt("D-2", "2019")])
+    assert spec_from_state(state, CATALOG, IN_PHASE).spec.deliveries == DeliveriesSpec(
+        "2019", (DeliveryOverride("D-1", "2009"),)
+    )
+
+
+def test_no_camt_delivery_declares_no_version():
+    state = bank(deliveries=[camt("D-4", None, "statement")])
+    assert spec_from_state(state, CATALOG, IN_PHASE).spec.deliveries == DeliveriesSpec()
+
+
+def test_after_the_parallel_phase_an_old_version_is_declared_new_and_noted():
+    state = bank(deliveries=[camt("D-1", "2009"), camt("D-2", "2009"), camt("D-3", "2019")])
+    imported = spec_from_state(state, CATALOG, AFTER_PHASE)
+    assert imported.spec.deliveries == DeliveriesSpec("2019")
+    assert imported.notes == tuple(
+        f"delivery {d} (camt.053) is still on ISO version 2009, no longer accepted since "
+        '2026-11-21: the declaration asks for "2019", and planning shows that change'
+        for d in ("D-1", "D-2")
+    )
+    problems = check_client(imported.spec, state, CATALOG, AFTER_PHASE)
+    assert problems == []
+
+
+def test_api_keys_are_declared_by_name_and_user():
+    key = ApiKeyState("erp", "anna", "sha256:" + "0" * 64, date(2025, 3, 1), date(2027, 3, 1))
+    state = bank(user("anna", {}), api_keys=[key])
+    assert spec_from_state(state, CATALOG, IN_PHASE).spec.api_keys == (ApiKeySpec("erp", "anna"),)
+
+
+# --- any bank state --------------------------------------------------------------------------
+
+TYPES = list(CATALOG.contract_types)
+
+
+@st.composite
+def bank_states(draw) -> ClientState:
+    """Random contracts (some narrowed) and users holding allowed profiles on them."""
+    contracts = []
+    for index in range(draw(st.integers(0, 8))):
+        contract_type = draw(st.sampled_from(TYPES))
+        offered = CATALOG.contract_types[contract_type].allowed
+        narrowed = draw(st.none() | st.lists(st.sampled_from(offered), unique=True).map(tuple))
+        contracts.append(Contract(f"C{index}", contract_type, "a contract", narrowed))
+    people = []
+    for index in range(draw(st.integers(0, 6))):
+        rights = {}
+        for contract in contracts:
+            profile = draw(st.sampled_from([*CATALOG.allowed_for(contract), NO_PROFILE]))
+            if profile != NO_PROFILE:
+                rights[contract.id] = profile
+        people.append(user(f"user{index}", rights))
+    return bank(*people, contracts=contracts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(bank_states())
+def test_any_bank_state_round_trips_exactly(state):
+    imported = spec_from_state(state, CATALOG, IN_PHASE)
+    assert imported.notes == ()
+    assert_round_trip(state, imported, IN_PHASE)
+    for declared, held in zip(imported.spec.users, state.users, strict=True):
+        assert size(declared.grants) <= len(held.authorizations)  # never longer than singles
