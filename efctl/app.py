@@ -15,6 +15,7 @@ from pathlib import Path
 from efctl.catalog import load_catalog
 from efctl.config import Settings
 from efctl.errors import EfctlError, InvalidDeclarations
+from efctl.planning import make_plan
 from efctl.render.explain import ExplainError, explain_json, render_text
 from efctl.sandbox import Store, open_store
 from efctl.spec.pipeline import Validation, validate
@@ -106,3 +107,12 @@ class Workspace:
         except ExplainError as exc:
             raise EfctlError(str(exc).strip("'\""), hint="user ids are case-sensitive") from exc
         return Explanation(as_json=data, as_text=render_text(data))
+
+    def plan(
+        self,
+        paths: Sequence[Path],
+        clients: Sequence[str] = (),
+        *,
+        allow_mass_removal: bool = False,
+    ) -> dict:
+        return make_plan(self, paths, clients, allow_mass_removal=allow_mass_removal)

@@ -14,6 +14,9 @@ from efctl.app import Workspace
 from efctl.config import load_settings
 from efctl.errors import EfctlError, InvalidDeclarations
 from efctl.render.diagnostics import format_diagnostic, summary
+from efctl.planfile import has_changes, read_plan, write_parts, write_plan
+from efctl.render.plan_markdown import render_markdown
+from efctl.render.plan_text import diagnostic_text, render_text
 from efctl.render.sandbox import status_text
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
@@ -108,6 +111,70 @@ def explain_cmd(ws: Workspace, client: str, user: str, paths: tuple[Path, ...], 
         click.echo(json.dumps(explanation.as_json, indent=2, ensure_ascii=False))
     else:
         click.echo(explanation.as_text, nl=False)
+
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, markdown for pull-request comments, json for machines.",
+)
+PARTS_DIR = click.option(
+    "--parts-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="With --format markdown: write each comment-sized part to DIR/plan-N.md.",
+)
+
+
+def _emit_plan(plan: dict, fmt: str, parts_dir: Path | None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(plan, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        parts = render_markdown(plan)
+        if parts_dir:
+            write_parts(parts, parts_dir)
+        click.echo("\n".join(parts), nl=False)
+    else:
+        color = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        click.echo(render_text(plan, color=color), nl=False)
+
+
+@cli.command("plan")
+@PATHS
+@click.option("--client", "clients", multiple=True, metavar="ID", help="Plan only these relationships.")
+@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply.")
+@FORMAT
+@PARTS_DIR
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
+@click.option("--allow-mass-removal", is_flag=True, help="Allow deleting more than 25 % of a relationship's users.")
+@click.pass_obj
+def plan_cmd(ws: Workspace, paths, clients, out, fmt, parts_dir, detailed_exitcode, allow_mass_removal):
+    """Show what would change at the bank to match the declarations.
+
+    Exit 0 (no changes, or changes without --detailed-exitcode), 1 on errors, 2 with
+    --detailed-exitcode when there are changes.
+    """
+    plan = ws.plan(paths, clients, allow_mass_removal=allow_mass_removal)
+    for diagnostic in plan["diagnostics"]:
+        click.echo(diagnostic_text(diagnostic), err=True)
+    if out:
+        write_plan(plan, out)
+    _emit_plan(plan, fmt, parts_dir)
+    if out:
+        click.echo(f"Saved the plan to {out}; apply it with: efctl apply {out} --approvals FILE", err=True)
+    if detailed_exitcode and has_changes(plan):
+        sys.exit(EXIT_CHANGES)
+
+
+@cli.command("show")
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@FORMAT
+@PARTS_DIR
+def show_cmd(planfile: Path, fmt: str, parts_dir: Path | None) -> None:
+    """Render a saved plan (after checking that it is intact)."""
+    _emit_plan(read_plan(planfile), fmt, parts_dir)
 
 
 @cli.group("sandbox")

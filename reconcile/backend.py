@@ -16,6 +16,17 @@ from reconcile.model import ClientState
 from reconcile.plan import Change
 
 
+class BackendError(Exception):
+    """The bank could not do what was asked; the relationship is as it was before."""
+
+
+class StaleOrder(BackendError):
+    """The relationship changed at the bank after the plan was made (its serial moved)."""
+
+    expected_serial: int
+    actual_serial: int
+
+
 @dataclass(frozen=True)
 class Order:
     """One change set for one relationship, as handed to the bank.

@@ -43,6 +43,19 @@ class Change:
     notes: tuple[str, ...] = ()
     drift: bool = False  # the bank moved away from what the last applied plan set
 
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Change:
+        """A change in its JSON form, already known to be schema-valid."""
+        return cls(
+            address=data["address"],
+            action=Action(data["action"]),
+            resource=Resource(data["resource"]),
+            before=data.get("before"),
+            after=data.get("after"),
+            notes=tuple(data.get("notes", ())),
+            drift=data.get("drift", False),
+        )
+
     def to_json(self) -> dict:
         return {
             "address": self.address,

@@ -209,7 +209,7 @@ def _pack(blocks: Sequence[_Block], limit: int, reserve: int) -> list[list[_Piec
             used += size
             continue
         *alone, rest = block.split(limit - reserve - row)
-        parts += [[piece] for piece in alone]
+        parts += [[alone_piece] for alone_piece in alone]
         current, used = [rest], reserve + row + len(rest.text())
     return [*parts, current] if current else parts
 
@@ -236,19 +236,24 @@ class _Block:
         return len(_render("row", replace(widest.row(), counts=self.view.counts)))
 
     def split(self, budget: int) -> list[_Piece]:
-        """Pieces of at most ``budget`` characters, cut between changes, in plan order."""
+        """Pieces of at most ``budget`` characters in plan order, cut between users where a
+        user fits in a piece, else between that user's changes."""
         closing = max(map(len, self.closing.values()))
         pieces: list[_Piece] = []
         current = _Piece(self, first=True)
         for group, texts in enumerate(self.changes):
+            whole_group = len(self.headings[group][False]) + sum(map(len, texts))
+            fresh = len(self.opening[False]) + whole_group + closing <= budget
+            if current.texts and current.size + whole_group + closing > budget and fresh:
+                pieces.append(current)
+                current = _Piece(self, first=False)
             for position in range(len(texts)):
-                if (
-                    current.texts
-                    and current.size + current.cost(group, position) + closing > budget
-                ):
+                cost = current.cost(group, position)
+                if current.texts and current.size + cost + closing > budget:
                     pieces.append(current)
                     current = _Piece(self, first=False)
-                if current.size + current.cost(group, position) + closing > budget:
+                    cost = current.cost(group, position)
+                if current.size + cost + closing > budget:
                     raise MarkdownLimitError(
                         f"a markdown limit of {budget} characters per relationship is too small "
                         f"for one change of client {self.view.client}"

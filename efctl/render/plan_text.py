@@ -286,24 +286,22 @@ def _header(view: ClientView) -> str:
 
 def _client_lines(view: ClientView, paint: _Paint) -> list[str]:
     lines = [paint.bold(_header(view))]
+    width = max(len(group_ibans(change.subject)) for change in view.changes())
     for group in view.groups:
-        lines.extend(_group_lines(group, paint))
+        lines.extend(_group_lines(group, width, paint))
     admins = ", ".join(view.eligible_admins) or "none"
     return [*lines, f"  approval: {view.rule}", f"  eligible admins: {admins}"]
 
 
-def _group_lines(group: Group, paint: _Paint) -> list[str]:
+def _group_lines(group: Group, width: int, paint: _Paint) -> list[str]:
     if group.kind == "user":
         title = f"user {group.user}" + (f" ({group.name})" if group.name else "")
     else:
         title = {"deliveries": "deliveries", "api_keys": "API keys"}[group.kind]
-    subjects = [group_ibans(change.subject) for change in group.changes]
-    width = max(len(subject) for subject in subjects)
     lines = [f"  {title}"]
-    for change, subject in zip(group.changes, subjects, strict=True):
-        line = (
-            f"  {paint.symbol(change.symbol)} {subject.ljust(width)}   {group_ibans(change.detail)}"
-        )
+    for change in group.changes:
+        subject = group_ibans(change.subject).ljust(width)
+        line = f"  {paint.symbol(change.symbol)} {subject}   {group_ibans(change.detail)}"
         if change.tags:
             line += f"   ({', '.join(change.tags)})"
         lines.append(line.rstrip())

@@ -43,19 +43,6 @@ PHASES: tuple[tuple[Resource, Action], ...] = (
 _PHASE = {step: number for number, step in enumerate(PHASES)}
 
 
-def change_from_json(data: Mapping[str, Any]) -> Change:
-    """A change in the plan's JSON form (action and resource already known to be valid)."""
-    return Change(
-        address=data["address"],
-        action=Action(data["action"]),
-        resource=Resource(data["resource"]),
-        before=data.get("before"),
-        after=data.get("after"),
-        notes=tuple(data.get("notes", ())),
-        drift=data.get("drift", False),
-    )
-
-
 def order_problems(client: str, changes: Sequence[Change]) -> list[tuple[int, str]]:
     """(index, message) for each change the bank cannot take in an order for ``client``."""
     problems: list[tuple[int, str]] = []

@@ -6,10 +6,11 @@ from collections.abc import Sequence
 
 from efctl.errors import EfctlError
 from efctl.render.diagnostics import format_diagnostic
+from reconcile.backend import BackendError, StaleOrder
 from reconcile.diagnostics import Diagnostic
 
 
-class SandboxError(EfctlError):
+class SandboxError(EfctlError, BackendError):
     """The sandbox bank cannot do what was asked: unreachable, wrong version, not initialised..."""
 
 
@@ -30,7 +31,7 @@ class SeedError(SandboxError):
         )
 
 
-class StaleOrderError(SandboxError):
+class StaleOrderError(SandboxError, StaleOrder):
     """The relationship changed at the bank after the plan (or pending order) was made."""
 
     def __init__(

@@ -17,7 +17,6 @@ from typing import Any
 from efctl.sandbox.changes import (
     USER_FIELDS,
     Holdings,
-    change_from_json,
     execution_order,
     inapplicable,
     order_problems,
@@ -485,7 +484,7 @@ def _changes_json(changes: Sequence[Change]) -> str:
 
 
 def _changes(text: str) -> tuple[Change, ...]:
-    return tuple(change_from_json(item) for item in json.loads(text))
+    return tuple(Change.from_json(item) for item in json.loads(text))
 
 
 def _pending_order(row: Sequence) -> PendingOrder:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from efctl.sandbox.changes import Holdings, change_from_json, inapplicable, order_problems
+from efctl.sandbox.changes import Holdings, inapplicable, order_problems
 from efctl.sandbox.errors import SandboxError, SeedError
 from efctl.sandbox.orders import utc_text
 from efctl.sandbox.rules import api_key_expiry
@@ -23,6 +23,7 @@ from efctl.spec.schema import load_schema, schema_diagnostics
 from reconcile.backend import Order, PendingOrder
 from reconcile.diagnostics import Diagnostic, Severity, error
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState
+from reconcile.plan import Change
 
 SEED_SCHEMA = "bank-state"
 
@@ -133,7 +134,7 @@ def to_pending_orders(data: Mapping, serial: int) -> tuple[PendingOrder, ...]:
                 commit=None,
                 maker=entry["maker"],
                 checkers=(),
-                changes=tuple(change_from_json(change) for change in entry["changes"]),
+                changes=tuple(Change.from_json(change) for change in entry["changes"]),
             ),
         )
         for entry in data.get("orders", ())
@@ -230,7 +231,7 @@ def _order_problems(doc: LoadedDocument) -> Iterator[Diagnostic]:
                     ("orders", i, "created"),
                 )
             )
-        changes = [change_from_json(change) for change in entry["changes"]]
+        changes = [Change.from_json(change) for change in entry["changes"]]
         problems = order_problems(client_id, changes) or inapplicable(changes, _holdings(data))
         for j, message in problems:
             yield doc.place(

@@ -11,7 +11,10 @@ from hypothesis import strategies as st
 
 from efctl.catalog import load_catalog
 from efctl.sandbox import load_seed
+from efctl.render.declaration import render_declaration
 from efctl.spec.convert import client_document, to_client_spec
+from efctl.spec.loader import parse_document
+from efctl.spec.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.checks import check_client
 from reconcile.diagnostics import Severity
 from reconcile.diff import diff_client
@@ -33,6 +36,7 @@ from reconcile.model import (
 from reconcile.resolve import resolve_client
 
 CATALOG = load_catalog()
+SCHEMA = with_catalog(load_schema("client"), CATALOG)
 EXAMPLES = Path(__file__).parent.parent.parent / "examples" / "bank"
 IN_PHASE = date(2026, 6, 1)  # both ISO generations accepted
 AFTER_PHASE = date(2026, 11, 28)  # the default catalog's parallel phase ended 2026-11-21
@@ -70,8 +74,13 @@ def grants_of(state: ClientState, today: date = IN_PHASE) -> dict[str, Grants]:
 
 
 def assert_round_trip(state: ClientState, imported: Imported, today: date) -> None:
-    """Through the document and back, resolved: exactly the bank's rights, valid, no change."""
-    spec = to_client_spec(client_document(imported.spec))
+    """Written, read back and resolved: exactly the bank's rights, valid, no change."""
+    text = render_declaration(
+        client_document(imported.spec), schema="s.json", source="b", on=today, serial=1
+    )
+    document = parse_document(text, "x.yaml")
+    assert schema_diagnostics(document, SCHEMA) == []
+    spec = to_client_spec(document.data)
     assert spec == imported.spec
     resolution = resolve_client(spec, state.contracts, CATALOG)
     assert {uid: r.profiles() for uid, r in resolution.users.items()} == {
@@ -312,8 +321,9 @@ TYPES = list(CATALOG.contract_types)
 
 
 @st.composite
-def bank_states(draw) -> ClientState:
-    """Random contracts (some narrowed) and users holding allowed profiles on them."""
+def bank_states(draw, *, allowed_only: bool = True) -> ClientState:
+    """Random contracts (some narrowed) and users holding profiles on them: the allowed ones,
+    or with ``allowed_only=False`` any profile of the catalog, as a careless bank might."""
     contracts = []
     for index in range(draw(st.integers(0, 8))):
         contract_type = draw(st.sampled_from(TYPES))
@@ -324,7 +334,8 @@ def bank_states(draw) -> ClientState:
     for index in range(draw(st.integers(0, 6))):
         rights = {}
         for contract in contracts:
-            profile = draw(st.sampled_from([*CATALOG.allowed_for(contract), NO_PROFILE]))
+            offered = CATALOG.allowed_for(contract) if allowed_only else CATALOG.profiles[:-1]
+            profile = draw(st.sampled_from([*offered, NO_PROFILE]))
             if profile != NO_PROFILE:
                 rights[contract.id] = profile
         people.append(user(f"user{index}", rights))
@@ -339,3 +350,20 @@ def test_any_bank_state_round_trips_exactly(state):
     assert_round_trip(state, imported, IN_PHASE)
     for declared, held in zip(imported.spec.users, state.users, strict=True):
         assert size(declared.grants) <= len(held.authorizations)  # never longer than singles
+
+
+@settings(max_examples=100, deadline=None)
+@given(bank_states(allowed_only=False))
+def test_rights_no_declaration_can_give_are_noted_and_the_rest_round_trips(state):
+    imported = spec_from_state(state, CATALOG, IN_PHASE)
+    resolution = resolve_client(imported.spec, state.contracts, CATALOG)
+    unreachable = 0
+    for held in state.users:
+        got = resolution.users[held.id].profiles()
+        for contract in state.contracts:
+            want = held.authorizations.get(contract.id, NO_PROFILE)
+            if want == NO_PROFILE or want in CATALOG.allowed_for(contract):
+                assert got.get(contract.id, NO_PROFILE) == want
+            else:
+                unreachable += 1
+    assert len(imported.notes) == unreachable

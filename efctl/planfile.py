@@ -1,0 +1,61 @@
+"""Saved plans: written as the JSON contract, read back only when intact and schema-valid."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from efctl.errors import EfctlError
+from efctl.spec.schema import load_schema
+from reconcile.plan import plan_id_of
+
+
+def write_plan(plan: dict, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+
+
+def read_plan(path: Path) -> dict:
+    """The plan in PATH; refused when unreadable, not a plan, or edited after it was made."""
+    try:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise EfctlError(f"{path}: no such plan file", hint="make one with `efctl plan --out`") from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EfctlError(f"{path}: not a readable plan file: {exc}") from exc
+    problems = sorted(
+        Draft202012Validator(load_schema("plan")).iter_errors(plan), key=lambda e: e.json_path
+    )
+    if problems:
+        first = problems[0]
+        raise EfctlError(
+            f"{path}: not a valid efctl plan: {first.json_path}: {first.message}"
+            + (f" (and {len(problems) - 1} more problems)" if len(problems) > 1 else ""),
+            hint="plans are written by `efctl plan --out FILE`; do not edit them",
+        )
+    if plan_id_of(plan) != plan["plan_id"]:
+        raise EfctlError(
+            f"{path}: the plan was modified after it was made: its content no longer matches "
+            f"its plan_id {plan['plan_id']}",
+            hint="a reviewed plan is applied exactly as reviewed or not at all; make a new plan",
+        )
+    return plan
+
+
+def has_changes(plan: dict) -> bool:
+    return any(client["changes"] for client in plan["clients"])
+
+
+def write_parts(parts: list[str], folder: Path) -> list[Path]:
+    """Each markdown part as DIR/plan-N.md (N from 1), replacing parts of an earlier run."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("plan-*.md"):
+        old.unlink()
+    written = []
+    for number, part in enumerate(parts, start=1):
+        path = folder / f"plan-{number}.md"
+        path.write_text(part, encoding="utf-8")
+        written.append(path)
+    return written

@@ -1,0 +1,116 @@
+"""`efctl plan`: validated declarations and the bank's state now, turned into a plan document.
+
+Everything decided lives in reconcile/ (resolve, diff, rules, planner); this module only reads:
+the declarations, the bank, the commit, and the bytes the inputs digest is made of.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from collections.abc import Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+from efctl.errors import EfctlError, InvalidDeclarations
+from efctl.spec.pipeline import LoadedClient, Validation
+from reconcile.diagnostics import Diagnostic, Severity
+from reconcile.plan import canonical_json, sha256_of
+from reconcile.planner import assemble, plan_client
+from reconcile.resolve import resolve_client
+
+
+class PlanRefused(InvalidDeclarations):
+    """The plan breaks a final-state rule (lockout, mass removal); the diagnostics say which."""
+
+    def __init__(self, validation: Validation):
+        super().__init__(validation)
+        self.message = "the plan breaks the final-state rules (listed above); nothing was planned"
+        self.hint = None
+
+
+def inputs_digest(root: Path, files: Sequence[Path]) -> str:
+    """sha256 over each declaration's path (relative to the repository) and bytes.
+
+    The same digest can be recomputed from any commit's tree, which is how apply proves that
+    the plan was made from exactly the declarations the reviewers approved.
+    """
+    entries = sorted(
+        (path.resolve().relative_to(root.resolve()).as_posix(), sha256_of(path.read_bytes()))
+        for path in files
+    )
+    return sha256_of(canonical_json(entries))
+
+
+def source_commit(root: Path) -> str | None:
+    """GITHUB_SHA in Actions, else the checkout's HEAD, else None (not a git repository)."""
+    if os.environ.get("GITHUB_SHA"):
+        return os.environ["GITHUB_SHA"]
+    try:
+        found = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return found.stdout.strip() or None if found.returncode == 0 else None
+
+
+def select(validation: Validation, clients: Sequence[str]) -> list[LoadedClient]:
+    wanted = [c.replace(" ", "") for c in clients]
+    unknown = [c for c in wanted if validation.client(c) is None]
+    if unknown:
+        declared = ", ".join(sorted(c.spec.id for c in validation.clients)) or "none"
+        raise EfctlError(
+            f"--client {', '.join(unknown)}: no such relationship is declared",
+            hint=f"declared relationships: {declared}",
+        )
+    return [c for c in validation.clients if not wanted or c.spec.id in wanted]
+
+
+def make_plan(
+    workspace, paths: Sequence[Path], clients: Sequence[str], *, allow_mass_removal: bool
+) -> dict:
+    """The plan document (Plan.to_json) for the selected relationships, or PlanRefused."""
+    validation = workspace.validate(paths)
+    if validation.errors:
+        raise InvalidDeclarations(validation)
+    selected = select(validation, clients)
+    bank, catalog = workspace.bank, workspace.catalog
+    client_plans, problems = [], []
+    for loaded in selected:
+        state = bank.read_client(loaded.spec.id)
+        resolution = resolve_client(loaded.spec, state.contracts, catalog)
+        client_plan, broken = plan_client(
+            loaded.spec,
+            resolution,
+            state,
+            catalog,
+            bank.last_applied_values(state.id),
+            allow_mass_removal=allow_mass_removal,
+        )
+        client_plans.append(client_plan)
+        problems += [loaded.document.place(_at_client_id(d)) for d in broken]
+    chosen = {c.document.path for c in selected}
+    diagnostics = [d for d in validation.diagnostics if d.file in chosen] + problems
+    if any(d.severity is Severity.ERROR for d in problems):
+        raise PlanRefused(Validation(validation.clients, tuple(diagnostics), validation.files))
+    plan = assemble(
+        client_plans,
+        commit=source_commit(workspace.settings.root),
+        inputs_digest=inputs_digest(
+            workspace.settings.root, [Path(c.document.path) for c in selected]
+        ),
+        allow_mass_removal=allow_mass_removal,
+        diagnostics=diagnostics,
+    )
+    return plan.to_json(created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def _at_client_id(diagnostic: Diagnostic) -> Diagnostic:
+    """Rule diagnostics concern the whole relationship: point at its id."""
+    return diagnostic if diagnostic.pointer else replace(diagnostic, pointer=("client", "id"))
