@@ -11,15 +11,18 @@ from pathlib import Path
 import click
 
 from efctl.app import Workspace
+from efctl.applying import apply, approve
 from efctl.config import load_settings
 from efctl.errors import EfctlError, InvalidDeclarations
-from efctl.render.diagnostics import format_diagnostic, summary
 from efctl.planfile import has_changes, read_plan, write_parts, write_plan
+from efctl.render.apply import apply_text
+from efctl.render.diagnostics import format_diagnostic, summary
 from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import diagnostic_text, render_text
 from efctl.render.sandbox import status_text
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+PROGRESS_AFTER = 5
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
@@ -143,14 +146,26 @@ def _emit_plan(plan: dict, fmt: str, parts_dir: Path | None) -> None:
 
 @cli.command("plan")
 @PATHS
-@click.option("--client", "clients", multiple=True, metavar="ID", help="Plan only these relationships.")
-@click.option("--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply.")
+@click.option(
+    "--client", "clients", multiple=True, metavar="ID", help="Plan only these relationships."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply."
+)
 @FORMAT
 @PARTS_DIR
-@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none.")
-@click.option("--allow-mass-removal", is_flag=True, help="Allow deleting more than 25 % of a relationship's users.")
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
+@click.option(
+    "--allow-mass-removal",
+    is_flag=True,
+    help="Allow deleting more than 25 % of a relationship's users.",
+)
 @click.pass_obj
-def plan_cmd(ws: Workspace, paths, clients, out, fmt, parts_dir, detailed_exitcode, allow_mass_removal):
+def plan_cmd(
+    ws: Workspace, paths, clients, out, fmt, parts_dir, detailed_exitcode, allow_mass_removal
+):
     """Show what would change at the bank to match the declarations.
 
     Exit 0 (no changes, or changes without --detailed-exitcode), 1 on errors, 2 with
@@ -163,7 +178,9 @@ def plan_cmd(ws: Workspace, paths, clients, out, fmt, parts_dir, detailed_exitco
         write_plan(plan, out)
     _emit_plan(plan, fmt, parts_dir)
     if out:
-        click.echo(f"Saved the plan to {out}; apply it with: efctl apply {out} --approvals FILE", err=True)
+        click.echo(
+            f"Saved the plan to {out}; apply it with: efctl apply {out} --approvals FILE", err=True
+        )
     if detailed_exitcode and has_changes(plan):
         sys.exit(EXIT_CHANGES)
 
@@ -175,6 +192,68 @@ def plan_cmd(ws: Workspace, paths, clients, out, fmt, parts_dir, detailed_exitco
 def show_cmd(planfile: Path, fmt: str, parts_dir: Path | None) -> None:
     """Render a saved plan (after checking that it is intact)."""
     _emit_plan(read_plan(planfile), fmt, parts_dir)
+
+
+@cli.command("approve")
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--as", "user", required=True, metavar="USER", help="Your e-finance user id.")
+@click.option(
+    "--author", metavar="USER", help="Who made the plan (needed with the first approval)."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The approvals file (default: PLANFILE's name + .approvals.json).",
+)
+@click.pass_obj
+def approve_cmd(ws: Workspace, planfile: Path, user: str, author: str | None, out: Path | None):
+    """Record a local approval of a saved plan (dual control without a pull request)."""
+    click.echo(approve(ws, planfile, user, author, out))
+
+
+@cli.command("apply")
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--approvals",
+    "approvals_file",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Evidence from `efctl approve`.",
+)
+@click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Where the declarations are (default: `clients:` in efctl.yaml).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
+)
+@click.pass_obj
+def apply_cmd(ws: Workspace, planfile: Path, approvals_file: Path, paths, fmt: str) -> None:
+    """Apply a reviewed plan exactly as reviewed: one order per relationship, or refuse.
+
+    Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
+    """
+    report = apply(ws, planfile, approvals_file, paths, progress=_progress)
+    click.echo(
+        json.dumps(report.as_json(), indent=2, ensure_ascii=False)
+        if fmt == "json"
+        else apply_text(report.as_json()),
+        nl=fmt == "json",
+    )
+    if not report.ok:
+        sys.exit(EXIT_ERROR)
+
+
+def _progress(items: list):
+    """A progress bar on stderr when there are more than a few relationships."""
+    if len(items) <= PROGRESS_AFTER:
+        yield from items
+        return
+    with click.progressbar(items, label="applying", file=sys.stderr) as bar:
+        yield from bar
 
 
 @cli.group("sandbox")

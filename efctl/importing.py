@@ -23,8 +23,8 @@ LISTED = 10  # relationship ids named in a hint before "and N more"
 def import_client(workspace: Workspace, client_id: str, *, out: Path | None = None) -> str:
     """The relationship as the bank holds it, as declaration text; also written to ``out``.
 
-    ``out`` also decides the relative path of the
-    schema modeline (default: the first declarations folder, where the file belongs).
+    ``out`` also anchors the schema modeline's relative path (default: the first declarations
+    folder, where the file belongs).
     """
     client_id = normalise_client_id(client_id)
     state = workspace.bank.read_client(client_id)

@@ -22,7 +22,9 @@ def read_plan(path: Path) -> dict:
     try:
         plan = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
-        raise EfctlError(f"{path}: no such plan file", hint="make one with `efctl plan --out`") from exc
+        raise EfctlError(
+            f"{path}: no such plan file", hint="make one with `efctl plan --out`"
+        ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EfctlError(f"{path}: not a readable plan file: {exc}") from exc
     problems = sorted(

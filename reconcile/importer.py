@@ -47,12 +47,12 @@ class Imported:
 def spec_from_state(state: ClientState, catalog: Catalog, today: date) -> Imported:
     """The declaration of ``state`` that validates on ``today``: users in the bank's order,
     each with its shortest grants."""
-    grants = _GrantFinder(state.contracts, catalog)
+    finder = _GrantFinder(state.contracts, catalog)
     first_with_rights: dict[tuple, str] = {}
     users = []
     for user in state.users:
-        found = grants.shortest(user.authorizations)
-        same_rights = tuple(user.authorizations.items())
+        found = finder.shortest(user.authorizations)
+        same_rights = tuple(sorted(user.authorizations.items()))
         source = first_with_rights.setdefault(same_rights, user.id)
         if source != user.id and size(found) > 1:
             found = Grants(copy_from=source)
@@ -66,8 +66,8 @@ def spec_from_state(state: ClientState, catalog: Catalog, today: date) -> Import
         deliveries=deliveries,
         api_keys=tuple(ApiKeySpec(key.name, key.user) for key in state.api_keys),
     )
-    _verify(spec, state, grants)
-    return Imported(spec, (*grants.unreachable_notes(state.users), *delivery_notes))
+    _verify(spec, state, finder)
+    return Imported(spec, (*finder.unreachable_notes(state.users), *delivery_notes))
 
 
 def size(grants: Grants) -> int:
@@ -216,14 +216,14 @@ class _GrantFinder:
         ]
 
 
-def _verify(spec: ClientSpec, state: ClientState, grants: _GrantFinder) -> None:
+def _verify(spec: ClientSpec, state: ClientState, finder: _GrantFinder) -> None:
     """Resolve the declaration like any other: every reachable bank right must come out."""
-    resolution = resolve_client(spec, state.contracts, grants.catalog)
+    resolution = resolve_client(spec, state.contracts, finder.catalog)
     for user in state.users:
         got = resolution.users[user.id].profiles()
         for contract in state.contracts:
             want = user.authorizations.get(contract.id, NO_PROFILE)
-            if grants.reachable(contract, want) and got.get(contract.id, NO_PROFILE) != want:
+            if finder.reachable(contract, want) and got.get(contract.id, NO_PROFILE) != want:
                 raise AssertionError(
                     f"import of user '{user.id}' of {state.id} resolves to "
                     f"{got.get(contract.id, NO_PROFILE)} on {contract.id}, the bank has {want}"

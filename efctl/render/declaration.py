@@ -4,8 +4,8 @@ PyYAML writes a document either all in block or all in flow style; a declaration
 with short mappings on one line (``client:``, ``all:``, each ``single`` entry) and the rest in
 block style, under a comment block saying where it came from. So the layout is written here and
 only the scalars are left to YAML: plain when ``dump_document`` (which quotes whatever YAML 1.1
-or the core schema would read as something else) writes them plain and they are safe inside
-``{...}``, else double-quoted, like ``id: "10432210"`` and ``iso_version: "2019"``.
+or the core schema would read as something else) writes them plain and they read back the same
+inside ``{...}``, else double-quoted, like ``id: "10432210"`` and ``iso_version: "2019"``.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ FLOW_MAPPINGS = frozenset({"client", "all"})  # a mapping under these keys is on
 FLOW_LISTS = frozenset({"exclude"})  # a list under these keys is one line
 ONE_LINE_ITEMS = frozenset({"single", "overrides", "api_keys"})  # one line per item
 SPACED = frozenset({"deliveries", "users", "api_keys"})  # a blank line before the section
-FLOW_INDICATORS = frozenset(",[]{}")
 INDENT = "  "
 WIDTH = 100
 
@@ -104,8 +103,16 @@ def _flow(value: Any) -> str:
 @functools.lru_cache(maxsize=4096)
 def _scalar(value: Any) -> str:
     written = dump_document({"v": value}).removeprefix("v: ").removesuffix("\n")
-    if isinstance(value, str) and (
-        written[:1] in ("'", '"') or "\n" in written or FLOW_INDICATORS & set(written)
-    ):
+    if isinstance(value, str) and not _plain_in_flow(written, value):
         return yaml.safe_dump(value, default_style='"', allow_unicode=True, width=2**31).strip()
     return written
+
+
+def _plain_in_flow(written: str, value: str) -> bool:
+    """Does the plain text read back as ``value`` as a key and an item inside ``{...}``?"""
+    if written[:1] in ("'", '"') or "\n" in written:
+        return False
+    try:
+        return yaml.load(f"{{{written}: [{written}]}}", Loader=yaml.BaseLoader) == {value: [value]}
+    except yaml.YAMLError:
+        return False

@@ -67,7 +67,7 @@ def code(text: Any) -> Markup:
 def html_text(text: Any) -> Markup:
     """Text inside an HTML tag (``<summary>``), where markdown is not read."""
     return _split(
-        str(text), plain=html.escape, sensitive=lambda v: f"<code>{html.escape(v)}</code>"
+        str(text), plain=_escape_html, sensitive=lambda v: f"<code>{html.escape(v)}</code>"
     )
 
 
@@ -96,6 +96,10 @@ def _escape_markdown(text: str) -> str:
     text = text.replace("&", "&amp;").replace("<", "&lt;")
     text = MARKDOWN_SPECIAL.sub(r"\\\1", text)
     return MENTION.sub("@" + ZERO_WIDTH_SPACE, text)
+
+
+def _escape_html(text: str) -> str:
+    return MENTION.sub("@" + ZERO_WIDTH_SPACE, html.escape(text))
 
 
 def _code_span(text: str) -> str:

@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from efctl.app import Workspace
 from efctl.config import load_settings
@@ -98,6 +100,19 @@ def test_the_layout_puts_short_mappings_on_one_line_and_quotes_what_needs_it():
 def test_the_text_reads_back_as_the_document():
     loaded = parse_document(render(TRICKY), "x.yaml")
     assert (loaded.diagnostics, loaded.data) == ((), TRICKY)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(min_size=1, max_size=12), st.text(max_size=12))
+def test_any_text_reads_back_in_block_and_flow_places(key, value):
+    document = {
+        "version": 1,
+        "client": {key: value},
+        "users": [{"id": value, "authorizations": {"all": {key: value}, "exclude": [value]}}],
+        "api_keys": [{"name": key, "user": value}],
+    }
+    loaded = parse_document(render(document), "x.yaml")
+    assert (loaded.diagnostics, loaded.data) == ((), document)
 
 
 def test_notes_are_wrapped_comments_after_the_header():

@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from efctl.catalog import load_catalog
-from efctl.sandbox import load_seed
 from efctl.render.declaration import render_declaration
+from efctl.sandbox import load_seed
 from efctl.spec.convert import client_document, to_client_spec
 from efctl.spec.loader import parse_document
 from efctl.spec.schema import load_schema, schema_diagnostics, with_catalog
@@ -342,7 +342,7 @@ def bank_states(draw, *, allowed_only: bool = True) -> ClientState:
     return bank(*people, contracts=contracts)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=200, deadline=None)
 @given(bank_states())
 def test_any_bank_state_round_trips_exactly(state):
     imported = spec_from_state(state, CATALOG, IN_PHASE)

@@ -1,0 +1,168 @@
+"""`efctl approve` and `efctl apply`: local evidence, the re-plan, one order per relationship.
+
+The decisions are reconcile.apply's; this module reads the files, re-plans against the bank
+now, builds each relationship's evidence and reports.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
+
+from efctl.errors import EfctlError
+from efctl.planfile import read_plan
+from efctl.spec.schema import load_schema
+from reconcile.apply import ClientResult, apply_client
+from reconcile.dualcontrol import Evidence
+
+APPROVALS_FORMAT = "1"
+
+
+def approvals_path_for(plan_path: Path) -> Path:
+    return plan_path.with_name(plan_path.stem + ".approvals.json")
+
+
+def read_approvals(path: Path, plan_id: str) -> dict:
+    try:
+        approvals = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise EfctlError(
+            f"{path}: no such approvals file",
+            hint="record approvals with `efctl approve PLANFILE --as USER --author MAKER`",
+        ) from exc
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise EfctlError(f"{path}: not a readable approvals file: {exc}") from exc
+    problem = next(
+        iter(Draft202012Validator(load_schema("approvals")).iter_errors(approvals)), None
+    )
+    if problem:
+        raise EfctlError(
+            f"{path}: not a valid approvals file: {problem.json_path}: {problem.message}"
+        )
+    if approvals["plan_id"] != plan_id:
+        raise EfctlError(
+            f"{path}: these approvals are for plan {approvals['plan_id']}, not {plan_id}",
+            hint="approvals count only for the exact plan reviewed; approve this plan",
+        )
+    return approvals
+
+
+def approve(workspace, plan_path: Path, user: str, author: str | None, out: Path | None) -> str:
+    """Record USER's approval of the plan; the author's own approval is refused."""
+    plan = read_plan(plan_path)
+    out = out or approvals_path_for(plan_path)
+    if out.exists():
+        approvals = read_approvals(out, plan["plan_id"])
+        if author and author != approvals["author"]:
+            raise EfctlError(
+                f"{out}: the plan's author is recorded as {approvals['author']}, not {author}"
+            )
+    elif not author:
+        raise EfctlError(
+            "the first approval of a plan names its author (the maker)",
+            hint=f"efctl approve {plan_path} --as {user} --author MAKER",
+        )
+    else:
+        approvals = {
+            "format_version": APPROVALS_FORMAT,
+            "plan_id": plan["plan_id"],
+            "author": author,
+            "approvals": [],
+        }
+    if user == approvals["author"]:
+        raise EfctlError(
+            f"{user} made this plan and cannot approve it: four eyes need a second person"
+        )
+    if user in (a["user"] for a in approvals["approvals"]):
+        raise EfctlError(f"{user} has already approved plan {plan['plan_id']}")
+    relationships = [c["client"] for c in plan["clients"]]
+    if not any(_is_user(workspace.bank.read_client(c), user) for c in relationships):
+        raise EfctlError(
+            f"{user} is no user of any relationship in this plan ({', '.join(relationships)})",
+            hint="approvers are e-finance user ids of the relationships they approve",
+        )
+    approvals["approvals"].append({"user": user, "at": _now()})
+    out.write_text(json.dumps(approvals, indent=2) + "\n", encoding="utf-8")
+    return f"{user} approved plan {plan['plan_id'][:19]}… ({out})"
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    plan_id: str
+    results: tuple[ClientResult, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.results)
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "plan_id": self.plan_id,
+            "results": [
+                {
+                    "client": r.client,
+                    "outcome": r.outcome.value,
+                    "detail": r.detail,
+                    "order": r.order_id,
+                    "eligible": list(r.eligible),
+                    "manual": [c.to_json() for c in r.manual],
+                }
+                for r in self.results
+            ],
+        }
+
+
+def apply(
+    workspace,
+    plan_path: Path,
+    approvals_path: Path,
+    paths: Sequence[Path] = (),
+    progress: Callable[[list], Iterable] = iter,
+) -> ApplyReport:
+    plan = read_plan(plan_path)
+    approvals = read_approvals(approvals_path, plan["plan_id"])
+    fresh = workspace.plan(
+        paths,
+        [c["client"] for c in plan["clients"]],
+        allow_mass_removal=plan["options"]["allow_mass_removal"],
+    )
+    planned, current = plan["source"]["inputs_digest"], fresh["source"]["inputs_digest"]
+    if current != planned:
+        raise EfctlError(
+            f"the declarations changed since the plan was made (inputs digest {planned[:19]}… "
+            f"planned, {current[:19]}… now); nothing was applied",
+            hint="make a new plan from the current declarations and have it reviewed",
+        )
+    now = {c["client"]: c for c in fresh["clients"]}
+    bank = workspace.bank
+    results = []
+    for client_plan in progress(plan["clients"]):
+        evidence = _local_evidence(plan, approvals, bank.read_client(client_plan["client"]))
+        results.append(
+            apply_client(plan, client_plan, now.get(client_plan["client"]), evidence, bank)
+        )
+    return ApplyReport(plan["plan_id"], tuple(results))
+
+
+def _local_evidence(plan: dict, approvals: dict, state) -> Evidence:
+    """Approvals by users of this relationship count here; anyone else's do not."""
+    return Evidence(
+        plan_id=plan["plan_id"],
+        commit=plan["source"]["commit"],
+        author=approvals["author"],
+        approvers=tuple(a["user"] for a in approvals["approvals"] if _is_user(state, a["user"])),
+    )
+
+
+def _is_user(state, user: str) -> bool:
+    return state is not None and any(u.id == user for u in state.users)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")

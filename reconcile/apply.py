@@ -1,0 +1,148 @@
+"""Applying a reviewed plan, one relationship at a time, each as one order or not at all.
+
+For each relationship the checks run in this order, and the first that fails decides:
+already applied (a second apply never runs twice), stale (the bank's serial moved, or the
+declarations now give other changes), dual control (the four-eyes verdict on the evidence),
+then the order itself, which the bank executes atomically after its own four-eyes check.
+A relationship that fails never stops the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from deepdiff import DeepDiff
+
+from reconcile.backend import Backend, BackendError, Order, OrderStatus, StaleOrder
+from reconcile.dualcontrol import Evidence, admins_of, judge
+from reconcile.plan import Action, Change, Resource
+
+ELECTRONIC = (Resource.USER, Resource.AUTHORIZATION, Resource.DELIVERY)
+
+
+class Outcome(StrEnum):
+    APPLIED = "applied"
+    ALREADY_APPLIED = "already applied"
+    NO_CHANGES = "no changes"
+    MANUAL_ONLY = "manual only"  # nothing electronic; the paper steps are listed
+    NEEDS_APPROVAL = "needs approval"  # the evidence does not satisfy dual control
+    PENDING_AT_BANK = "pending at the bank"  # the bank's own four-eyes check wants more
+    STALE = "stale"
+    FAILED = "failed"
+
+
+SUCCESS = (Outcome.APPLIED, Outcome.ALREADY_APPLIED, Outcome.NO_CHANGES, Outcome.MANUAL_ONLY)
+
+
+@dataclass(frozen=True)
+class ClientResult:
+    client: str
+    outcome: Outcome
+    detail: str
+    order_id: str | None = None
+    manual: tuple[Change, ...] = ()  # changes left for paper or the client advisor
+    eligible: tuple[str, ...] = ()  # who could still approve, when approval is missing
+
+    @property
+    def ok(self) -> bool:
+        return self.outcome in SUCCESS
+
+
+def electronic_changes(client_plan: Mapping[str, Any]) -> tuple[list[Change], list[Change]]:
+    """(what an order can carry, what needs paper or the advisor or a key request)."""
+    changes = [Change.from_json(c) for c in client_plan["changes"]]
+    orderable = [c for c in changes if c.action is not Action.MANUAL and c.resource in ELECTRONIC]
+    return orderable, [c for c in changes if c not in orderable]
+
+
+def apply_client(
+    plan: Mapping[str, Any],
+    client_plan: Mapping[str, Any],
+    fresh: Mapping[str, Any] | None,
+    evidence: Evidence,
+    backend: Backend,
+) -> ClientResult:
+    """Apply one relationship of a reviewed plan; ``fresh`` is the same relationship planned now."""
+    client, serial = client_plan["client"], client_plan["serial"]
+    orderable, manual = electronic_changes(client_plan)
+    if not client_plan["changes"]:
+        return ClientResult(client, Outcome.NO_CHANGES, "nothing to change")
+    done = backend.applied_plan(client, plan["plan_id"])
+    if done:
+        return ClientResult(
+            client, Outcome.ALREADY_APPLIED, f"order {done} executed this plan", done, tuple(manual)
+        )
+    stale = _staleness(client_plan, fresh)
+    if stale:
+        return ClientResult(client, Outcome.STALE, stale)
+
+    state = backend.read_client(client)
+    verdict = judge(evidence, admins_of(state))
+    if not verdict.satisfied:
+        return ClientResult(
+            client,
+            Outcome.NEEDS_APPROVAL,
+            f"{verdict.missing} ({verdict.reason})",
+            eligible=verdict.eligible,
+        )
+    if not orderable:
+        return ClientResult(
+            client,
+            Outcome.MANUAL_ONLY,
+            "no electronic change; see the manual steps",
+            manual=tuple(manual),
+        )
+    order = Order(
+        client=client,
+        base_serial=serial,
+        plan_id=plan["plan_id"],
+        commit=plan["source"]["commit"],
+        maker=evidence.author,
+        checkers=tuple(a for a in evidence.approvers if a != evidence.author),
+        changes=tuple(orderable),
+    )
+    try:
+        outcome = backend.submit_order(order)
+    except StaleOrder as exc:
+        return ClientResult(client, Outcome.STALE, str(exc))
+    except BackendError as exc:
+        return ClientResult(client, Outcome.FAILED, str(exc))
+    if outcome.status is OrderStatus.PENDING:
+        return ClientResult(
+            client,
+            Outcome.PENDING_AT_BANK,
+            f"the bank keeps order {outcome.order_id} pending: {outcome.missing}",
+            outcome.order_id,
+            tuple(manual),
+        )
+    return ClientResult(
+        client,
+        Outcome.APPLIED,
+        f"order {outcome.order_id} executed, serial {serial} -> {outcome.serial}",
+        outcome.order_id,
+        tuple(manual),
+    )
+
+
+def _staleness(saved: Mapping[str, Any], fresh: Mapping[str, Any] | None) -> str | None:
+    """Why the reviewed plan no longer holds for this relationship, or None."""
+    if fresh is None:
+        return "the relationship is no longer declared"
+    if fresh["serial"] != saved["serial"]:
+        return (
+            f"the bank moved from serial {saved['serial']} (planned) to serial "
+            f"{fresh['serial']} (now): someone changed it since the plan was made"
+        )
+    if fresh["changes"] != saved["changes"]:
+        # deepdiff earns its cost here: it names what differs inside nested change lists.
+        moved = DeepDiff(saved["changes"], fresh["changes"])
+        kinds = ", ".join(f"{len(paths)} {kind.replace('_', ' ')}" for kind, paths in moved.items())
+        first = next(iter(next(iter(moved.values()))))
+        return (
+            "planning now gives other changes than the reviewed plan "
+            f"({kinds}; first at {first}): the declarations or the catalog changed"
+        )
+    return None
