@@ -18,8 +18,9 @@ from jsonschema import Draft202012Validator
 from efctl.errors import EfctlError
 from efctl.planfile import read_plan
 from efctl.spec.schema import load_schema
-from reconcile.apply import ClientResult, apply_client
+from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.dualcontrol import Evidence
+from reconcile.model import ClientState
 
 APPROVALS_FORMAT = "1"
 
@@ -99,7 +100,14 @@ class ApplyReport:
 
     @property
     def ok(self) -> bool:
-        return all(r.ok for r in self.results)
+        """Every relationship succeeded, and this run was not a mere repeat of an earlier one.
+
+        A resumed apply (some relationships done before, the rest now) is ok; applying a plan
+        whose every change was already applied is refused, like any second apply.
+        """
+        changed = [r for r in self.results if r.outcome is not Outcome.NO_CHANGES]
+        repeat = bool(changed) and all(r.outcome is Outcome.ALREADY_APPLIED for r in changed)
+        return all(r.ok for r in self.results) and not repeat
 
     def as_json(self) -> dict[str, Any]:
         return {
@@ -118,15 +126,41 @@ class ApplyReport:
         }
 
 
+EvidenceFor = Callable[[dict, ClientState | None], Evidence]
+"""Builds one relationship's evidence from the plan and the bank's state of it."""
+
+
+def local_evidence(approvals_path: Path) -> Callable[[dict], EvidenceFor]:
+    """Evidence from an approvals file: approvals by users of a relationship count there."""
+
+    def for_plan(plan: dict) -> EvidenceFor:
+        approvals = read_approvals(approvals_path, plan["plan_id"])
+
+        def for_client(plan: dict, state: ClientState | None) -> Evidence:
+            return Evidence(
+                plan_id=plan["plan_id"],
+                commit=plan["source"]["commit"],
+                author=approvals["author"],
+                approvers=tuple(
+                    a["user"] for a in approvals["approvals"] if _is_user(state, a["user"])
+                ),
+            )
+
+        return for_client
+
+    return for_plan
+
+
 def apply(
     workspace,
     plan_path: Path,
-    approvals_path: Path,
+    evidence: Callable[[dict], EvidenceFor],
     paths: Sequence[Path] = (),
     progress: Callable[[list], Iterable] = iter,
 ) -> ApplyReport:
+    """Apply the saved plan if it still holds; ``evidence`` reads the approvals for it."""
     plan = read_plan(plan_path)
-    approvals = read_approvals(approvals_path, plan["plan_id"])
+    evidence_for = evidence(plan)
     fresh = workspace.plan(
         paths,
         [c["client"] for c in plan["clients"]],
@@ -143,21 +177,10 @@ def apply(
     bank = workspace.bank
     results = []
     for client_plan in progress(plan["clients"]):
-        evidence = _local_evidence(plan, approvals, bank.read_client(client_plan["client"]))
-        results.append(
-            apply_client(plan, client_plan, now.get(client_plan["client"]), evidence, bank)
-        )
+        client = client_plan["client"]
+        proof = evidence_for(plan, bank.read_client(client))
+        results.append(apply_client(plan, client_plan, now.get(client), proof, bank))
     return ApplyReport(plan["plan_id"], tuple(results))
-
-
-def _local_evidence(plan: dict, approvals: dict, state) -> Evidence:
-    """Approvals by users of this relationship count here; anyone else's do not."""
-    return Evidence(
-        plan_id=plan["plan_id"],
-        commit=plan["source"]["commit"],
-        author=approvals["author"],
-        approvers=tuple(a["user"] for a in approvals["approvals"] if _is_user(state, a["user"])),
-    )
 
 
 def _is_user(state, user: str) -> bool:

@@ -11,7 +11,7 @@ from pathlib import Path
 import click
 
 from efctl.app import Workspace
-from efctl.applying import apply, approve
+from efctl.applying import apply, approve, local_evidence
 from efctl.config import load_settings
 from efctl.errors import EfctlError, InvalidDeclarations
 from efctl.planfile import has_changes, read_plan, write_parts, write_plan
@@ -236,7 +236,7 @@ def apply_cmd(ws: Workspace, planfile: Path, approvals_file: Path, paths, fmt: s
 
     Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
     """
-    report = apply(ws, planfile, approvals_file, paths, progress=_progress)
+    report = apply(ws, planfile, local_evidence(approvals_file), paths, progress=_progress)
     click.echo(
         json.dumps(report.as_json(), indent=2, ensure_ascii=False)
         if fmt == "json"

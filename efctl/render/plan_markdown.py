@@ -198,6 +198,8 @@ def _head_reserve(plan: Mapping[str, Any], blocks: Sequence[_Block]) -> int:
 
 def _pack(blocks: Sequence[_Block], limit: int, reserve: int) -> list[list[_Piece]]:
     """Relationships into parts in order; one too large for a part is split into its own parts."""
+    if reserve >= limit:
+        raise MarkdownLimitError(f"a markdown limit of {limit} characters cannot hold the title")
     parts: list[list[_Piece]] = []
     current: list[_Piece] = []
     used = reserve

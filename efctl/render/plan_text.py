@@ -37,10 +37,11 @@ FIELDS = {
 }
 FINGERPRINT_SHOWN = len("sha256:") + 12
 
-# Notes the change line already says: "raise: read -> capture" becomes the tag "(raise)", and
-# "changed: email, language" is the list of transitions the line prints.
+# Notes the change line already says: "raise: read -> capture" becomes the tag "(raise)";
+# "changed: email, language" and "change: a -> b" (profiles a custom catalog dropped) are the
+# transitions the line prints.
 TAG_NOTES = ("raise", "lower")
-FOLDED_NOTES = ("changed",)
+FOLDED_NOTES = ("changed", "change")
 
 ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "magenta": "\x1b[35m"}
 BOLD, RESET = "\x1b[1m", "\x1b[0m"

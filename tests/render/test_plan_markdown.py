@@ -121,6 +121,12 @@ def test_three_hundred_relationships_split_into_standalone_parts(generate):
     assert sections == [client["client"] for client in plan["clients"]]  # each exactly once
     changes = sum(len(CHANGE_LINE.findall(document)) for document in documents)
     assert changes == sum(len(client["changes"]) for client in plan["clients"])
+    held = "This part holds 40 of 300 relationships: 1000 to create, 0 to change, 0 to delete"
+    assert f"\n{held}, 0 manual.\n" in documents[1]
+    assert (
+        "\n| `50000040` | Firm 40 AG | 25 | 0 | 0 | 0 | needed: 2 eligible admins |\n"
+        in documents[1]
+    )
 
 
 def test_a_relationship_larger_than_a_part_is_split_between_users(generate):
@@ -146,19 +152,11 @@ def test_a_user_larger_than_a_part_is_split_between_changes(generate):
     assert changes == 401
 
 
-def test_a_part_states_what_it_holds(generate):
-    documents = render_markdown(generate(relationships=300, users=5))
-    held = "This part holds 40 of 300 relationships: 1000 to create, 0 to change, 0 to delete"
-    assert f"\n{held}, 0 manual.\n" in documents[1]
-    assert (
-        "\n| `50000040` | Firm 40 AG | 25 | 0 | 0 | 0 | needed: 2 eligible admins |\n"
-        in documents[1]
-    )
-
-
 def test_a_limit_too_small_for_one_change_is_refused(full):
     with pytest.raises(MarkdownLimitError, match="too small for one change of client 10432210"):
         render_markdown(full, limit=1500)
+    with pytest.raises(MarkdownLimitError, match="limit of 200 characters cannot hold the title"):
+        render_markdown(full, limit=200)
 
 
 def test_deterministic(full):
