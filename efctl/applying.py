@@ -6,6 +6,7 @@ now, builds each relationship's evidence and reports.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -17,8 +18,10 @@ from jsonschema import Draft202012Validator
 
 from efctl.errors import EfctlError
 from efctl.planfile import read_plan
+from efctl.sandbox.orders import GITHUB_PREFIX
 from efctl.spec.schema import load_schema
 from reconcile.apply import ClientResult, Outcome, apply_client
+from reconcile.backend import Backend
 from reconcile.dualcontrol import Evidence
 from reconcile.model import ClientState
 
@@ -130,17 +133,30 @@ EvidenceFor = Callable[[dict, ClientState | None], Evidence]
 """Builds one relationship's evidence from the plan and the bank's state of it."""
 
 
-def local_evidence(approvals_path: Path) -> Callable[[dict], EvidenceFor]:
-    """Evidence from an approvals file: approvals by users of a relationship count there."""
+def local_evidence(approvals_path: Path, bank: Backend) -> Callable[[dict], EvidenceFor]:
+    """Evidence from an approvals file: approvals by users of a relationship count there.
+
+    The author makes the order of every relationship of the plan. Where they are no user, the
+    bank takes them only as ``github:<login>`` (never an admin there), so their login is looked
+    up in the plan's other relationships: one user id is one person in all of them.
+    """
 
     def for_plan(plan: dict) -> EvidenceFor:
         approvals = read_approvals(approvals_path, plan["plan_id"])
+        author = approvals["author"]
+
+        @functools.cache
+        def author_elsewhere() -> str:
+            states = (bank.read_client(c["client"]) for c in plan["clients"])
+            logins = (u.github for s in states if s for u in s.users if u.id == author)
+            login = next(filter(None, logins), None)
+            return GITHUB_PREFIX + login if login else author
 
         def for_client(plan: dict, state: ClientState | None) -> Evidence:
             return Evidence(
                 plan_id=plan["plan_id"],
                 commit=plan["source"]["commit"],
-                author=approvals["author"],
+                author=author if _is_user(state, author) else author_elsewhere(),
                 approvers=tuple(
                     a["user"] for a in approvals["approvals"] if _is_user(state, a["user"])
                 ),

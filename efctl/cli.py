@@ -236,7 +236,7 @@ def apply_cmd(ws: Workspace, planfile: Path, approvals_file: Path, paths, fmt: s
 
     Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
     """
-    report = apply(ws, planfile, local_evidence(approvals_file), paths, progress=_progress)
+    report = apply(ws, planfile, local_evidence(approvals_file, ws.bank), paths, progress=_progress)
     click.echo(
         json.dumps(report.as_json(), indent=2, ensure_ascii=False)
         if fmt == "json"
