@@ -172,8 +172,9 @@ def plan_cmd(
     --detailed-exitcode when there are changes.
     """
     plan = ws.plan(paths, clients, allow_mass_removal=allow_mass_removal)
-    for diagnostic in plan["diagnostics"]:
-        click.echo(diagnostic_text(diagnostic), err=True)
+    if fmt != "text":  # the text view shows them itself
+        for diagnostic in plan["diagnostics"]:
+            click.echo(diagnostic_text(diagnostic), err=True)
     if out:
         write_plan(plan, out)
     _emit_plan(plan, fmt, parts_dir)
