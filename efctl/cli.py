@@ -14,6 +14,7 @@ from efctl.app import Workspace
 from efctl.applying import apply, approve, local_evidence
 from efctl.config import load_settings
 from efctl.errors import EfctlError, InvalidDeclarations
+from efctl.importing import import_client
 from efctl.planfile import has_changes, read_plan, write_parts, write_plan
 from efctl.render.apply import apply_text
 from efctl.render.diagnostics import format_diagnostic, summary
@@ -255,6 +256,23 @@ def _progress(items: list):
         return
     with click.progressbar(items, label="applying", file=sys.stderr) as bar:
         yield from bar
+
+
+@cli.command("import")
+@click.argument("client")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the declaration to FILE instead of printing it.",
+)
+@click.pass_obj
+def import_cmd(ws: Workspace, client: str, out: Path | None) -> None:
+    """Write CLIENT's declaration from what the bank holds (review it before committing)."""
+    text = import_client(ws, client, out=out)
+    if out:
+        click.echo(f"wrote {ws.settings.display(out)}", err=True)
+    else:
+        click.echo(text, nl=False)
 
 
 @cli.group("sandbox")
