@@ -73,6 +73,9 @@ def approve(workspace, plan_path: Path, user: str, author: str | None, out: Path
             hint=f"efctl approve {plan_path} --as {user} --author MAKER",
         )
     else:
+        _require_user(
+            workspace, plan, author, hint="--author is the e-finance user id of who made the plan"
+        )
         approvals = {
             "format_version": APPROVALS_FORMAT,
             "plan_id": plan["plan_id"],
@@ -85,15 +88,25 @@ def approve(workspace, plan_path: Path, user: str, author: str | None, out: Path
         )
     if user in (a["user"] for a in approvals["approvals"]):
         raise EfctlError(f"{user} has already approved plan {plan['plan_id']}")
-    relationships = [c["client"] for c in plan["clients"]]
-    if not any(_is_user(workspace.bank.read_client(c), user) for c in relationships):
-        raise EfctlError(
-            f"{user} is no user of any relationship in this plan ({', '.join(relationships)})",
-            hint="approvers are e-finance user ids of the relationships they approve",
-        )
+    _require_user(
+        workspace,
+        plan,
+        user,
+        hint="approvers are e-finance user ids of the relationships they approve",
+    )
     approvals["approvals"].append({"user": user, "at": _now()})
     out.write_text(json.dumps(approvals, indent=2) + "\n", encoding="utf-8")
     return f"{user} approved plan {plan['plan_id'][:19]}… ({out})"
+
+
+def _require_user(workspace, plan: dict, person: str, hint: str) -> None:
+    """Refuse PERSON unless they are a user of at least one relationship of the plan."""
+    relationships = [c["client"] for c in plan["clients"]]
+    if not any(_is_user(workspace.bank.read_client(c), person) for c in relationships):
+        raise EfctlError(
+            f"{person} is no user of any relationship in this plan ({', '.join(relationships)})",
+            hint=hint,
+        )
 
 
 @dataclass(frozen=True)

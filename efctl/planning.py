@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -31,15 +31,19 @@ class PlanRefused(InvalidDeclarations):
 
 
 def inputs_digest(root: Path, files: Sequence[Path]) -> str:
-    """sha256 over each declaration's path (relative to the repository) and bytes.
-
-    The same digest can be recomputed from any commit's tree, which is how apply proves that
-    the plan was made from exactly the declarations the reviewers approved.
-    """
-    entries = sorted(
-        (path.resolve().relative_to(root.resolve()).as_posix(), sha256_of(path.read_bytes()))
-        for path in files
+    """The declarations digest of files in the working tree, by their path relative to ROOT."""
+    return declarations_digest(
+        {path.resolve().relative_to(root.resolve()).as_posix(): path.read_bytes() for path in files}
     )
+
+
+def declarations_digest(contents: Mapping[str, bytes]) -> str:
+    """sha256 over each declaration's path (relative to the repository, posix) and bytes.
+
+    The same digest is recomputed from a commit's tree (efctl.github), which is how apply proves
+    that the plan was made from exactly the declarations the reviewers approved.
+    """
+    entries = sorted((path, sha256_of(data)) for path, data in contents.items())
     return sha256_of(canonical_json(entries))
 
 

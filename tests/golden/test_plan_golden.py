@@ -31,6 +31,13 @@ TODAY = "2026-11-28"
 CREATED_AT = "<created_at>"
 UPDATE = bool(os.environ.get("EFCTL_UPDATE_GOLDEN"))
 
+# Cases whose expected files state the right behaviour while efctl still gets it wrong: strict
+# xfail (a fix makes them pass, which fails until the entry is removed); never rewritten.
+KNOWN_BUGS = {
+    "drift": "Store.last_applied_values folds web-UI orders (plan_id NULL) into what the last "
+    "applied plan set, so drift made in the web UI is never labelled",
+}
+
 
 def run_history(store_url: str, history: Path) -> None:
     """Execute each order of history.yaml at the bank, based on the relationship's serial now.
@@ -56,15 +63,24 @@ def run_history(store_url: str, history: Path) -> None:
             assert outcome.status is OrderStatus.EXECUTED, outcome.missing
 
 
-def check(expected: Path, actual: str) -> None:
-    if UPDATE:
+def check(expected: Path, actual: str, update: bool) -> None:
+    if update:
         expected.write_text(actual, encoding="utf-8")
     assert expected.exists(), f"{expected} is missing: make it with EFCTL_UPDATE_GOLDEN=1"
     assert actual == expected.read_text(encoding="utf-8"), f"{expected.name} differs"
 
 
-@pytest.mark.parametrize("case", sorted(p.name for p in CASES.iterdir() if p.is_dir()))
+@pytest.mark.parametrize(
+    "case",
+    [
+        pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[case]))
+        if case in KNOWN_BUGS
+        else case
+        for case in sorted(p.name for p in CASES.iterdir() if p.is_dir())
+    ],
+)
 def test_plan(case, tmp_path, store_url, monkeypatch):
+    update = UPDATE and case not in KNOWN_BUGS
     source, root = CASES / case, tmp_path / case
     for folder in ("clients", "bank"):
         shutil.copytree(source / folder, root / folder)
@@ -87,21 +103,21 @@ def test_plan(case, tmp_path, store_url, monkeypatch):
     assert created.exit_code == 0, created.output
     if (source / "history.yaml").exists():
         run_history(store_url, source / "history.yaml")
-    args = (source / "args").read_text().split() if (source / "args").exists() else []
+    args = (source / "args").read_text().splitlines() if (source / "args").exists() else []
 
     planned = efctl("plan", *args, "--out", "plan.json", "--format", "text")
 
-    if (source / "exit").exists() or (UPDATE and planned.exit_code != 0):
-        check(source / "exit", f"{planned.exit_code}\n")
-        check(source / "stderr.txt", planned.stderr)
+    if (source / "exit").exists() or (update and planned.exit_code != 0):
+        check(source / "exit", f"{planned.exit_code}\n", update)
+        check(source / "stderr.txt", planned.stderr, update)
         assert planned.stdout == ""
         assert not (root / "plan.json").exists()
         return
     assert planned.exit_code == 0, planned.stderr
     plan = json.loads((root / "plan.json").read_text(encoding="utf-8"))
     plan["created_at"] = CREATED_AT
-    check(source / "plan.json", json.dumps(plan, indent=2, ensure_ascii=False) + "\n")
-    check(source / "plan.txt", planned.stdout)
+    check(source / "plan.json", json.dumps(plan, indent=2, ensure_ascii=False) + "\n", update)
+    check(source / "plan.txt", planned.stdout, update)
     shown = efctl("show", "plan.json", "--format", "markdown")
     assert shown.exit_code == 0, shown.stderr
-    check(source / "plan.md", shown.stdout)
+    check(source / "plan.md", shown.stdout, update)

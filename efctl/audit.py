@@ -1,0 +1,124 @@
+"""`efctl audit`: show the bank's audit chain, verify it, export it as JSON Lines for archiving.
+
+The chain links every executed order of the whole bank (reconcile.audit); only the whole chain
+verifies, so ``verify`` and ``export`` always take all of it. An export is one entry per line in
+canonical JSON (sorted keys, no spaces), so that the file verifies on its own, diffs line by
+line against an earlier export, and its last hash can be kept elsewhere to show truncation.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, fields
+from pathlib import Path
+from typing import Any
+
+from efctl.errors import EfctlError
+from reconcile.audit import AuditEntry, ChainBreak, verify_chain
+from reconcile.plan import canonical_json
+
+ENTRY_KEYS = tuple(f.name for f in fields(AuditEntry))
+OPTIONAL_TEXT = ("plan_id", "commit", "prev_hash")  # null or a text; every other text is required
+
+
+@dataclass(frozen=True)
+class ChainCheck:
+    entries: int
+    last_hash: str | None
+    broken: ChainBreak | None
+
+    @property
+    def intact(self) -> bool:
+        return self.broken is None
+
+
+def entry_json(entry: AuditEntry) -> dict[str, Any]:
+    return asdict(entry) | {"checkers": list(entry.checkers)}
+
+
+def audit_entries(workspace, client: str | None = None) -> list[dict[str, Any]]:
+    """The chain by seq, or only one relationship's entries of it, as JSON."""
+    client = client.replace(" ", "") if client else None
+    return [entry_json(entry) for entry in workspace.bank.audit_entries(client)]
+
+
+def export_lines(entries: list[AuditEntry]) -> str:
+    """Entries as JSON Lines: one canonical entry per line."""
+    return "".join(canonical_json(entry_json(entry)) + "\n" for entry in entries)
+
+
+def bank_export(workspace) -> str:
+    """The bank's whole chain as JSON Lines."""
+    return export_lines(workspace.bank.audit_entries())
+
+
+def write_export(workspace, out: Path) -> ChainCheck:
+    """Write the bank's whole chain to ``out``; what was written, checked as it was read."""
+    entries = workspace.bank.audit_entries()
+    try:
+        out.write_text(export_lines(entries), encoding="utf-8")
+    except OSError as exc:
+        raise EfctlError(f"{out}: cannot write the audit export: {exc}") from exc
+    return check_chain(entries)
+
+
+def verify_bank(workspace) -> ChainCheck:
+    return check_chain(workspace.bank.audit_entries())
+
+
+def verify_file(path: Path) -> ChainCheck:
+    return check_chain(read_export(path))
+
+
+def check_chain(entries: list[AuditEntry]) -> ChainCheck:
+    return ChainCheck(
+        entries=len(entries),
+        last_hash=entries[-1].hash if entries else None,
+        broken=verify_chain(entries),
+    )
+
+
+def read_export(path: Path) -> list[AuditEntry]:
+    """The entries of an export in file order; a line that is no entry is an EfctlError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise EfctlError(
+            f"{path}: no such file", hint="`efctl audit export --out FILE` writes one"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EfctlError(f"{path}: cannot read the audit export: {exc}") from exc
+    entries = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            entries.append(_entry(json.loads(line)))
+        except (json.JSONDecodeError, ValueError) as exc:
+            raise EfctlError(
+                f"{path}:{number}: not an audit entry: {exc}",
+                hint="an export has one JSON object per line, as `efctl audit export` writes it",
+            ) from exc
+    return entries
+
+
+def _entry(data: Any) -> AuditEntry:
+    """An entry from its JSON form, every key present and of its type; ValueError otherwise."""
+    if not isinstance(data, dict):
+        raise ValueError(f"a JSON object is needed, not {type(data).__name__}")
+    missing = [key for key in ENTRY_KEYS if key not in data]
+    unknown = sorted(key for key in data if key not in ENTRY_KEYS)
+    if missing or unknown:
+        parts = [f"{label} {', '.join(keys)}" for label, keys in (("missing", missing), ("unknown", unknown)) if keys]
+        raise ValueError("; ".join(parts))
+    for key in ENTRY_KEYS:
+        value = data[key]
+        if key == "seq":
+            valid = isinstance(value, int) and not isinstance(value, bool)
+        elif key == "checkers":
+            valid = isinstance(value, list) and all(isinstance(c, str) for c in value)
+        else:
+            valid = isinstance(value, str) or (key in OPTIONAL_TEXT and value is None)
+        if not valid:
+            raise ValueError(f"`{key}` has the wrong type: {json.dumps(value)}")
+    return AuditEntry(**data | {"checkers": tuple(data["checkers"])})

@@ -1,0 +1,380 @@
+"""Pull-request reviews as the evidence of `efctl apply`: the files, the git revisions, the report.
+
+The decisions are reconcile.reviews' and reconcile.dualcontrol's. This module reads what GitHub
+gives a workflow (the reviews list, the pull_request event), reads declarations at two commits
+through git (the base, whose ``github`` logins say who is who, and the reviewed head, whose
+digest must be the plan's), and names in the refusal who could still approve.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from efctl.applying import EvidenceFor
+from efctl.errors import EfctlError
+from efctl.planning import declarations_digest
+from efctl.spec.convert import normalise_client_id, to_client_spec
+from efctl.spec.loader import parse_document
+from efctl.spec.pipeline import YAML_SUFFIXES
+from efctl.spec.schema import load_schema, schema_diagnostics
+from reconcile.apply import Outcome
+from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge
+from reconcile.model import ClientSpec, ClientState
+from reconcile.reviews import (
+    _SHA,
+    DECIDING,
+    GITHUB_PREFIX,
+    STATES,
+    ClientEvidence,
+    PullRequest,
+    Review,
+    client_evidence,
+    eligible_logins,
+    refusal,
+    short,
+    standing_approvals,
+)
+
+GIT_TIMEOUT = 60  # seconds for one git command; reading a tree takes well under one
+REGULAR_FILES = ("100644", "100755")  # ls-tree modes of files (not links, not submodules)
+
+
+# --- the files GitHub gives a workflow --------------------------------------------------
+
+
+def read_reviews(path: Path) -> tuple[Review, ...]:
+    """The reviews in PATH: the answer of GitHub's "List reviews for a pull request".
+
+    Also what `gh api --paginate` writes (one array per page, back to back) and `--slurp` (an
+    array of pages): a review on a later page can revoke an approval, so every page counts.
+    """
+    values = _json_values(path, "a GitHub review list")
+    if len(values) == 1 and values[0] and all(isinstance(page, list) for page in values[0]):
+        values = values[0]  # --slurp: an array of pages
+    if not all(isinstance(page, list) for page in values):
+        raise EfctlError(
+            f"{path}: not a GitHub review list: expected an array of reviews",
+            hint="write it with `gh api --paginate repos/OWNER/REPO/pulls/N/reviews`",
+        )
+    items = [item for page in values for item in page]
+    return tuple(_review(path, index, item) for index, item in enumerate(items))
+
+
+def _review(path: Path, index: int, item: Any) -> Review:
+    def problem(what: str) -> EfctlError:
+        return EfctlError(f"{path}: not a GitHub review list: review [{index}]: {what}")
+
+    if not isinstance(item, dict):
+        raise problem("not an object")
+    review_id, user, state = item.get("id"), item.get("user"), item.get("state")
+    if not isinstance(review_id, int) or isinstance(review_id, bool):
+        raise problem("'id' is not a number")
+    if user is not None and not (isinstance(user, dict) and isinstance(user.get("login"), str)):
+        raise problem("'user' has no 'login'")
+    if not isinstance(state, str) or state.upper() not in STATES:
+        raise problem(f"'state' is {state!r}, not one of {', '.join(STATES)}")
+    commit = item.get("commit_id")
+    if commit is not None and not isinstance(commit, str):
+        raise problem("'commit_id' is not a string")
+    submitted = item.get("submitted_at")
+    if submitted is None and state.upper() in DECIDING:
+        raise problem(f"a {state.upper()} review without 'submitted_at'")
+    return Review(
+        id=review_id,
+        login=user["login"] if user else None,
+        state=state.upper(),
+        commit=commit.lower() if commit else None,
+        submitted_at=None if submitted is None else _timestamp(submitted, problem),
+    )
+
+
+def _timestamp(value: Any, problem) -> datetime:
+    try:
+        moment = datetime.fromisoformat(value)
+    except (TypeError, ValueError) as exc:
+        raise problem(f"'submitted_at' {value!r} is not an ISO 8601 time") from exc
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def read_pull_request(path: Path) -> PullRequest:
+    """The pull request in PATH: a pull_request event payload, or the pull request object itself.
+
+    ``base`` is the base commit; a pull request closed without merging is refused.
+    """
+    values = _json_values(path, "a pull request")
+    found = values[0] if len(values) == 1 else None
+    if isinstance(found, dict) and isinstance(found.get("pull_request"), dict):
+        found = found["pull_request"]  # the event payload
+    if not isinstance(found, dict):
+        raise EfctlError(f"{path}: not a pull request: expected a JSON object")
+
+    def text(*keys: str) -> str:
+        value: Any = found
+        for key in keys:
+            value = value.get(key) if isinstance(value, dict) else None
+        if not isinstance(value, str) or not value:
+            raise EfctlError(f"{path}: not a pull request: no '{'.'.join(keys)}'")
+        return value
+
+    number = found.get("number")
+    pull = PullRequest(
+        author=text("user", "login"),
+        head=full_sha(text("head", "sha"), f"{path}: head.sha"),
+        base=text("base", "sha"),
+        number=number if isinstance(number, int) else None,
+    )
+    if found.get("state") == "closed" and found.get("merged") is False:
+        raise EfctlError(
+            f"{path}: {_named(pull)} was closed without being merged; nothing is applied"
+        )
+    return pull
+
+
+def pull_request(
+    event: Path | None, author: str | None, head: str | None, base: str | None
+) -> PullRequest:
+    """The pull request from the event file, or from --pr-author/--head-sha/--base-ref."""
+    if event is not None:
+        found = read_pull_request(event)
+        return replace(found, base=base) if base else found
+    if not (author and head):
+        raise EfctlError("--pr-author and --head-sha are needed without --github-event")
+    if not base:
+        raise EfctlError(
+            "--base-ref is needed without --github-event",
+            hint="the revision the pull request was opened against: its base sha or origin/main",
+        )
+    return PullRequest(author=author, head=full_sha(head, "--head-sha"), base=base)
+
+
+def full_sha(value: str, source: str) -> str:
+    if not _SHA.match(value.lower()):
+        raise EfctlError(
+            f"{source}: {value!r} is not a full commit sha",
+            hint="reviews name the full 40-digit commit; pass the pull request's head.sha",
+        )
+    return value.lower()
+
+
+def _json_values(path: Path, what: str) -> list[Any]:
+    """Every JSON value in the file, back to back (one, or one per page of `gh --paginate`)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise EfctlError(f"{path}: no such file") from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise EfctlError(f"{path}: cannot read {what}: {exc}") from exc
+    decoder, values, at = json.JSONDecoder(), [], 0
+    try:
+        while (at := _skip_space(text, at)) < len(text):
+            value, at = decoder.raw_decode(text, at)
+            values.append(value)
+    except json.JSONDecodeError as exc:
+        raise EfctlError(f"{path}: not {what}: invalid JSON: {exc}") from exc
+    if not values:
+        raise EfctlError(f"{path}: not {what}: the file is empty")
+    return values
+
+
+def _skip_space(text: str, at: int) -> int:
+    while at < len(text) and text[at].isspace():
+        at += 1
+    return at
+
+
+# --- declarations at a commit ------------------------------------------------------------
+
+
+def commit_of(root: Path, revision: str, role: str) -> str:
+    """The full sha of REVISION in the repository at ROOT; ``role`` names it in errors."""
+    try:
+        return _git(root, "rev-parse", "--verify", "--end-of-options", f"{revision}^{{commit}}")
+    except _GitFailed as exc:
+        raise EfctlError(
+            f"{role} {revision} is not a commit of the git repository at {root}: {exc}",
+            hint="fetch it first (with actions/checkout: fetch-depth: 0)",
+        ) from exc
+
+
+def declaration_files(root: Path, commit: str, paths: Sequence[Path]) -> dict[str, bytes]:
+    """The YAML files under PATHS in COMMIT's tree, by path relative to ROOT, with their bytes.
+
+    The same paths and bytes as the working tree gives `efctl plan` when COMMIT is checked out.
+    """
+    pathspecs = [_relative(root, path) for path in paths]
+    listing = _git(root, "ls-tree", "-r", "-z", commit, "--", *pathspecs, text=False)
+    files: dict[str, str] = {}
+    for entry in filter(None, listing.split(b"\0")):
+        meta, _, name = entry.decode("utf-8", "surrogateescape").partition("\t")
+        mode, kind, blob = meta.split()
+        if kind == "blob" and mode in REGULAR_FILES and name.endswith(YAML_SUFFIXES):
+            files[name] = blob
+    return dict(zip(files, _blobs(root, list(files.values())), strict=True))
+
+
+def declared_clients(contents: Mapping[str, bytes], revision: str) -> dict[str, ClientSpec]:
+    """The relationships validly declared in these files, by id; the first file of an id wins.
+
+    Only the people matter here (who is which login), so the packaged schema without the
+    catalog is enough to trust the conversion.
+    """
+    schema = load_schema("client")
+    clients: dict[str, ClientSpec] = {}
+    for path in sorted(contents):
+        document = parse_document(contents[path], f"{short(revision)}:{path}")
+        if document.diagnostics or schema_diagnostics(document, schema):
+            continue
+        spec = to_client_spec(document.data)
+        clients.setdefault(spec.id, spec)
+    return clients
+
+
+def plan_digest_at(contents: Mapping[str, bytes], clients: set[str]) -> str:
+    """The inputs digest `efctl plan` gives for these relationships from these files."""
+    return declarations_digest(
+        {path: data for path, data in contents.items() if _client_id(data, path) in clients}
+    )
+
+
+def _client_id(data: bytes, path: str) -> str | None:
+    document = parse_document(data, path).data
+    client = document.get("client") if isinstance(document, dict) else None
+    found = client.get("id") if isinstance(client, dict) else None
+    return normalise_client_id(found) if isinstance(found, str) else None
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError as exc:
+        raise EfctlError(f"{path} is outside the repository at {root}") from exc
+
+
+def _blobs(root: Path, blobs: list[str]) -> list[bytes]:
+    """The bytes of each blob, read through one `git cat-file --batch`."""
+    if not blobs:
+        return []
+    out = _git(root, "cat-file", "--batch", stdin="".join(f"{b}\n" for b in blobs), text=False)
+    contents, at = [], 0
+    for blob in blobs:
+        end = out.index(b"\n", at)
+        header = out[at:end].split()
+        if header[1:2] != [b"blob"]:
+            raise EfctlError(f"git cannot read the blob {blob}: {out[at:end].decode()}")
+        size = int(header[2])
+        contents.append(out[end + 1 : end + 1 + size])
+        at = end + 1 + size + 1
+    return contents
+
+
+class _GitFailed(Exception):
+    """git ran and refused; the message is its first line of complaint."""
+
+
+def _git(root: Path, *args: str, stdin: str | None = None, text: bool = True) -> Any:
+    command = ["git", "-C", str(root), *args]
+    try:
+        done = subprocess.run(
+            command,
+            input=stdin.encode() if stdin is not None else None,
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+            check=False,
+        )
+    except FileNotFoundError as exc:
+        raise EfctlError("git is not installed; reviewed commits are read through git") from exc
+    except subprocess.TimeoutExpired as exc:
+        raise EfctlError(f"`git {args[0]}` took longer than {GIT_TIMEOUT} s") from exc
+    if done.returncode != 0:
+        complaint = done.stderr.decode("utf-8", "replace").strip().splitlines()
+        raise _GitFailed(complaint[-1] if complaint else f"git {args[0]} failed")
+    return done.stdout.decode().strip() if text else done.stdout
+
+
+# --- the evidence for apply, and the refusal ---------------------------------------------
+
+
+class ReviewEvidence:
+    """Evidence from a pull request's reviews, the evidence source of efctl.applying.apply.
+
+    Called with the plan, it first proves that the plan was made from the reviewed head's
+    declarations (else nothing is applied), then judges the reviews once; per relationship it
+    maps logins through the base's declarations. It keeps what it found per relationship, so
+    that the report can name in logins who could still approve and which reviews did not count.
+    """
+
+    def __init__(self, workspace, pull: PullRequest, reviews: Sequence[Review], paths=()):
+        self.workspace = workspace
+        self.pull = pull
+        self.reviews = tuple(reviews)
+        self.paths = list(paths) or list(workspace.settings.clients)
+        self.found: dict[str, tuple[ClientEvidence, Verdict]] = {}
+
+    def __call__(self, plan: dict) -> EvidenceFor:
+        root = self.workspace.settings.root
+        head = commit_of(root, self.pull.head, "the reviewed head")
+        base = commit_of(root, self.pull.base, "the base")
+        at_head = declaration_files(root, head, self.paths)
+        if plan_digest_at(at_head, {c["client"] for c in plan["clients"]}) != (
+            plan["source"]["inputs_digest"]
+        ):
+            raise EfctlError(
+                "the plan was made from declarations that differ from the reviewed head "
+                f"{self.pull.head}; nothing was applied",
+                hint="make the plan from the pull request's head commit and have that reviewed",
+            )
+        declarations = declared_clients(declaration_files(root, base, self.paths), base)
+        approvals = standing_approvals(self.reviews, self.pull.head, self.pull.author)
+
+        def for_client(plan: dict, state: ClientState | None) -> Evidence:
+            if state is None:  # unknown at the bank: no admins, nobody to map
+                return Evidence(plan["plan_id"], head, GITHUB_PREFIX + self.pull.author, ())
+            found = client_evidence(
+                plan["plan_id"], self.pull, approvals, state.id, declarations.get(state.id)
+            )
+            self.found[state.id] = (found, judge(found.evidence, admins_of(state)))
+            return found.evidence
+
+        return for_client
+
+    def annotate(self, report: dict) -> dict:
+        """The apply report with people named by GitHub login and the reviews that did not count."""
+        results = []
+        for result in report["results"]:
+            found, _ = self.found.get(result["client"], (None, None))
+            logins = found.logins if found else {}
+            results.append(
+                {
+                    **result,
+                    "eligible": list(eligible_logins(result["eligible"], logins)),
+                    "ignored_reviews": [i.to_json() for i in found.ignored] if found else [],
+                }
+            )
+        return {**report, "results": results}
+
+    def pending_text(self, report: dict) -> str:
+        """Per relationship waiting for approval: what is missing, who could give it, and why
+        the reviews given did not count; empty when none waits."""
+        waiting = [r for r in report["results"] if r["outcome"] == Outcome.NEEDS_APPROVAL]
+        if not waiting:
+            return ""
+        lines = [
+            f"Not applied: {_named(self.pull)} lacks approvals of its head "
+            f"{short(self.pull.head)} for {len(waiting)} relationship(s):"
+        ]
+        for result in waiting:
+            found, verdict = self.found[result["client"]]
+            shown = eligible_logins(result["eligible"], found.logins)
+            lines.append("  " + refusal(result["client"], verdict.missing, shown))
+            lines.extend(f"      not counted: {ignored.detail}" for ignored in found.ignored)
+        return "\n".join(lines) + "\n"
+
+
+def _named(pull: PullRequest) -> str:
+    return f"pull request #{pull.number}" if pull.number is not None else "the pull request"

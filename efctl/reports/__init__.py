@@ -1,0 +1,1 @@
+"""PDF documents for the client relationship (fpdf2), in the relationship's language."""

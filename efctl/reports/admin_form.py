@@ -1,0 +1,182 @@
+"""The form "assignment/change of the electronic Admin right", pre-filled for signature.
+
+The bank changes an Admin right only on this signed paper form (DOMAIN.md section 5), so apply
+never orders it: it writes one form per relationship with Admin-right changes, to be signed by
+the relationship's signatories, and the change stays in every later plan until the bank shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from fpdf.enums import XPos, YPos
+from fpdf.fonts import FontFace
+
+from efctl.errors import EfctlError
+from efctl.reports.document import FONT, LINE, Document
+from efctl.reports.texts import texts_for
+from reconcile.catalog import Catalog
+from reconcile.model import ClientState, Signatory
+from reconcile.plan import Action, Address, Change, Resource
+
+FORM_FILE = "admin-right-form-{client}.pdf"
+TABLE_WIDTHS = (38, 28, 52, 52)  # mm: name, user id, current, requested (the A4 text width)
+SIGNATURE_SPACE = 14  # mm above the line to sign on
+SIGNATURE_GAP = 10  # mm between the place-and-date line and the signature line
+BLANK_SIGNATORIES = 2  # signature fields when the bank holds no signatory
+
+
+@dataclass(frozen=True)
+class AdminRequest:
+    """One user's line on the form; rights as the catalog labels them in the form's language."""
+
+    user: str
+    name: str
+    current: str
+    requested: str
+
+
+def admin_requests(
+    state: ClientState,
+    changes: Sequence[Change],
+    catalog: Catalog,
+    language: str,
+    names: Mapping[str, str] | None = None,
+) -> list[AdminRequest]:
+    """The Admin-right changes among ``changes``, in their order.
+
+    A user the bank does not hold yet (created by an order still pending) is named from
+    ``names``, else by the user id.
+    """
+    held = {user.id: user.name for user in state.users}
+    requests = []
+    for change in changes:
+        if change.resource is not Resource.ADMIN_RIGHT or change.action is not Action.MANUAL:
+            continue
+        user = Address.parse(change.address).user
+        requests.append(
+            AdminRequest(
+                user=user,
+                name=held.get(user) or (names or {}).get(user) or user,
+                current=_admin_label(catalog, (change.before or {}).get("admin", "none"), language),
+                requested=_admin_label(catalog, (change.after or {})["admin"], language),
+            )
+        )
+    return requests
+
+
+def admin_form_pdf(
+    state: ClientState,
+    changes: Sequence[Change],
+    catalog: Catalog,
+    language: str,
+    today: date,
+    *,
+    names: Mapping[str, str] | None = None,
+) -> bytes:
+    """The form for every Admin-right change among ``changes`` (other changes are ignored)."""
+    requests = admin_requests(state, changes, catalog, language, names)
+    if not requests:
+        raise ValueError(f"no Admin-right change for relationship {state.id} to put on a form")
+    words = texts_for(language)
+    form = words["admin_form"]
+    pdf = Document(form["title"], language, today, words)
+    pdf.add_page()
+    pdf.heading(form["title"])
+    pdf.ln(LINE)
+    pdf.field(form["relationship"], f"{state.id} – {state.name}")
+    pdf.field(form["date"], today.strftime(words["date_format"]))
+    pdf.ln(LINE)
+    pdf.paragraph(form["intro"])
+    pdf.ln(LINE)
+    with pdf.table(
+        col_widths=TABLE_WIDTHS,
+        width=sum(TABLE_WIDTHS),
+        align="LEFT",
+        text_align="LEFT",
+        line_height=LINE + 1,
+        headings_style=FontFace(emphasis="BOLD"),
+    ) as table:
+        table.row((form["name"], form["user_id"], form["current"], form["requested"]))
+        for request in requests:
+            table.row((request.name, request.user, request.current, request.requested))
+    pdf.ln(LINE)
+    pdf.paragraph(form["note"], size=9)
+    pdf.ln(LINE)
+    pdf.heading(form["signatures"], size=12)
+    if any(s.signature == "collective" for s in state.signatories):
+        pdf.paragraph(form["collective_note"], size=9)
+    signatories = state.signatories or (Signatory("", ""),) * BLANK_SIGNATORIES
+    for signatory in signatories:
+        _signature_field(pdf, signatory, words, form)
+    return bytes(pdf.output())
+
+
+def write_admin_forms(workspace, report, out_dir: Path) -> list[Path]:
+    """After apply: one form per relationship of ``report`` (an ApplyReport) whose manual
+    changes include an Admin right, written to ``out_dir`` as admin-right-form-<client>.pdf,
+    in the relationship's language and dated the workspace's today."""
+    written = []
+    for result in report.results:
+        if not any(c.resource is Resource.ADMIN_RIGHT for c in result.manual):
+            continue
+        state = workspace.bank.read_client(result.client)
+        if state is None:
+            raise EfctlError(f"there is no client relationship {result.client} at the bank")
+        pdf = admin_form_pdf(
+            state,
+            result.manual,
+            workspace.catalog,
+            state.language,
+            workspace.settings.today,
+            names=_pending_user_names(workspace.bank, result.client),
+        )
+        out_dir.mkdir(parents=True, exist_ok=True)
+        path = out_dir / FORM_FILE.format(client=result.client)
+        path.write_bytes(pdf)
+        written.append(path)
+    return written
+
+
+def _admin_label(catalog: Catalog, right: str, language: str) -> str:
+    return catalog.admin_labels.get(right, {}).get(language, right)
+
+
+def _pending_user_names(bank, client: str) -> dict[str, str]:
+    """Names of users that pending orders create: the form may name them before the bank does."""
+    return {
+        Address.parse(change.address).user: change.after["name"]
+        for pending in bank.pending_orders(client)
+        for change in pending.order.changes
+        if change.resource is Resource.USER and change.action is Action.CREATE
+    }
+
+
+def _signature_field(pdf: Document, signatory: Signatory, words, form) -> None:
+    """The signatory's name and signature type, then a line for place and date and one to sign."""
+    height = 2 * LINE + SIGNATURE_SPACE + 2 * LINE
+    if pdf.will_page_break(height):
+        pdf.add_page()
+    pdf.ln(LINE)
+    pdf.set_font(FONT, "B", 10)
+    pdf.cell(0, LINE, signatory.name or f"{form['name']}:", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font(FONT, "", 9)
+    pdf.cell(
+        0,
+        LINE,
+        words["signature_types"].get(signatory.signature, ""),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+    width = (pdf.epw - SIGNATURE_GAP) / 2
+    y = pdf.get_y() + SIGNATURE_SPACE
+    for column, label in enumerate((form["place_date"], form["signature"])):
+        x = pdf.l_margin + column * (width + SIGNATURE_GAP)
+        pdf.line(x, y, x + width, y)
+        pdf.set_xy(x, y + 1)
+        pdf.cell(width, LINE, label)
+    pdf.set_xy(pdf.l_margin, y + 1 + LINE)
+    pdf.set_font(FONT, "", 10)
