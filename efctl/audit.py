@@ -109,7 +109,11 @@ def _entry(data: Any) -> AuditEntry:
     missing = [key for key in ENTRY_KEYS if key not in data]
     unknown = sorted(key for key in data if key not in ENTRY_KEYS)
     if missing or unknown:
-        parts = [f"{label} {', '.join(keys)}" for label, keys in (("missing", missing), ("unknown", unknown)) if keys]
+        parts = [
+            f"{label} {', '.join(keys)}"
+            for label, keys in (("missing", missing), ("unknown", unknown))
+            if keys
+        ]
         raise ValueError("; ".join(parts))
     for key in ENTRY_KEYS:
         value = data[key]

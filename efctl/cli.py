@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from efctl import github
 from efctl.app import Workspace
 from efctl.applying import apply, approve, local_evidence
 from efctl.config import load_settings
@@ -218,9 +219,29 @@ def approve_cmd(ws: Workspace, planfile: Path, user: str, author: str | None, ou
 @click.option(
     "--approvals",
     "approvals_file",
-    required=True,
     type=click.Path(path_type=Path, dir_okay=False),
     help="Evidence from `efctl approve`.",
+)
+@click.option(
+    "--github-reviews",
+    "reviews_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Evidence from a pull request: its reviews as GitHub lists them "
+    "(`gh api --paginate repos/OWNER/REPO/pulls/N/reviews`).",
+)
+@click.option(
+    "--github-event",
+    "event_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The pull_request event ($GITHUB_EVENT_PATH) or the pull request object: "
+    "author, head and base.",
+)
+@click.option("--pr-author", metavar="LOGIN", help="Without --github-event: who opened the PR.")
+@click.option("--head-sha", metavar="SHA", help="Without --github-event: the reviewed commit.")
+@click.option(
+    "--base-ref",
+    metavar="REV",
+    help="Whose declarations say which login is which user (default: the event's base sha).",
 )
 @click.option(
     "--path",
@@ -233,20 +254,57 @@ def approve_cmd(ws: Workspace, planfile: Path, user: str, author: str | None, ou
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
 @click.pass_obj
-def apply_cmd(ws: Workspace, planfile: Path, approvals_file: Path, paths, fmt: str) -> None:
+def apply_cmd(
+    ws: Workspace,
+    planfile: Path,
+    approvals_file: Path | None,
+    reviews_file: Path | None,
+    event_file: Path | None,
+    pr_author: str | None,
+    head_sha: str | None,
+    base_ref: str | None,
+    paths,
+    fmt: str,
+) -> None:
     """Apply a reviewed plan exactly as reviewed: one order per relationship, or refuse.
+
+    The evidence is either local approvals (--approvals) or a pull request's reviews
+    (--github-reviews with --github-event, or with --pr-author, --head-sha and --base-ref):
+    only approvals of the head commit count, never the author's, and a login is a user only
+    through the `github` logins declared at the base. The plan must have been made from the
+    head's declarations.
 
     Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
     """
-    report = apply(ws, planfile, local_evidence(approvals_file, ws.bank), paths, progress=_progress)
-    click.echo(
-        json.dumps(report.as_json(), indent=2, ensure_ascii=False)
-        if fmt == "json"
-        else apply_text(report.as_json()),
-        nl=fmt == "json",
-    )
+    github_only = event_file or pr_author or head_sha or base_ref
+    if bool(approvals_file) == bool(reviews_file):
+        raise click.UsageError("give exactly one of --approvals and --github-reviews")
+    if approvals_file and github_only:
+        raise click.UsageError(
+            "--github-event, --pr-author, --head-sha and --base-ref go with --github-reviews"
+        )
+    if reviews_file:
+        pull = github.pull_request(event_file, pr_author, head_sha, base_ref)
+        reviews = github.ReviewEvidence(ws, pull, github.read_reviews(reviews_file), paths)
+        report = apply(ws, planfile, reviews, paths, progress=_progress)
+        shown = reviews.annotate(report.as_json())
+        text = apply_text(_without_eligible(shown)) + reviews.pending_text(shown)
+    else:
+        evidence = local_evidence(approvals_file, ws.bank)
+        report = apply(ws, planfile, evidence, paths, progress=_progress)
+        shown = report.as_json()
+        text = apply_text(shown)
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        click.echo(text, nl=False)
     if not report.ok:
         sys.exit(EXIT_ERROR)
+
+
+def _without_eligible(report: dict) -> dict:
+    """The report for apply_text when the pending block names the eligible (by login) itself."""
+    return {**report, "results": [{**r, "eligible": []} for r in report["results"]]}
 
 
 def _progress(items: list):

@@ -13,7 +13,7 @@ import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from efctl.applying import EvidenceFor
@@ -27,7 +27,6 @@ from reconcile.apply import Outcome
 from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge
 from reconcile.model import ClientSpec, ClientState
 from reconcile.reviews import (
-    _SHA,
     DECIDING,
     GITHUB_PREFIX,
     STATES,
@@ -36,6 +35,7 @@ from reconcile.reviews import (
     Review,
     client_evidence,
     eligible_logins,
+    is_commit_sha,
     refusal,
     short,
     standing_approvals,
@@ -139,12 +139,21 @@ def read_pull_request(path: Path) -> PullRequest:
 def pull_request(
     event: Path | None, author: str | None, head: str | None, base: str | None
 ) -> PullRequest:
-    """The pull request from the event file, or from --pr-author/--head-sha/--base-ref."""
+    """The pull request from --github-event (--base-ref may name another base), or from
+    --pr-author, --head-sha and --base-ref."""
     if event is not None:
+        if author or head:
+            raise EfctlError(
+                "--github-event names the author and the head; --pr-author and --head-sha "
+                "cannot be given with it"
+            )
         found = read_pull_request(event)
         return replace(found, base=base) if base else found
     if not (author and head):
-        raise EfctlError("--pr-author and --head-sha are needed without --github-event")
+        raise EfctlError(
+            "--github-reviews needs --github-event, or --pr-author and --head-sha",
+            hint='in a workflow: --github-event "$GITHUB_EVENT_PATH"',
+        )
     if not base:
         raise EfctlError(
             "--base-ref is needed without --github-event",
@@ -154,7 +163,7 @@ def pull_request(
 
 
 def full_sha(value: str, source: str) -> str:
-    if not _SHA.match(value.lower()):
+    if not is_commit_sha(value.lower()):
         raise EfctlError(
             f"{source}: {value!r} is not a full commit sha",
             hint="reviews name the full 40-digit commit; pass the pull request's head.sha",
@@ -213,7 +222,7 @@ def declaration_files(root: Path, commit: str, paths: Sequence[Path]) -> dict[st
     for entry in filter(None, listing.split(b"\0")):
         meta, _, name = entry.decode("utf-8", "surrogateescape").partition("\t")
         mode, kind, blob = meta.split()
-        if kind == "blob" and mode in REGULAR_FILES and name.endswith(YAML_SUFFIXES):
+        if kind == "blob" and mode in REGULAR_FILES and PurePosixPath(name).suffix in YAML_SUFFIXES:
             files[name] = blob
     return dict(zip(files, _blobs(root, list(files.values())), strict=True))
 
@@ -321,8 +330,9 @@ class ReviewEvidence:
         head = commit_of(root, self.pull.head, "the reviewed head")
         base = commit_of(root, self.pull.base, "the base")
         at_head = declaration_files(root, head, self.paths)
-        if plan_digest_at(at_head, {c["client"] for c in plan["clients"]}) != (
-            plan["source"]["inputs_digest"]
+        if (
+            plan_digest_at(at_head, {c["client"] for c in plan["clients"]})
+            != (plan["source"]["inputs_digest"])
         ):
             raise EfctlError(
                 "the plan was made from declarations that differ from the reviewed head "
@@ -344,7 +354,8 @@ class ReviewEvidence:
         return for_client
 
     def annotate(self, report: dict) -> dict:
-        """The apply report with people named by GitHub login and the reviews that did not count."""
+        """The apply report (ApplyReport.as_json) with the eligible named by GitHub login, and
+        per relationship the reviews that did not count there."""
         results = []
         for result in report["results"]:
             found, _ = self.found.get(result["client"], (None, None))
@@ -358,10 +369,10 @@ class ReviewEvidence:
             )
         return {**report, "results": results}
 
-    def pending_text(self, report: dict) -> str:
+    def pending_text(self, annotated: dict) -> str:
         """Per relationship waiting for approval: what is missing, who could give it, and why
-        the reviews given did not count; empty when none waits."""
-        waiting = [r for r in report["results"] if r["outcome"] == Outcome.NEEDS_APPROVAL]
+        the reviews given did not count; empty when none waits. Takes ``annotate``'s report."""
+        waiting = [r for r in annotated["results"] if r["outcome"] == Outcome.NEEDS_APPROVAL]
         if not waiting:
             return ""
         lines = [
@@ -369,10 +380,9 @@ class ReviewEvidence:
             f"{short(self.pull.head)} for {len(waiting)} relationship(s):"
         ]
         for result in waiting:
-            found, verdict = self.found[result["client"]]
-            shown = eligible_logins(result["eligible"], found.logins)
-            lines.append("  " + refusal(result["client"], verdict.missing, shown))
-            lines.extend(f"      not counted: {ignored.detail}" for ignored in found.ignored)
+            _, verdict = self.found[result["client"]]
+            lines.append("  " + refusal(result["client"], verdict.missing, result["eligible"]))
+            lines.extend(f"      not counted: {i['detail']}" for i in result["ignored_reviews"])
         return "\n".join(lines) + "\n"
 
 

@@ -13,8 +13,8 @@ from typing import Any
 from efctl.errors import EfctlError
 from efctl.sandbox.rules import four_eyes_missing
 from reconcile.backend import PendingOrder
-from reconcile.model import ClientState
 from reconcile.dualcontrol import NO_ADMIN
+from reconcile.model import ClientState
 
 
 def pending_orders(workspace, client: str | None = None) -> list[dict[str, Any]]:

@@ -90,9 +90,14 @@ class ClientEvidence:
     logins: Mapping[str, str]  # user id -> GitHub login, as declared at the base
 
 
+def is_commit_sha(value: str) -> bool:
+    """A full commit sha (SHA-1 or SHA-256, lower case), as reviews name their commit."""
+    return bool(_SHA.match(value))
+
+
 def short(revision: str) -> str:
     """A full commit sha shortened for messages; any other revision as given."""
-    return revision[:12] if _SHA.match(revision) else revision
+    return revision[:12] if is_commit_sha(revision) else revision
 
 
 def standing_approvals(reviews: Sequence[Review], head: str, author: str) -> Approvals:

@@ -10,7 +10,7 @@ from efctl.render.plan_text import describe
 from reconcile.plan import Address
 
 SHORT_HASH = len("sha256:") + 12
-LABEL_WIDTH = 14
+LABEL_WIDTH = 15
 
 
 def orders_text(orders: Sequence[Mapping[str, Any]], client: str | None = None) -> str:
@@ -95,7 +95,7 @@ def _order_block(order: Mapping[str, Any]) -> str:
         else "in the web UI"
     )
     lines = [
-        f"{order['id']}  relationship {order['client']} {order['name']}",
+        f"{order['id']}  relationship {order['client']} ({order['name']})",
         _labelled("made", f"{order['created']} by {order['maker']} {source}"),
         _labelled("checked by", ", ".join(order["checkers"]) or "nobody yet"),
         _labelled(

@@ -189,11 +189,12 @@ class OrderDesk:
         return rows[0][0] if rows else None
 
     def last_applied_values(self, client_id: str) -> dict[str, Mapping[str, Any] | None]:
-        """Per address, what the executed orders last set; None where they deleted it (a user
-        delete also ends every right of that user that an order had set)."""
+        """Per address, what the executed plans last set; None where they deleted it (a user
+        delete also ends every right of that user that a plan had set). Web-UI orders (no plan)
+        are left out: what they change is exactly the drift a plan must label."""
         rows = self._db.query(
-            "SELECT changes FROM orders WHERE client_id = ? AND status = 'executed'"
-            " ORDER BY serial_after",
+            "SELECT changes FROM orders WHERE client_id = ? AND plan_id IS NOT NULL"
+            " AND status = 'executed' ORDER BY serial_after",
             (client_id,),
         )
         values: dict[str, Mapping[str, Any] | None] = {}

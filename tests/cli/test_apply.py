@@ -397,17 +397,13 @@ def test_a_plan_edited_after_it_was_made_is_refused(examples_repo):
     repo = examples_repo
     plan = make_plan(repo)
     approve(repo, plan, *APPROVERS)
-    path = repo.root / PLAN
-    path.write_text(
-        path.read_text(encoding="utf-8").replace(
-            '"after": {\n            "profile": "read"\n          },\n          "notes": [\n'
-            '            "lower: capture -> read"',
-            '"after": {\n            "profile": "sign_collective"\n          },\n'
-            '          "notes": [\n            "lower: capture -> read"',
-        ),
-        encoding="utf-8",
+    tampered = json.loads((repo.root / PLAN).read_text(encoding="utf-8"))
+    change = tampered["clients"][2]["changes"][0]
+    assert (
+        change["address"] == f"{IMMOBILIEN}/users/kevin.meier/authorizations/CH6009000000478123318"
     )
-    assert path.read_text(encoding="utf-8").count('"sign_collective"') == 1
+    change["after"] = {"profile": "sign_collective"}  # instead of read
+    (repo.root / PLAN).write_text(json.dumps(tampered, indent=2), encoding="utf-8")
     before = states(repo)
 
     result = apply(repo)
@@ -615,6 +611,55 @@ def test_an_apply_that_failed_in_one_relationship_resumes_there(examples_repo):
         (ROCHAT, plan["plan_id"]),
         (HOLDING, plan["plan_id"]),
     ]
+
+
+# --- paper steps ----------------------------------------------------------------------------
+
+
+def test_an_admin_right_is_left_for_the_paper_form_and_the_rest_is_applied(examples_repo):
+    repo = examples_repo
+    declaration = repo.root / "clients" / f"{HOLDING}.yaml"
+    declaration.write_text(
+        declaration.read_text(encoding="utf-8").replace(
+            "    github: mgisler\n", "    github: mgisler\n    admin: collective\n"
+        ),
+        encoding="utf-8",
+    )
+    manual = (
+        f"      manual: {HOLDING}/users/martin.gisler/admin: the bank changes the Admin right"
+        ' only on the signed form "assignment/change of the electronic Admin right"; apply'
+        " pre-fills it for signature"
+    )
+    before = states(repo)
+    plan = make_plan(repo, "--client", HOLDING)
+    approve(repo, plan, "regula.zuercher")
+
+    first = apply(repo)
+
+    assert (first.exit_code, first.stderr) == (0, "")
+    assert first.stdout == report(
+        plan,
+        f"  {HOLDING}  applied  order {HOLDING}-1 executed, serial 17 -> 18",
+        manual,
+        "Apply: 1 applied.",
+    )
+    assert states(repo)[HOLDING] == applied(before[HOLDING])
+
+    plan = make_plan(repo, "--client", HOLDING)
+    (repo.root / APPROVALS).unlink()  # the first plan's
+    approve(repo, plan, "regula.zuercher")
+
+    second = apply(repo)
+
+    assert (second.exit_code, second.stderr) == (0, "")
+    assert second.stdout == report(
+        plan,
+        f"  {HOLDING}  manual only  no electronic change; see the manual steps",
+        manual,
+        "Apply: 1 manual only.",
+    )
+    assert states(repo)[HOLDING] == applied(before[HOLDING])
+    assert [client for client, *_ in audited(repo)] == [HOLDING]
 
 
 @pytest.mark.parametrize("missing", ["plan", "approvals"])

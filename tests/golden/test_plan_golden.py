@@ -33,12 +33,6 @@ UPDATE = bool(os.environ.get("EFCTL_UPDATE_GOLDEN"))
 
 # Cases whose expected files state the right behaviour while efctl still gets it wrong: strict
 # xfail (a fix makes them pass, which fails until the entry is removed); never rewritten.
-KNOWN_BUGS = {
-    "drift": "Store.last_applied_values folds web-UI orders (plan_id NULL) into what the last "
-    "applied plan set, so drift made in the web UI is never labelled",
-}
-
-
 def run_history(store_url: str, history: Path) -> None:
     """Execute each order of history.yaml at the bank, based on the relationship's serial now.
 
@@ -64,7 +58,7 @@ def run_history(store_url: str, history: Path) -> None:
 
 
 def check(expected: Path, actual: str, update: bool) -> None:
-    if update:
+    if UPDATE:
         expected.write_text(actual, encoding="utf-8")
     assert expected.exists(), f"{expected} is missing: make it with EFCTL_UPDATE_GOLDEN=1"
     assert actual == expected.read_text(encoding="utf-8"), f"{expected.name} differs"
@@ -72,15 +66,9 @@ def check(expected: Path, actual: str, update: bool) -> None:
 
 @pytest.mark.parametrize(
     "case",
-    [
-        pytest.param(case, marks=pytest.mark.xfail(strict=True, reason=KNOWN_BUGS[case]))
-        if case in KNOWN_BUGS
-        else case
-        for case in sorted(p.name for p in CASES.iterdir() if p.is_dir())
-    ],
+    sorted(p.name for p in CASES.iterdir() if p.is_dir()),
 )
 def test_plan(case, tmp_path, store_url, monkeypatch):
-    update = UPDATE and case not in KNOWN_BUGS
     source, root = CASES / case, tmp_path / case
     for folder in ("clients", "bank"):
         shutil.copytree(source / folder, root / folder)
@@ -107,17 +95,17 @@ def test_plan(case, tmp_path, store_url, monkeypatch):
 
     planned = efctl("plan", *args, "--out", "plan.json", "--format", "text")
 
-    if (source / "exit").exists() or (update and planned.exit_code != 0):
-        check(source / "exit", f"{planned.exit_code}\n", update)
-        check(source / "stderr.txt", planned.stderr, update)
+    if (source / "exit").exists() or (UPDATE and planned.exit_code != 0):
+        check(source / "exit", f"{planned.exit_code}\n", UPDATE)
+        check(source / "stderr.txt", planned.stderr, UPDATE)
         assert planned.stdout == ""
         assert not (root / "plan.json").exists()
         return
     assert planned.exit_code == 0, planned.stderr
     plan = json.loads((root / "plan.json").read_text(encoding="utf-8"))
     plan["created_at"] = CREATED_AT
-    check(source / "plan.json", json.dumps(plan, indent=2, ensure_ascii=False) + "\n", update)
-    check(source / "plan.txt", planned.stdout, update)
+    check(source / "plan.json", json.dumps(plan, indent=2, ensure_ascii=False) + "\n", UPDATE)
+    check(source / "plan.txt", planned.stdout, UPDATE)
     shown = efctl("show", "plan.json", "--format", "markdown")
     assert shown.exit_code == 0, shown.stderr
-    check(source / "plan.md", shown.stdout, update)
+    check(source / "plan.md", shown.stdout, UPDATE)

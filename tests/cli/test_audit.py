@@ -1,0 +1,295 @@
+"""`efctl audit show | verify | export` through the real CLI, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+
+from efctl.audit import entry_json
+from efctl.cli import cli
+from efctl.cli_bank import audit, orders
+from efctl.sandbox import open_store
+from reconcile.backend import Order
+from reconcile.plan import Action, Change, Resource, canonical_json
+
+A, B = "10000001", "10000002"
+ACCOUNT = "CH9300762011623852957"
+PLAN = "sha256:" + "cd" * 32
+
+HOLZBAU = """\
+version: 1
+client: {id: "10000001", name: Bärtschi Holzbau AG, language: de}
+serial: 5
+contracts:
+  - {id: CH9300762011623852957, type: account, name: Betriebskonto}
+users:
+  - id: anna.muster
+    name: Anna Muster
+    admin: collective
+    authorizations: {CH9300762011623852957: read}
+  - {id: urs.baertschi, name: Urs Bärtschi, admin: individual}
+orders:
+  - id: WEB-1
+    maker: anna.muster
+    created: "2025-04-30T16:45:00+02:00"
+    changes:
+      - address: 10000001/users/urs.baertschi/authorizations/CH9300762011623852957
+        action: create
+        resource: authorization
+        after: {profile: read}
+"""
+
+FAVRE = """\
+version: 1
+client: {id: "10000002", name: Fiduciaire Gisèle Favre SA, language: fr}
+contracts:
+  - {id: EB-10000002-1, type: ebill, name: eBill}
+users:
+  - {id: gisele.favre, name: Gisèle Favre, admin: individual}
+  - {id: marc.dubois, name: Marc Dubois, admin: collective}
+orders:
+  - id: WEB-2
+    maker: gisele.favre
+    created: "2025-05-03T08:30:00+02:00"
+    changes:
+      - address: 10000002/users/marc.dubois/authorizations/EB-10000002-1
+        action: create
+        resource: authorization
+        after: {profile: capture}
+"""
+
+ALTERED = "entry {seq} was altered: its hash does not match its content"
+
+
+@pytest.fixture(autouse=True)
+def bank_commands(monkeypatch):
+    """The groups as efctl/cli.py registers them (cli.add_command(orders), ...(audit))."""
+    monkeypatch.setitem(cli.commands, "orders", orders)
+    monkeypatch.setitem(cli.commands, "audit", audit)
+
+
+@pytest.fixture
+def bank(repo):
+    """The repository's sandbox bank, seeded again with two relationships and web-UI orders."""
+    shutil.rmtree(repo.root / "bank")
+    repo.write(f"bank/{A}.yaml", HOLZBAU)
+    repo.write(f"bank/{B}.yaml", FAVRE)
+    assert repo.efctl("sandbox", "reset").exit_code == 0
+    return repo
+
+
+@pytest.fixture
+def chain(bank):
+    """Three executed orders: two authorised in the CLI, one from a plan; the entries."""
+    assert bank.efctl("orders", "approve", "WEB-1", "--as", "urs.baertschi").exit_code == 0
+    assert bank.efctl("orders", "approve", "WEB-2", "--as", "marc.dubois").exit_code == 0
+    change = Change(
+        f"{A}/users/anna.muster/authorizations/{ACCOUNT}",
+        Action.UPDATE,
+        Resource.AUTHORIZATION,
+        {"profile": "read"},
+        {"profile": "capture"},
+    )
+    with open_store(bank.env["EFCTL_BACKEND"]) as store:
+        store.submit_order(
+            Order(A, 6, PLAN, "c0ffee1", "anna.muster", ("urs.baertschi",), (change,))
+        )
+        return store.audit_entries()
+
+
+def tamper(repo, *statements: str) -> None:
+    with open_store(repo.env["EFCTL_BACKEND"]) as store, store.database.transaction(write=True):
+        for statement in statements:
+            store.database.execute(statement)
+
+
+def outcome(result) -> tuple[int, str, str]:
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_show_lists_the_chain_by_seq(bank, chain):
+    first, second, third = chain
+    assert [(e.seq, e.client, e.maker, e.checkers, e.plan_id) for e in chain] == [
+        (1, A, "anna.muster", ("urs.baertschi",), None),
+        (2, B, "gisele.favre", ("marc.dubois",), None),
+        (3, A, "anna.muster", ("urs.baertschi",), PLAN),
+    ]
+    at = [e.at for e in chain]
+    width = len(at[0])
+    assert outcome(bank.efctl("audit", "show")) == (
+        0,
+        f"seq  {'at'.ljust(width)}  client    maker         checkers       plan"
+        "                  hash\n"
+        f"1    {at[0]}  10000001  anna.muster   urs.baertschi  web UI"
+        f"                {first.hash[:19]}…\n"
+        f"2    {at[1]}  10000002  gisele.favre  marc.dubois    web UI"
+        f"                {second.hash[:19]}…\n"
+        f"3    {at[2]}  10000001  anna.muster   urs.baertschi  sha256:cdcdcdcdcdcd…"
+        f"  {third.hash[:19]}…\n",
+        "",
+    )
+
+
+def test_show_one_relationship_as_json(bank, chain):
+    result = bank.efctl("audit", "show", "--client", "1000 0002", "--format", "json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout) == [entry_json(chain[1])]
+    assert json.loads(result.stdout)[0]["checkers"] == ["marc.dubois"]
+
+
+def test_show_and_verify_an_empty_chain(bank):
+    assert outcome(bank.efctl("audit", "show")) == (
+        0,
+        "The audit chain is empty: the bank has executed no order yet.\n",
+        "",
+    )
+    assert outcome(bank.efctl("audit", "show", "--client", A)) == (
+        0,
+        "No audit entries for relationship 10000001.\n",
+        "",
+    )
+    assert outcome(bank.efctl("audit", "verify")) == (0, "audit chain intact: 0 entries\n", "")
+
+
+def test_verify_an_intact_chain(bank, chain):
+    assert outcome(bank.efctl("audit", "verify")) == (
+        0,
+        f"audit chain intact: 3 entries, last hash {chain[-1].hash}\n",
+        "",
+    )
+
+
+@pytest.mark.parametrize(
+    ("statements", "broken"),
+    [
+        (
+            ["UPDATE audit SET maker = 'marc.dubois' WHERE seq = 2"],
+            f"seq 2: {ALTERED.format(seq=2)}",
+        ),
+        (["DELETE FROM audit WHERE seq = 2"], "seq 2: entry 2 is missing: entry 3 follows entry 1"),
+        (
+            [
+                "UPDATE audit SET seq = 99 WHERE seq = 2",
+                "UPDATE audit SET seq = 2 WHERE seq = 3",
+                "UPDATE audit SET seq = 3 WHERE seq = 99",
+            ],
+            f"seq 2: {ALTERED.format(seq=2)}",
+        ),
+        (
+            ["UPDATE audit SET seq = 4 WHERE seq = 3"],
+            "seq 3: entry 3 is missing: entry 4 follows entry 2",
+        ),
+    ],
+    ids=["altered", "removed", "swapped", "renumbered"],
+)
+def test_verify_names_the_first_tampered_entry(bank, chain, statements, broken):
+    tamper(bank, *statements)
+    assert outcome(bank.efctl("audit", "verify")) == (
+        1,
+        "",
+        f"audit chain broken at {broken}\n",
+    )
+
+
+def test_export_is_canonical_json_lines_that_verify_on_their_own(bank, chain):
+    on_stdout = bank.efctl("audit", "export")
+    assert on_stdout.exit_code == 0
+    lines = on_stdout.stdout.splitlines()
+    assert lines == [canonical_json(entry_json(entry)) for entry in chain]
+    assert list(json.loads(lines[0])) == sorted(json.loads(lines[0]))
+
+    assert outcome(bank.efctl("audit", "export", "--out", "audit.jsonl")) == (
+        0,
+        "exported 3 audit entries to audit.jsonl\n"
+        f"audit chain intact: 3 entries, last hash {chain[-1].hash}\n",
+        "",
+    )
+    assert (bank.root / "audit.jsonl").read_text(encoding="utf-8") == on_stdout.stdout
+    assert outcome(bank.efctl("audit", "verify", "--file", "audit.jsonl")) == (
+        0,
+        f"audit chain intact: 3 entries, last hash {chain[-1].hash}\n",
+        "",
+    )
+
+
+def test_export_of_a_broken_chain_is_written_and_fails(bank, chain):
+    tamper(bank, "DELETE FROM audit WHERE seq = 1")
+    assert outcome(bank.efctl("audit", "export", "--out", "audit.jsonl")) == (
+        1,
+        "exported 2 audit entries to audit.jsonl\n",
+        "audit chain broken at seq 1: entry 1 is missing: entry 2 follows the start of the chain\n",
+    )
+    assert len((bank.root / "audit.jsonl").read_text(encoding="utf-8").splitlines()) == 2
+
+
+def _reordered(lines: list[str]) -> list[str]:
+    return [lines[0], lines[2], lines[1]]
+
+
+def _altered(lines: list[str]) -> list[str]:
+    entry = json.loads(lines[1]) | {"checkers": []}
+    return [lines[0], canonical_json(entry), lines[2]]
+
+
+@pytest.mark.parametrize(
+    ("edit", "broken"),
+    [
+        (_altered, f"seq 2: {ALTERED.format(seq=2)}"),
+        (lambda lines: [lines[0], lines[2]], "seq 2: entry 2 is missing: entry 3 follows entry 1"),
+        (_reordered, "seq 3: entry 3 is out of order: it comes before entry 2"),
+        (
+            lambda lines: lines[1:],
+            "seq 1: entry 1 is missing: entry 2 follows the start of the chain",
+        ),
+    ],
+    ids=["altered", "removed", "reordered", "first-removed"],
+)
+def test_verify_a_tampered_export(bank, chain, edit, broken):
+    exported = bank.efctl("audit", "export").stdout.splitlines()
+    bank.write("audit.jsonl", "\n".join(edit(exported)) + "\n")
+    assert outcome(bank.efctl("audit", "verify", "--file", "audit.jsonl")) == (
+        1,
+        "",
+        f"audit chain broken at {broken}\n",
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "problem"),
+    [
+        ("not json", "Expecting value: line 1 column 1 (char 0)"),
+        ("[1, 2]", "a JSON object is needed, not list"),
+        (
+            '{"seq": 2, "hash": "sha256:0", "note": "x"}',
+            "missing client, at, plan_id, commit, maker, checkers, changes_digest, prev_hash;"
+            " unknown note",
+        ),
+        ("SEQ_AS_TEXT", '`seq` has the wrong type: "2"'),
+        ("CHECKERS_AS_TEXT", '`checkers` has the wrong type: "marc.dubois"'),
+    ],
+)
+def test_verify_a_file_that_is_no_export(bank, chain, line, problem):
+    exported = bank.efctl("audit", "export").stdout.splitlines()
+    second = json.loads(exported[1])
+    line = {
+        "SEQ_AS_TEXT": json.dumps(second | {"seq": "2"}),
+        "CHECKERS_AS_TEXT": json.dumps(second | {"checkers": "marc.dubois"}),
+    }.get(line, line)
+    bank.write("audit.jsonl", "\n".join([exported[0], line, *exported[2:]]) + "\n")
+    assert outcome(bank.efctl("audit", "verify", "--file", "audit.jsonl")) == (
+        1,
+        "",
+        f"efctl: error: audit.jsonl:2: not an audit entry: {problem}\n"
+        "    hint: an export has one JSON object per line, as `efctl audit export` writes it\n",
+    )
+
+
+def test_verify_a_missing_export(bank):
+    assert outcome(bank.efctl("audit", "verify", "--file", "nowhere.jsonl")) == (
+        1,
+        "",
+        "efctl: error: nowhere.jsonl: no such file\n"
+        "    hint: `efctl audit export --out FILE` writes one\n",
+    )

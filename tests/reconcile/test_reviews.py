@@ -1,0 +1,233 @@
+"""Pull-request reviews -> standing approvals of the head -> evidence per relationship."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from reconcile.dualcontrol import Evidence
+from reconcile.model import ClientSpec, UserSpec
+from reconcile.reviews import (
+    Approvals,
+    ClientEvidence,
+    Ignored,
+    IgnoredReview,
+    PullRequest,
+    Review,
+    client_evidence,
+    eligible_logins,
+    is_commit_sha,
+    refusal,
+    short,
+    standing_approvals,
+)
+
+HEAD = "6dcb09b5b57875f334f61aebed695e2e4193db5e"
+OLD = "f1d2d2f924e986ac86fdf7b36c94bcdf32beec15"
+PULL = PullRequest(author="anna-m", head=HEAD, base="main", number=42)
+PLAN_ID = "sha256:" + "0" * 64
+
+
+def review(number: int, login: str | None, state: str, commit: str | None = HEAD, hour=None):
+    """Review ``number``, submitted at that hour of a day unless ``hour`` says otherwise."""
+    at = None if state == "PENDING" else datetime(2026, 11, 21, hour or number, tzinfo=UTC)
+    return Review(number, login, state, commit, at)
+
+
+def standing(*reviews: Review) -> Approvals:
+    return standing_approvals(reviews, HEAD, PULL.author)
+
+
+def test_an_approval_of_the_head_counts():
+    approval = review(1, "bruno-k", "APPROVED")
+    assert standing(approval) == Approvals((approval,), ())
+
+
+def test_an_approval_of_an_older_commit_does_not():
+    old = review(1, "bruno-k", "APPROVED", OLD)
+    assert standing(old) == Approvals(
+        (),
+        (
+            IgnoredReview(
+                old,
+                Ignored.OLD_COMMIT,
+                "bruno-k approved f1d2d2f924e9, not the reviewed head 6dcb09b5b578",
+            ),
+        ),
+    )
+
+
+def test_an_approval_of_a_commit_github_lost_does_not():
+    lost = review(1, "bruno-k", "APPROVED", None)
+    assert standing(lost).ignored[0].detail == (
+        "bruno-k approved a commit GitHub no longer has, not the reviewed head 6dcb09b5b578"
+    )
+
+
+def test_changes_requested_after_an_approval_supersede_it():
+    approval = review(1, "bruno-k", "APPROVED")
+    assert standing(approval, review(2, "bruno-k", "CHANGES_REQUESTED")) == Approvals(
+        (),
+        (IgnoredReview(approval, Ignored.SUPERSEDED, "bruno-k requested changes after approving"),),
+    )
+
+
+def test_an_approval_after_changes_requested_counts():
+    approval = review(2, "bruno-k", "APPROVED")
+    assert standing(review(1, "bruno-k", "CHANGES_REQUESTED"), approval).approving == (approval,)
+
+
+def test_a_dismissed_review_does_not_count_but_a_fresh_approval_does():
+    dismissed = review(1, "bruno-k", "DISMISSED")
+    assert standing(dismissed) == Approvals(
+        (), (IgnoredReview(dismissed, Ignored.SUPERSEDED, "bruno-k's review was dismissed"),)
+    )
+    again = review(2, "bruno-k", "APPROVED")
+    assert standing(dismissed, again) == Approvals((again,), ())
+
+
+def test_comments_and_pending_reviews_change_nobody_s_state():
+    approval = review(1, "bruno-k", "APPROVED")
+    noise = (review(2, "bruno-k", "COMMENTED"), review(3, "bruno-k", "PENDING"))
+    assert standing(approval, *noise) == Approvals((approval,), ())
+    assert standing(*noise) == Approvals((), ())
+
+
+def test_requesting_changes_without_ever_approving_is_nothing_to_ignore():
+    assert standing(review(1, "bruno-k", "CHANGES_REQUESTED")) == Approvals((), ())
+
+
+def test_time_orders_reviews_not_the_list():
+    later_approval = review(1, "bruno-k", "APPROVED", hour=12)
+    earlier_objection = review(2, "bruno-k", "CHANGES_REQUESTED", hour=9)
+    assert standing(later_approval, earlier_objection).approving == (later_approval,)
+
+
+def test_the_list_orders_reviews_of_the_same_second():
+    approval = review(1, "bruno-k", "APPROVED", hour=9)
+    objection = review(2, "bruno-k", "CHANGES_REQUESTED", hour=9)
+    assert standing(approval, objection).approving == ()
+    assert standing(objection, approval).approving == (approval,)
+
+
+def test_logins_are_one_reviewer_whatever_their_case():
+    approval = review(1, "bruno-k", "APPROVED")
+    assert standing(approval, review(2, "Bruno-K", "CHANGES_REQUESTED")).approving == ()
+
+
+def test_the_author_never_approves_their_own_change_whatever_the_case():
+    own = review(1, "Anna-M", "APPROVED")
+    assert standing(own) == Approvals(
+        (),
+        (
+            IgnoredReview(
+                own, Ignored.AUTHOR, "Anna-M is the author; an author's own approval never counts"
+            ),
+        ),
+    )
+
+
+def test_a_deleted_account_approves_for_nobody():
+    ghost = review(1, None, "APPROVED")
+    assert standing(ghost) == Approvals(
+        (),
+        (
+            IgnoredReview(
+                ghost, Ignored.NOT_A_USER, "the approval of a deleted account is nobody's"
+            ),
+        ),
+    )
+
+
+def test_reviewers_are_listed_in_the_order_of_their_first_review():
+    carla, bruno = review(1, "carla-r", "APPROVED", hour=11), review(2, "bruno-k", "APPROVED")
+    assert standing(carla, bruno).approving == (carla, bruno)
+
+
+DECLARATION = ClientSpec(
+    id="10432210",
+    name="Muster Holding AG",
+    language="de",
+    users=(
+        UserSpec(id="anna.muster", name="Anna Muster", github="Anna-M", admin="collective"),
+        UserSpec(id="bruno.keller", name="Bruno Keller", github="bruno-k", admin="collective"),
+        UserSpec(id="erik.nagel", name="Erik Nagel", admin="collective"),
+    ),
+)
+
+
+def test_logins_map_to_the_users_declared_at_the_base():
+    bruno = review(1, "BRUNO-K", "APPROVED")
+    found = client_evidence(PLAN_ID, PULL, standing(bruno), "10432210", DECLARATION)
+    assert found == ClientEvidence(
+        evidence=Evidence(PLAN_ID, HEAD, "anna.muster", ("bruno.keller",)),
+        ignored=(),
+        logins={"anna.muster": "Anna-M", "bruno.keller": "bruno-k"},
+    )
+
+
+def test_an_unmapped_reviewer_does_not_count_and_an_unmapped_author_is_a_github_maker():
+    erik = review(1, "erik-n", "APPROVED")
+    outsider = PullRequest(author="zed-x", head=HEAD, base=OLD)
+    found = client_evidence(PLAN_ID, outsider, standing(erik), "10432210", DECLARATION)
+    assert found.evidence == Evidence(PLAN_ID, HEAD, "github:zed-x", ())
+    assert found.ignored == (
+        IgnoredReview(
+            erik,
+            Ignored.NOT_A_USER,
+            "erik-n is the github login of no user of 10432210 at the base f1d2d2f924e9",
+        ),
+    )
+
+
+def test_a_relationship_not_declared_at_the_base_maps_nobody():
+    bruno = review(1, "bruno-k", "APPROVED")
+    found = client_evidence(PLAN_ID, PULL, standing(bruno), "10432210", None)
+    assert found.evidence == Evidence(PLAN_ID, HEAD, "github:anna-m", ())
+    assert [i.detail for i in found.ignored] == [
+        "bruno-k cannot count for 10432210: it has no valid declaration at the base main"
+    ]
+    assert found.logins == {}
+
+
+def test_what_did_not_count_anywhere_is_reported_for_every_relationship():
+    old = review(1, "bruno-k", "APPROVED", OLD)
+    found = client_evidence(PLAN_ID, PULL, standing(old), "10432210", DECLARATION)
+    assert [i.reason for i in found.ignored] == [Ignored.OLD_COMMIT]
+    assert found.ignored[0].to_json() == {
+        "review": 1,
+        "login": "bruno-k",
+        "reason": "old commit",
+        "detail": "bruno-k approved f1d2d2f924e9, not the reviewed head 6dcb09b5b578",
+    }
+
+
+def test_the_eligible_are_named_by_login_where_one_is_declared():
+    logins = {"anna.muster": "anna-m", "bruno.keller": "bruno-k"}
+    shown = eligible_logins(("bruno.keller", "erik.nagel"), logins)
+    assert shown == ("bruno-k", "erik.nagel (no github login)")
+    assert refusal(
+        "10432210", "needs one individual admin or a second collective admin", shown
+    ) == (
+        "10432210: needs one individual admin or a second collective admin; "
+        "eligible: bruno-k, erik.nagel (no github login)"
+    )
+    assert refusal("10432210", "needs a reviewer who is not the author", ()) == (
+        "10432210: needs a reviewer who is not the author; eligible: none"
+    )
+
+
+@pytest.mark.parametrize(
+    ("revision", "full", "shown"),
+    [
+        (HEAD, True, "6dcb09b5b578"),
+        ("a" * 64, True, "a" * 12),
+        (HEAD[:12], False, HEAD[:12]),
+        (HEAD.upper(), False, HEAD.upper()),
+        ("origin/main", False, "origin/main"),
+    ],
+)
+def test_full_commit_shas_are_recognised_and_shortened(revision, full, shown):
+    assert is_commit_sha(revision) is full
+    assert short(revision) == shown
