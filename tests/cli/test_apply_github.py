@@ -14,7 +14,6 @@ from dataclasses import dataclass
 import pytest
 
 from efctl.sandbox import open_store
-from tests.cli.conftest import Repo
 
 BASE_DECLARATION = """\
 version: 1
@@ -64,23 +63,21 @@ def commit(repo, message: str) -> str:
 
 @dataclass
 class Pull:
-    repo: Repo
     base: str
     head: str
-
-    def __getattr__(self, name):  # the repository's root, write and efctl
-        return getattr(self.repo, name)
 
 
 @pytest.fixture
 def pr(repo) -> Pull:
-    """main declares the bank as it is; the branch grant-dora adds Dora (the head)."""
+    """main declares the bank as it is; the branch grant-dora adds Dora (the head), planned."""
     git(repo, "init", "-q", "-b", "main")
     repo.write(CLIENT, BASE_DECLARATION)
     base = commit(repo, "Testfirma as the bank has it")
     git(repo, "checkout", "-q", "-b", "grant-dora")
     repo.write(CLIENT, BASE_DECLARATION + DORA)
-    return Pull(repo, base, commit(repo, "Grant Dora read access"))
+    pull = Pull(base, commit(repo, "Grant Dora read access"))
+    plan(repo)
+    return pull
 
 
 def plan(repo) -> None:
@@ -113,7 +110,7 @@ def reviews(repo, *entries: tuple[str, str, str]) -> str:
     return str(path)
 
 
-def apply_reviews(repo, reviews_file: str, *extra: str):
+def apply_reviews(repo, head: str, reviews_file: str, *extra: str, base: str = "main"):
     return repo.efctl(
         "apply",
         "../plan.json",
@@ -122,27 +119,26 @@ def apply_reviews(repo, reviews_file: str, *extra: str):
         "--pr-author",
         "anna-m",
         "--head-sha",
-        repo.head,
+        head,
         "--base-ref",
-        "main",
+        base,
         *extra,
     )
 
 
-def bank(repo, store_url):
+def bank(store_url):
     with open_store(store_url) as store:
         return store.read_client("10000001"), store.audit_entries("10000001")
 
 
-def test_approved_by_a_second_collective_admin_is_applied(pr, store_url):
-    plan(pr)
-    result = apply_reviews(pr, reviews(pr, ("bruno-k", "APPROVED", pr.head)))
+def test_approved_by_a_second_collective_admin_is_applied(repo, pr, store_url):
+    result = apply_reviews(repo, pr.head, reviews(repo, ("bruno-k", "APPROVED", pr.head)))
     assert result.exit_code == 0, result.output
     assert result.stdout.splitlines()[1:] == [
         "  10000001  applied  order 10000001-1 executed, serial 5 -> 6",
         "Apply: 1 applied.",
     ]
-    state, audit = bank(pr, store_url)
+    state, audit = bank(store_url)
     assert state.serial == 6
     dora = next(u for u in state.users if u.id == "dora.dill")
     assert (dora.github, dict(dora.authorizations)) == (
@@ -152,9 +148,8 @@ def test_approved_by_a_second_collective_admin_is_applied(pr, store_url):
     assert [(e.maker, e.checkers) for e in audit] == [("anna.muster", ("bruno.keller",))]
 
 
-def test_a_pull_request_event_carries_author_head_and_base(pr, store_url):
-    plan(pr)
-    event = pr.root.parent / "event.json"
+def test_a_pull_request_event_carries_author_head_and_base(repo, pr, store_url):
+    event = repo.root.parent / "event.json"
     pull = {
         "number": 7,
         "state": "open",
@@ -164,20 +159,19 @@ def test_a_pull_request_event_carries_author_head_and_base(pr, store_url):
         "base": {"ref": "main", "sha": pr.base},
     }
     event.write_text(json.dumps({"action": "synchronize", "pull_request": pull}), "utf-8")
-    approved = reviews(pr, ("bruno-k", "APPROVED", pr.head))
-    result = pr.efctl(
+    approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
+    result = repo.efctl(
         "apply", "../plan.json", "--github-reviews", approved, "--github-event", str(event)
     )
     assert result.exit_code == 0, result.output
-    assert bank(pr, store_url)[0].serial == 6
+    assert bank(store_url)[0].serial == 6
 
 
 def test_without_enough_approvals_nothing_changes_and_the_refusal_says_who_could_approve(
-    pr, store_url
+    repo, pr, store_url
 ):
-    plan(pr)
-    stale = reviews(pr, ("bruno-k", "APPROVED", pr.base), ("dora-d", "APPROVED", pr.head))
-    result = apply_reviews(pr, stale)
+    stale = reviews(repo, ("bruno-k", "APPROVED", pr.base), ("dora-d", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, stale)
     assert result.exit_code == 1
     head = pr.head[:12]
     assert result.stdout.splitlines()[1:] == [
@@ -191,14 +185,14 @@ def test_without_enough_approvals_nothing_changes_and_the_refusal_says_who_could
         f"      not counted: bruno-k approved {pr.base[:12]}, not the reviewed head {head}",
         "      not counted: dora-d is the github login of no user of 10000001 at the base main",
     ]
-    state, audit = bank(pr, store_url)
+    state, audit = bank(store_url)
     assert (state.serial, audit) == (5, [])
     assert "dora.dill" not in {u.id for u in state.users}
 
 
-def test_the_json_report_names_the_eligible_by_login_and_lists_what_did_not_count(pr):
-    plan(pr)
-    result = apply_reviews(pr, reviews(pr, ("anna-m", "APPROVED", pr.head)), "--format", "json")
+def test_the_json_report_names_the_eligible_by_login_and_lists_what_did_not_count(repo, pr):
+    own = reviews(repo, ("anna-m", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, own, "--format", "json")
     assert result.exit_code == 1
     [outcome] = json.loads(result.stdout)["results"]
     assert (outcome["outcome"], outcome["eligible"], outcome["ignored_reviews"]) == (
@@ -222,46 +216,44 @@ def test_a_login_added_in_the_pull_request_cannot_approve_it(repo, store_url):
     commit(repo, "Bruno without a login")
     git(repo, "checkout", "-q", "-b", "bruno-login")
     repo.write(CLIENT, BASE_DECLARATION + DORA)
-    pull = Pull(repo, "main", commit(repo, "Bruno's login, and Dora"))
+    head = commit(repo, "Bruno's login, and Dora")
     plan(repo)
-    result = apply_reviews(pull, reviews(repo, ("bruno-k", "APPROVED", pull.head)))
+    result = apply_reviews(repo, head, reviews(repo, ("bruno-k", "APPROVED", head)))
     assert result.exit_code == 1
     assert result.stdout.splitlines()[-2:] == [
         "  10000001: needs a reviewer who is not the author and one individual admin or a "
         "second collective admin; eligible: bruno.keller (no github login)",
         "      not counted: bruno-k is the github login of no user of 10000001 at the base main",
     ]
-    assert bank(repo, store_url)[0].serial == 5
+    assert bank(store_url)[0].serial == 5
 
 
-def test_a_plan_not_made_from_the_reviewed_head_is_refused(pr, store_url):
-    plan(pr)
-    pr.write(CLIENT, BASE_DECLARATION + DORA.replace("profile: read", "profile: sign_collective"))
-    pr.head = commit(pr, "Dora signs too")
-    result = apply_reviews(pr, reviews(pr, ("bruno-k", "APPROVED", pr.head)))
+def test_a_plan_not_made_from_the_reviewed_head_is_refused(repo, pr, store_url):
+    repo.write(CLIENT, BASE_DECLARATION + DORA.replace("profile: read", "profile: sign_collective"))
+    head = commit(repo, "Dora signs too")
+    result = apply_reviews(repo, head, reviews(repo, ("bruno-k", "APPROVED", head)))
     assert result.exit_code == 1
     assert result.stdout == ""
     assert result.stderr == (
         "efctl: error: the plan was made from declarations that differ from the reviewed head "
-        f"{pr.head}; nothing was applied\n"
+        f"{head}; nothing was applied\n"
         "    hint: make the plan from the pull request's head commit and have that reviewed\n"
     )
-    assert bank(pr, store_url)[0].serial == 5
+    assert bank(store_url)[0].serial == 5
 
 
-def test_a_merge_that_brings_other_declarations_is_refused(pr, store_url):
+def test_a_merge_that_brings_other_declarations_is_refused(repo, pr, store_url):
     """main moved before the merge: the merged tree is not what was planned and reviewed."""
-    plan(pr)
-    git(pr, "checkout", "-q", "main")
-    pr.write(CLIENT, BASE_DECLARATION.replace("bruno.keller@example.ch", "bk@example.ch"))
-    commit(pr, "Bruno's new address")
-    git(pr, "merge", "-q", "--no-edit", "grant-dora")
-    result = apply_reviews(pr, reviews(pr, ("bruno-k", "APPROVED", pr.head)))
+    git(repo, "checkout", "-q", "main")
+    repo.write(CLIENT, BASE_DECLARATION.replace("bruno.keller@example.ch", "bk@example.ch"))
+    commit(repo, "Bruno's new address")
+    git(repo, "merge", "-q", "--no-edit", "grant-dora")
+    result = apply_reviews(repo, pr.head, reviews(repo, ("bruno-k", "APPROVED", pr.head)))
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "efctl: error: the declarations changed since the plan was made"
     )
-    assert bank(pr, store_url)[0].serial == 5
+    assert bank(store_url)[0].serial == 5
 
 
 @pytest.mark.parametrize(
@@ -284,46 +276,32 @@ def test_the_evidence_is_one_kind(repo, args, message):
     assert f"Error: {message}" in result.stderr
 
 
-def test_a_short_head_sha_is_refused(pr):
-    plan(pr)
-    approved = reviews(pr, ("bruno-k", "APPROVED", pr.head))
-    pr.head = pr.head[:7]
-    result = apply_reviews(pr, approved)
+def test_a_short_head_sha_is_refused(repo, pr):
+    short = pr.head[:7]
+    result = apply_reviews(repo, short, reviews(repo, ("bruno-k", "APPROVED", pr.head)))
     assert result.exit_code == 1
     assert result.stderr == (
-        f"efctl: error: --head-sha: '{pr.head}' is not a full commit sha\n"
+        f"efctl: error: --head-sha: '{short}' is not a full commit sha\n"
         "    hint: reviews name the full 40-digit commit; pass the pull request's head.sha\n"
     )
 
 
-def test_an_unknown_base_is_refused(pr):
-    plan(pr)
-    result = pr.efctl(
-        "apply",
-        "../plan.json",
-        "--github-reviews",
-        reviews(pr, ("bruno-k", "APPROVED", pr.head)),
-        "--pr-author",
-        "anna-m",
-        "--head-sha",
-        pr.head,
-        "--base-ref",
-        "origin/main",
-    )
+def test_an_unknown_base_is_refused(repo, pr):
+    approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, approved, base="origin/main")
     assert result.exit_code == 1
     problem, hint = result.stderr.splitlines()
     assert problem.startswith(
-        f"efctl: error: the base origin/main is not a commit of the git repository at {pr.root}: "
-        "fatal: "  # then git's own words
+        "efctl: error: the base origin/main is not a commit of the git repository at "
+        f"{repo.root}: fatal: "  # then git's own words
     )
     assert hint == "    hint: fetch it first (with actions/checkout: fetch-depth: 0)"
 
 
-def test_a_reviews_file_that_is_not_a_review_list_is_named(pr):
-    plan(pr)
-    broken = pr.root.parent / "reviews.json"
+def test_a_reviews_file_that_is_not_a_review_list_is_named(repo, pr):
+    broken = repo.root.parent / "reviews.json"
     broken.write_text('{"message": "Bad credentials"}', encoding="utf-8")
-    result = apply_reviews(pr, str(broken))
+    result = apply_reviews(repo, pr.head, str(broken))
     assert result.exit_code == 1
     assert result.stderr.splitlines()[0] == (
         f"efctl: error: {broken}: not a GitHub review list: expected an array of reviews"

@@ -31,6 +31,7 @@ TODAY = "2026-11-28"
 CREATED_AT = "<created_at>"
 UPDATE = bool(os.environ.get("EFCTL_UPDATE_GOLDEN"))
 
+
 # Cases whose expected files state the right behaviour while efctl still gets it wrong: strict
 # xfail (a fix makes them pass, which fails until the entry is removed); never rewritten.
 def run_history(store_url: str, history: Path) -> None:
@@ -57,7 +58,7 @@ def run_history(store_url: str, history: Path) -> None:
             assert outcome.status is OrderStatus.EXECUTED, outcome.missing
 
 
-def check(expected: Path, actual: str, update: bool) -> None:
+def check(expected: Path, actual: str) -> None:
     if UPDATE:
         expected.write_text(actual, encoding="utf-8")
     assert expected.exists(), f"{expected} is missing: make it with EFCTL_UPDATE_GOLDEN=1"
@@ -96,16 +97,16 @@ def test_plan(case, tmp_path, store_url, monkeypatch):
     planned = efctl("plan", *args, "--out", "plan.json", "--format", "text")
 
     if (source / "exit").exists() or (UPDATE and planned.exit_code != 0):
-        check(source / "exit", f"{planned.exit_code}\n", UPDATE)
-        check(source / "stderr.txt", planned.stderr, UPDATE)
+        check(source / "exit", f"{planned.exit_code}\n")
+        check(source / "stderr.txt", planned.stderr)
         assert planned.stdout == ""
         assert not (root / "plan.json").exists()
         return
     assert planned.exit_code == 0, planned.stderr
     plan = json.loads((root / "plan.json").read_text(encoding="utf-8"))
     plan["created_at"] = CREATED_AT
-    check(source / "plan.json", json.dumps(plan, indent=2, ensure_ascii=False) + "\n", UPDATE)
-    check(source / "plan.txt", planned.stdout, UPDATE)
+    check(source / "plan.json", json.dumps(plan, indent=2, ensure_ascii=False) + "\n")
+    check(source / "plan.txt", planned.stdout)
     shown = efctl("show", "plan.json", "--format", "markdown")
     assert shown.exit_code == 0, shown.stderr
-    check(source / "plan.md", shown.stdout, UPDATE)
+    check(source / "plan.md", shown.stdout)
