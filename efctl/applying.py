@@ -18,12 +18,12 @@ from jsonschema import Draft202012Validator
 
 from efctl.errors import EfctlError
 from efctl.planfile import read_plan
-from efctl.sandbox.orders import GITHUB_PREFIX
 from efctl.spec.schema import load_schema
 from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.backend import Backend
 from reconcile.dualcontrol import Evidence
 from reconcile.model import ClientState
+from reconcile.reviews import GITHUB_PREFIX
 
 APPROVALS_FORMAT = "1"
 

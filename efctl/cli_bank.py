@@ -42,10 +42,11 @@ def orders() -> None:
 @TEXT_OR_JSON
 @click.pass_obj
 def orders_list(ws: Workspace, client: str | None, fmt: str) -> None:
-    """Orders waiting for a further admin, including those made in the bank's web UI.
+    """List the orders waiting for a further admin.
 
-    For each: who made it, who checked it so far, what the four-eyes rule still needs, who may
-    authorise it, and its changes.
+    Orders from apply and orders made in the bank's web UI alike. For each: who made it,
+    who checked it so far, what the four-eyes rule still needs, who may authorise it, and
+    its changes.
     """
     listing = pending_orders(ws, client)
     _emit(listing, fmt, orders_text(listing, client and client.replace(" ", "")))
@@ -56,11 +57,12 @@ def orders_list(ws: Workspace, client: str | None, fmt: str) -> None:
 @click.option("--as", "user", required=True, metavar="USER", help="Your e-finance user id.")
 @click.pass_obj
 def orders_approve(ws: Workspace, order_id: str, user: str) -> None:
-    """Check and authorise ORDER as USER, an admin of its relationship who did not make it.
+    """Check and authorise ORDER as USER (four eyes).
 
-    The bank executes the order once the four-eyes rule holds; until then it stays pending.
-    Exit 1 when the bank refuses (the maker, no admin, already authorised, or a relationship
-    that changed since the order was made: the order is then rejected for good).
+    USER is an admin of the order's relationship who did not make it. The bank executes the
+    order once the four-eyes rule holds; until then it stays pending. Exit 1 when the bank
+    refuses: the maker, no admin, already authorised, or a relationship that changed since
+    the order was made (the order is then rejected for good).
     """
     click.echo(approval_text(approve_order(ws, order_id, user)), nl=False)
 
@@ -75,7 +77,10 @@ def audit() -> None:
 @TEXT_OR_JSON
 @click.pass_obj
 def audit_show(ws: Workspace, client: str | None, fmt: str) -> None:
-    """The audit entries by seq (verify the whole chain with `efctl audit verify`)."""
+    """List the audit entries by seq.
+
+    Verify the whole chain with `efctl audit verify`.
+    """
     entries = audit_entries(ws, client)
     _emit(entries, fmt, audit_text(entries, client and client.replace(" ", "")))
 
@@ -108,7 +113,9 @@ def audit_verify(ws: Workspace, export_file: Path | None) -> None:
 )
 @click.pass_obj
 def audit_export(ws: Workspace, out: Path | None) -> None:
-    """The whole audit chain as JSON Lines, one canonical entry per line, for archiving.
+    """Write the whole audit chain as JSON Lines, for archiving.
+
+    One entry per line in canonical JSON (sorted keys); `efctl audit verify --file` checks it.
 
     With --out, exit 1 when the exported chain is broken (the file is written all the same).
     """

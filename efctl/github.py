@@ -84,7 +84,7 @@ def _review(path: Path, index: int, item: Any) -> Review:
         raise problem("'commit_id' is not a string")
     submitted = item.get("submitted_at")
     if submitted is None and state.upper() in DECIDING:
-        raise problem(f"a {state.upper()} review without 'submitted_at'")
+        raise problem(f"the {state.upper()} review has no 'submitted_at'")
     return Review(
         id=review_id,
         login=user["login"] if user else None,
@@ -283,11 +283,11 @@ def _blobs(root: Path, blobs: list[str]) -> list[bytes]:
 
 
 class _GitFailed(Exception):
-    """git ran and refused; the message is its first line of complaint."""
+    """git ran and refused; the message is the last line of its complaint (the fatal one)."""
 
 
 def _git(root: Path, *args: str, stdin: str | None = None, text: bool = True) -> Any:
-    command = ["git", "-C", str(root), *args]
+    command = ["git", "--literal-pathspecs", "-C", str(root), *args]
     try:
         done = subprocess.run(
             command,

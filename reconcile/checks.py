@@ -17,6 +17,7 @@ from reconcile.model import ALL_OTHER_TYPES, ClientSpec, ClientState, UserSpec
 from reconcile.resolve import (
     ClientResolution,
     EffectiveRight,
+    Step,
     copy_cycles,
     declared_users,
     describe_cycle,
@@ -109,6 +110,7 @@ class _Checks:
             if self.bank is not None:
                 yield from self._contracts(user, grants_at, self.bank)
             if self.resolution is not None and first is user:
+                yield from self._fallen_to_none(user, grants_at, self.resolution)
                 yield from self._no_rights(user, at, self.resolution)
 
     def _all(self, user: UserSpec, at: Pointer) -> Iterable[Diagnostic]:
@@ -183,6 +185,23 @@ class _Checks:
                     (*at, "single", position, "contract"),
                     _suggest(single.contract, contract_ids, f"contracts of {bank.id}"),
                 )
+
+    def _fallen_to_none(
+        self, user: UserSpec, at: Pointer, resolution: ClientResolution
+    ) -> Iterable[Diagnostic]:
+        """DOMAIN §3: every fallback is reported; one to nothing changes no right: say it here."""
+        for right in resolution.users[user.id].dropped.values():
+            if right.fallback is None or right.source.step is Step.COPY:
+                continue  # excluded or set to none on purpose, or the source's own fallback
+            step = right.source.step
+            where = (*at, step.value, right.source.key) if step is Step.ALL else (*at, step.value)
+            yield warning(
+                "EF118",
+                f"user '{user.id}' gets nothing on {right.contract}: {right.fallback}",
+                where,
+                "ask for a profile the contract allows, or take the contract out with "
+                f"`single: [{{contract: {right.contract}, profile: none}}]` to say so",
+            )
 
     def _no_rights(
         self, user: UserSpec, at: Pointer, resolution: ClientResolution

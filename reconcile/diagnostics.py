@@ -82,6 +82,7 @@ CODES: dict[str, str] = {
     "EF115": "duplicate API key name",
     "EF116": "ISO override on a delivery without an ISO version",
     "EF117": "unknown ISO version",
+    "EF118": "a requested profile falls back to nothing",
     # the sandbox bank's seed
     "EF201": "duplicate contract, delivery or signatory in a bank seed",
     # the plan's final-state rules

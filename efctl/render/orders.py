@@ -112,7 +112,7 @@ def _order_block(order: Mapping[str, Any]) -> str:
             _labelled(
                 "stale",
                 f"based on serial {order['base_serial']}, the relationship is at serial"
-                f" {order['serial']} now: authorising it rejects it",
+                f" {order['serial']} now: the bank rejects it once authorised",
             )
         )
     changes = [change_line(change) for change in order["changes"]]

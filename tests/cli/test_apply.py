@@ -144,7 +144,7 @@ def declared(repo, state: ClientState) -> tuple[dict, dict]:
         for u in spec.users
     }
     overrides = {o.delivery: o.iso_version for o in spec.deliveries.overrides}
-    deliveries = {
+    deliveries = {  # PDF kinds have no ISO version; the others: override, default, as they are
         d.id: d.iso_version and overrides.get(d.id, spec.deliveries.iso_version or d.iso_version)
         for d in state.deliveries
     }
@@ -170,6 +170,12 @@ def make_plan(repo, *args: str) -> dict:
         f"Saved the plan to {PLAN}; apply it with: efctl apply {PLAN} --approvals FILE\n"
     )
     return json.loads((repo.root / PLAN).read_text(encoding="utf-8"))
+
+
+def inputs_digest_now(repo) -> str:
+    result = repo.efctl("plan", "--format", "json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)["source"]["inputs_digest"]
 
 
 def approve(repo, plan: dict, *approvers: str, author: str = AUTHOR) -> None:
@@ -369,7 +375,7 @@ def test_declarations_edited_after_the_plan_refuse_the_whole_apply(examples_repo
         declaration.read_text(encoding="utf-8").replace("Hélène Perret", "Hélène Perret-Rochat"),
         encoding="utf-8",
     )
-    now = make_plan_digest(repo)
+    now = inputs_digest_now(repo)
     before = states(repo)
 
     result = apply(repo)
@@ -382,12 +388,6 @@ def test_declarations_edited_after_the_plan_refuse_the_whole_apply(examples_repo
     )
     assert states(repo) == before
     assert audited(repo) == []
-
-
-def make_plan_digest(repo) -> str:
-    result = repo.efctl("plan", "--format", "json")
-    assert result.exit_code == 0, result.output
-    return json.loads(result.stdout)["source"]["inputs_digest"]
 
 
 # --- 4. and 5. the plan file and the approvals -----------------------------------------------

@@ -1,4 +1,5 @@
-"""`efctl apply --github-reviews`: a real git repository, a pull request's reviews, the sandbox.
+"""`efctl apply --github-reviews`: a real git repository, a pull request's reviews, the sandbox;
+and the readers of the files GitHub gives a workflow.
 
 The repository is the ``repo`` fixture's (bank seed tests/cli/bank: anna.muster and
 bruno.keller, collective admins, logins anna-m and bruno-k) turned into a git repository: the
@@ -9,11 +10,15 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
 
 import pytest
 
+from efctl.errors import EfctlError
+from efctl.github import pull_request, read_pull_request, read_reviews
 from efctl.sandbox import open_store
+from reconcile.reviews import PullRequest, Review
 
 BASE_DECLARATION = """\
 version: 1
@@ -306,3 +311,127 @@ def test_a_reviews_file_that_is_not_a_review_list_is_named(repo, pr):
     assert result.stderr.splitlines()[0] == (
         f"efctl: error: {broken}: not a GitHub review list: expected an array of reviews"
     )
+
+
+REVIEW = {
+    "id": 81,
+    "user": {"login": "bruno-k"},
+    "state": "approved",  # the pull_request_review event's lower case
+    "commit_id": "6DCB09B5B57875F334F61AEBED695E2E4193DB5E",
+    "submitted_at": "2026-11-21T09:00:00",  # no zone: UTC
+}
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        json.dumps([REVIEW, {**REVIEW, "id": 82}]),
+        json.dumps([REVIEW]) + "\n" + json.dumps([{**REVIEW, "id": 82}]),  # gh api --paginate
+        json.dumps([[REVIEW], [{**REVIEW, "id": 82}]]),  # gh api --paginate --slurp
+    ],
+)
+def test_every_page_of_reviews_is_read(tmp_path, text):
+    path = tmp_path / "reviews.json"
+    path.write_text(text, encoding="utf-8")
+    first = Review(
+        81,
+        "bruno-k",
+        "APPROVED",
+        "6dcb09b5b57875f334f61aebed695e2e4193db5e",
+        datetime(2026, 11, 21, 9, tzinfo=UTC),
+    )
+    assert read_reviews(path) == (first, replace(first, id=82))
+
+
+@pytest.mark.parametrize(
+    ("item", "problem"),
+    [
+        ("x", "not an object"),
+        ({**REVIEW, "id": "81"}, "'id' is not a number"),
+        ({**REVIEW, "user": {"name": "Bruno"}}, "'user' has no 'login'"),
+        (
+            {**REVIEW, "state": "LGTM"},
+            "'state' is 'LGTM', not one of APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, "
+            "PENDING",
+        ),
+        ({**REVIEW, "commit_id": 7}, "'commit_id' is not a string"),
+        ({**REVIEW, "submitted_at": None}, "the APPROVED review has no 'submitted_at'"),
+        (
+            {**REVIEW, "submitted_at": "yesterday"},
+            "'submitted_at' 'yesterday' is not an ISO 8601 time",
+        ),
+    ],
+)
+def test_a_review_of_the_wrong_shape_is_named(tmp_path, item, problem):
+    path = tmp_path / "reviews.json"
+    path.write_text(json.dumps([REVIEW, item]), encoding="utf-8")
+    with pytest.raises(EfctlError) as refused:
+        read_reviews(path)
+    assert refused.value.message == f"{path}: not a GitHub review list: review [1]: {problem}"
+
+
+def test_a_pending_review_needs_no_time_and_a_deleted_account_no_user(tmp_path):
+    path = tmp_path / "reviews.json"
+    pending = {**REVIEW, "state": "PENDING", "submitted_at": None, "user": None}
+    path.write_text(json.dumps([pending]), encoding="utf-8")
+    assert read_reviews(path) == (
+        Review(81, None, "PENDING", "6dcb09b5b57875f334f61aebed695e2e4193db5e", None),
+    )
+
+
+def test_invalid_json_is_named(tmp_path):
+    path = tmp_path / "reviews.json"
+    path.write_text("[{", encoding="utf-8")
+    with pytest.raises(EfctlError) as refused:
+        read_reviews(path)
+    assert refused.value.message.startswith(
+        f"{path}: not a GitHub review list: invalid JSON: Expecting property name"
+    )
+
+
+PULL = {
+    "number": 7,
+    "state": "closed",
+    "merged": True,
+    "user": {"login": "anna-m"},
+    "head": {"sha": "6dcb09b5b57875f334f61aebed695e2e4193db5e"},
+    "base": {"sha": "f1d2d2f924e986ac86fdf7b36c94bcdf32beec15"},
+}
+
+
+def test_a_bare_pull_request_object_is_read_like_the_event(tmp_path):
+    path = tmp_path / "pr.json"
+    path.write_text(json.dumps(PULL), encoding="utf-8")
+    assert read_pull_request(path) == PullRequest(
+        "anna-m", PULL["head"]["sha"], PULL["base"]["sha"], 7
+    )
+
+
+def test_a_pull_request_closed_without_merging_is_not_applied(tmp_path):
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps({"pull_request": {**PULL, "merged": False}}), encoding="utf-8")
+    with pytest.raises(EfctlError) as refused:
+        read_pull_request(path)
+    assert refused.value.message == (
+        f"{path}: pull request #7 was closed without being merged; nothing is applied"
+    )
+
+
+def test_a_pull_request_without_a_head_is_named(tmp_path):
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps({"pull_request": {**PULL, "head": {}}}), encoding="utf-8")
+    with pytest.raises(EfctlError) as refused:
+        read_pull_request(path)
+    assert refused.value.message == f"{path}: not a pull request: no 'head.sha'"
+
+
+def test_the_event_and_the_flags_do_not_mix(tmp_path):
+    path = tmp_path / "event.json"
+    path.write_text(json.dumps(PULL), encoding="utf-8")
+    with pytest.raises(EfctlError) as refused:
+        pull_request(path, "zed-x", None, None)
+    assert refused.value.message == (
+        "--github-event names the author and the head; --pr-author and --head-sha cannot be "
+        "given with it"
+    )
+    assert pull_request(path, None, None, "main").base == "main"  # --base-ref may override

@@ -114,7 +114,7 @@ WEB-3  relationship 10000002 (Fiduciaire Gisèle Favre SA)
 """
 STALE = (
     "  stale          based on serial 5, the relationship is at serial 6 now:"
-    " authorising it rejects it\n"
+    " the bank rejects it once authorised\n"
 )
 
 

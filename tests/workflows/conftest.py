@@ -1,0 +1,178 @@
+"""A workspace as a workflow job sees it (a git checkout of a declarations repository, with this
+repository's .github/) and a fake GitHub behind a fake `gh` on PATH."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from workflow_runner import run_job
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+FIXTURES = HERE / "fixtures"
+REPOSITORY = "acme/bank-admin"
+TODAY = "2026-11-28"
+INSTALL = ".github/scripts/install-efctl.sh"
+GIT_IDENTITY = {
+    "GIT_AUTHOR_NAME": "Dora Meier",
+    "GIT_AUTHOR_EMAIL": "dora@example.ch",
+    "GIT_COMMITTER_NAME": "Dora Meier",
+    "GIT_COMMITTER_EMAIL": "dora@example.ch",
+}
+
+
+@dataclass
+class FakeGitHub:
+    """The state behind the fake `gh`: read it, change it, see every call made."""
+
+    state_path: Path
+    bin_dir: Path
+
+    def state(self) -> dict[str, Any]:
+        return json.loads(self.state_path.read_text(encoding="utf-8"))
+
+    def update(self, **values: Any) -> None:
+        self.state_path.write_text(json.dumps({**self.state(), **values}), encoding="utf-8")
+
+    def calls(self) -> list[tuple[str, str]]:
+        return [(call["method"], call["endpoint"]) for call in self.state()["calls"]]
+
+    def comments(self, number: int) -> list[dict]:
+        return self.state()["comments"].get(str(number), [])
+
+
+@pytest.fixture
+def github(tmp_path) -> FakeGitHub:
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    gh = bin_dir / "gh"
+    gh.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "fake_gh.py"}" "$@"\n')
+    gh.chmod(0o755)
+    state_path = tmp_path / "github.json"
+    fake = FakeGitHub(state_path, bin_dir)
+    state_path.write_text("{}", encoding="utf-8")
+    fake.update(
+        repo=REPOSITORY,
+        page_size=2,
+        next_id=1000,
+        calls=[],
+        commit_pulls={},
+        pulls={},
+        reviews={},
+        comments={},
+        issues={},
+        labels={},
+    )
+    return fake
+
+
+@dataclass
+class Workspace:
+    root: Path
+    backend: str
+
+    def git(self, *args: str) -> str:
+        done = subprocess.run(
+            ["git", *args],
+            cwd=self.root,
+            env={**os.environ, **GIT_IDENTITY},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        return done.stdout.strip()
+
+    def declare(self, version: str, message: str) -> str:
+        """Commit FIXTURES/VERSION as the declarations; the new commit's SHA."""
+        shutil.rmtree(self.root / "clients", ignore_errors=True)
+        shutil.copytree(FIXTURES / version, self.root / "clients")
+        self.git("add", "-A", "clients")
+        self.git("commit", "-q", "-m", message)
+        return self.git("rev-parse", "HEAD")
+
+    def efctl(self, *args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            ["efctl", *args],
+            cwd=self.root,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+        )
+
+    def env(self, **extra: str) -> dict[str, str]:
+        """What efctl needs outside a workflow run: the bank, the date, no colour."""
+        return {
+            "PATH": os.environ["PATH"],
+            "HOME": os.environ.get("HOME", str(self.root)),
+            "EFCTL_BACKEND": self.backend,
+            "EFCTL_TODAY": TODAY,
+            "NO_COLOR": "1",
+            **extra,
+        }
+
+
+@pytest.fixture
+def workspace(tmp_path) -> Workspace:
+    """A declarations repository on main (the base declarations), with this repo's .github/."""
+    root = tmp_path / "workspace"
+    root.mkdir()
+    shutil.copytree(ROOT / ".github", root / ".github")
+    shutil.copytree(FIXTURES / "bank", root / "bank")
+    (root / "efctl.yaml").write_text("clients: clients\nseed: bank\n", encoding="utf-8")
+    (root / ".gitignore").write_text("/out/\n/artifacts/\n", encoding="utf-8")
+    space = Workspace(root, f"sqlite:///{tmp_path / 'bank.db'}")
+    space.git("init", "-q", "-b", "main")
+    space.git("add", "-A")
+    space.git("commit", "-q", "-m", "efctl repository")
+    space.declare("base", "declare what the bank holds")
+    return space
+
+
+@pytest.fixture
+def job(workspace: Workspace, github: FakeGitHub):
+    """Run a job of one of this repository's workflows in the workspace, as GitHub would.
+
+    The install step is skipped: efctl is installed here already.
+    """
+
+    def run(workflow: str, name: str, *, sha: str, event: dict | None = None, secret: str = ""):
+        context = {
+            "github": {"token": "ghs_fake", "sha": sha, "event": event or {}},
+            "secrets": {"EFCTL_BACKEND": secret, "EFCTL_BACKEND_READONLY": secret},
+        }
+        return run_job(
+            workspace.root / ".github" / "workflows" / workflow,
+            name,
+            workspace=workspace.root,
+            runner_env=_runner_env(workspace, github, sha),
+            context=context,
+            skip=frozenset({INSTALL}),
+        )
+
+    return run
+
+
+def _runner_env(workspace: Workspace, github: FakeGitHub, sha: str) -> dict[str, str]:
+    """The variables a GitHub-hosted runner sets, the fake gh first on PATH, and the date."""
+    return {
+        "PATH": f"{github.bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": os.environ.get("HOME", str(workspace.root)),
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_SERVER_URL": "https://github.com",
+        "GITHUB_RUN_ID": "4242",
+        "GITHUB_SHA": sha,
+        "GITHUB_WORKSPACE": str(workspace.root),
+        "FAKE_GH_STATE": str(github.state_path),
+        "EFCTL_TODAY": TODAY,
+        "NO_COLOR": "1",
+    }

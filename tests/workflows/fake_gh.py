@@ -1,0 +1,175 @@
+"""A fake `gh` for the workflow scripts' tests: `gh api` answered from a JSON state file.
+
+The state (FAKE_GH_STATE) holds one repository's pull requests, reviews, comments, issues and
+labels; every call is appended to its "calls", and writes change it, so a test can run a script
+twice and see the second run find what the first posted. List endpoints are paged like GitHub's
+(``page_size`` items a page): without --paginate only the first page comes back, with --paginate
+the pages come back to back (as the real gh prints them) or, with --slurp, as one array of pages.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs
+
+BOT = "github-actions[bot]"
+
+
+class ApiError(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(f"gh: {reason} (HTTP {status})")
+
+
+def main(argv: list[str]) -> int:
+    if argv[:1] != ["api"]:
+        print(f"fake gh: unsupported command: gh {' '.join(argv)}", file=sys.stderr)
+        return 2
+    state_path = Path(os.environ["FAKE_GH_STATE"])
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    request = _parse(argv[1:])
+    state["calls"].append(request)
+    try:
+        answer = _route(state, request)
+    except ApiError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    finally:
+        state_path.write_text(json.dumps(state, indent=2), encoding="utf-8")
+    _print(answer, state["page_size"], request)
+    return 0
+
+
+def _parse(args: list[str]) -> dict[str, Any]:
+    request: dict[str, Any] = {"method": "GET", "paginate": False, "slurp": False, "body": None}
+    fields: dict[str, str] = {}
+    words = iter(args)
+    for word in words:
+        if word in ("-X", "--method"):
+            request["method"] = next(words).upper()
+        elif word == "--paginate":
+            request["paginate"] = True
+        elif word == "--slurp":
+            request["slurp"] = True
+        elif word == "--input":
+            source = next(words)
+            text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+            request["body"] = json.loads(text)
+        elif word in ("-f", "--raw-field", "-F", "--field"):
+            key, _, value = next(words).partition("=")
+            fields[key] = value
+        elif word.startswith("-"):
+            raise SystemExit(f"fake gh: unsupported option {word}")
+        else:
+            request["endpoint"] = word.lstrip("/")
+    if fields:
+        request["body"] = {**(request["body"] or {}), **fields}
+    return request
+
+
+def _route(state: dict, request: dict) -> Any:
+    path, _, query = request["endpoint"].partition("?")
+    prefix = f"repos/{state['repo']}/"
+    if not path.startswith(prefix):
+        raise ApiError(404, "Not Found")
+    parts = path.removeprefix(prefix).split("/")
+    method, body = request["method"], request["body"] or {}
+    match method, parts:
+        case "GET", ["commits", sha, "pulls"]:
+            return state["commit_pulls"].get(sha, [])
+        case "GET", ["pulls", number]:
+            return _found(state["pulls"].get(number))
+        case "GET", ["pulls", number, "reviews"]:
+            return state["reviews"].get(number, [])
+        case "GET", ["issues", number, "comments"]:
+            return state["comments"].get(number, [])
+        case "POST", ["issues", number, "comments"]:
+            comment = {"id": _next_id(state), "body": body["body"], "user": {"login": BOT}}
+            state["comments"].setdefault(number, []).append(comment)
+            return comment
+        case "PATCH", ["issues", "comments", comment_id]:
+            comment = _comment(state, int(comment_id))
+            comment["body"] = body["body"]
+            return comment
+        case "DELETE", ["issues", "comments", comment_id]:
+            comment = _comment(state, int(comment_id))
+            for comments in state["comments"].values():
+                if comment in comments:
+                    comments.remove(comment)
+            return None
+        case "GET", ["issues"]:
+            return _issues(state, parse_qs(query))
+        case "POST", ["issues"]:
+            number = _next_id(state)
+            state["issues"][str(number)] = issue = {
+                "number": number,
+                "title": body["title"],
+                "body": body["body"],
+                "state": "open",
+                "labels": [{"name": name} for name in body.get("labels", [])],
+                "user": {"login": BOT},
+            }
+            return issue
+        case "PATCH", ["issues", number]:
+            issue = _found(state["issues"].get(number))
+            issue.update(body)
+            return issue
+        case "GET", ["labels", name]:
+            return _found(state["labels"].get(name))
+        case "POST", ["labels"]:
+            state["labels"][body["name"]] = body
+            return body
+    raise ApiError(404, "Not Found")
+
+
+def _found(value: Any) -> Any:
+    if value is None:
+        raise ApiError(404, "Not Found")
+    return value
+
+
+def _next_id(state: dict) -> int:
+    state["next_id"] += 1
+    return state["next_id"]
+
+
+def _comment(state: dict, comment_id: int) -> dict:
+    for comments in state["comments"].values():
+        for comment in comments:
+            if comment["id"] == comment_id:
+                return comment
+    raise ApiError(404, "Not Found")
+
+
+def _issues(state: dict, query: dict[str, list[str]]) -> list[dict]:
+    """Issues and pull requests, as GitHub lists them: filtered by state and by every label."""
+    wanted_state = query.get("state", ["open"])[0]
+    labels = set(query["labels"][0].split(",")) if "labels" in query else set()
+    return [
+        issue
+        for issue in state["issues"].values()
+        if wanted_state in ("all", issue["state"])
+        and labels <= {label["name"] for label in issue["labels"]}
+    ]
+
+
+def _print(answer: Any, page_size: int, request: dict) -> None:
+    if answer is None:
+        return
+    if not isinstance(answer, list):
+        print(json.dumps(answer))
+        return
+    pages = [answer[i : i + page_size] for i in range(0, len(answer), page_size)] or [[]]
+    if not request["paginate"]:
+        print(json.dumps(pages[0]))
+    elif request["slurp"]:
+        print(json.dumps(pages))
+    else:
+        print("".join(json.dumps(page) for page in pages))
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,116 @@
+"""The workflows as files: what they trigger on, what they may do, and that every step's logic
+lives in a script that exists."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from workflow_runner import load_workflow
+
+ROOT = Path(__file__).parent.parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+SCRIPTS = ROOT / ".github" / "scripts"
+NAMES = ["plan.yml", "apply.yml", "drift.yml"]
+PINNED = re.compile(r"^\s*(?:- )?uses: [\w.-]+/[\w./-]+@[0-9a-f]{40} # v\d+\.\d+\.\d+$")
+SCRIPT_CALL = re.compile(r"^\.github/scripts/(?P<script>[\w-]+\.sh)(?: [\w./-]+)*$")
+
+
+def steps(workflow: dict):
+    for job in workflow["jobs"].values():
+        yield from job["steps"]
+
+
+@pytest.fixture(params=NAMES)
+def path(request) -> Path:
+    return WORKFLOWS / request.param
+
+
+def test_the_three_workflows_and_nothing_else():
+    assert sorted(p.name for p in WORKFLOWS.iterdir()) == sorted(NAMES)
+
+
+def test_every_action_is_pinned_to_a_commit_with_its_version(path):
+    lines = [line for line in path.read_text().splitlines() if "uses:" in line]
+    assert lines
+    assert [line for line in lines if not PINNED.match(line)] == []
+
+
+def test_runs_only_call_scripts_that_exist_and_use_no_expressions(path):
+    for step in steps(load_workflow(path)):
+        if "run" in step:
+            assert "${{" not in step["run"]
+            call = SCRIPT_CALL.match(step["run"])
+            assert call, f"{path.name}: {step['run']!r} is not a call of one script"
+            script = SCRIPTS / call["script"]
+            assert script.is_file() and os.access(script, os.X_OK), script
+
+
+def test_every_script_is_called_by_a_workflow():
+    called = {
+        SCRIPT_CALL.match(step["run"])["script"]
+        for name in NAMES
+        for step in steps(load_workflow(WORKFLOWS / name))
+        if "run" in step
+    }
+    assert called == {p.name for p in SCRIPTS.iterdir()}
+
+
+def test_no_permission_by_default_and_each_job_names_its_own(path):
+    workflow = load_workflow(path)
+    assert workflow["permissions"] == {}
+    for job in workflow["jobs"].values():
+        assert job["permissions"]["contents"] == "read"
+        assert "write-all" not in str(job["permissions"])
+
+
+def test_checkouts_keep_no_credentials(path):
+    checkouts = [
+        s for s in steps(load_workflow(path)) if s.get("uses", "").startswith("actions/checkout@")
+    ]
+    assert checkouts
+    assert all(s["with"]["persist-credentials"] is False for s in checkouts)
+
+
+def test_secrets_reach_only_the_steps_that_need_them(path):
+    workflow = load_workflow(path)
+    assert "secrets." not in str(workflow.get("env", {}))
+    for job in workflow["jobs"].values():
+        assert "secrets." not in str(job.get("env", {}))
+        for step in job["steps"]:
+            assert "secrets." not in str(step.get("with", {}))
+
+
+def test_plan_runs_on_pull_requests_with_a_read_only_bank_credential():
+    workflow = load_workflow(WORKFLOWS / "plan.yml")
+    assert workflow["on"] == {"pull_request": {"paths": ["clients/**", "efctl.yaml"]}}
+    job = workflow["jobs"]["plan"]
+    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
+    plan = next(s for s in job["steps"] if s.get("run", "").startswith(".github/scripts/plan.sh"))
+    assert plan["env"] == {"EFCTL_BACKEND": "${{ secrets.EFCTL_BACKEND_READONLY }}"}
+
+
+def test_apply_runs_on_main_one_at_a_time_with_the_environment_secret():
+    workflow = load_workflow(WORKFLOWS / "apply.yml")
+    assert workflow["on"] == {"push": {"branches": ["main"], "paths": ["clients/**", "efctl.yaml"]}}
+    assert workflow["concurrency"] == {"group": "efctl-apply", "cancel-in-progress": False}
+    job = workflow["jobs"]["apply"]
+    assert job["environment"] == "efctl-apply"
+    assert job["permissions"] == {"contents": "read", "pull-requests": "read"}
+    secrets = [
+        s["env"]["EFCTL_BACKEND"] for s in job["steps"] if "EFCTL_BACKEND" in s.get("env", {})
+    ]
+    assert secrets == ["${{ secrets.EFCTL_BACKEND }}"]
+
+
+def test_drift_runs_on_a_schedule_and_on_demand():
+    workflow = load_workflow(WORKFLOWS / "drift.yml")
+    assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
+    assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
+
+
+def test_only_apply_sees_the_write_credential():
+    for name in ["plan.yml", "drift.yml"]:
+        assert "secrets.EFCTL_BACKEND }}" not in (WORKFLOWS / name).read_text()
