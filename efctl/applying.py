@@ -18,12 +18,12 @@ from jsonschema import Draft202012Validator
 
 from efctl.errors import EfctlError
 from efctl.planfile import read_plan
+from efctl.render.apply import apply_text
 from efctl.spec.schema import load_schema
 from reconcile.apply import ClientResult, Outcome, apply_client
-from reconcile.backend import Backend
+from reconcile.backend import GITHUB_PREFIX, Backend
 from reconcile.dualcontrol import Evidence
 from reconcile.model import ClientState
-from reconcile.reviews import GITHUB_PREFIX
 
 APPROVALS_FORMAT = "1"
 
@@ -146,7 +146,7 @@ EvidenceFor = Callable[[dict, ClientState | None], Evidence]
 """Builds one relationship's evidence from the plan and the bank's state of it."""
 
 
-def local_evidence(approvals_path: Path, bank: Backend) -> Callable[[dict], EvidenceFor]:
+class LocalEvidence:
     """Evidence from an approvals file: approvals by users of a relationship count there.
 
     The author makes the order of every relationship of the plan. Where they are no user, the
@@ -154,9 +154,14 @@ def local_evidence(approvals_path: Path, bank: Backend) -> Callable[[dict], Evid
     up in the plan's other relationships: one user id is one person in all of them.
     """
 
-    def for_plan(plan: dict) -> EvidenceFor:
-        approvals = read_approvals(approvals_path, plan["plan_id"])
+    def __init__(self, approvals_path: Path, bank: Backend):
+        self.approvals_path = approvals_path
+        self.bank = bank
+
+    def __call__(self, plan: dict) -> EvidenceFor:
+        approvals = read_approvals(self.approvals_path, plan["plan_id"])
         author = approvals["author"]
+        bank = self.bank
 
         @functools.cache
         def author_elsewhere() -> str:
@@ -177,7 +182,11 @@ def local_evidence(approvals_path: Path, bank: Backend) -> Callable[[dict], Evid
 
         return for_client
 
-    return for_plan
+    def annotate(self, report: dict) -> dict:
+        return report
+
+    def text(self, report: dict) -> str:
+        return apply_text(report)
 
 
 def apply(

@@ -12,16 +12,17 @@ import click
 
 from efctl import github
 from efctl.app import Workspace
-from efctl.applying import apply, approve, local_evidence
+from efctl.applying import LocalEvidence, apply, approve
+from efctl.cli_bank import audit, orders
 from efctl.config import load_settings
 from efctl.errors import EfctlError, InvalidDeclarations
 from efctl.importing import import_client
 from efctl.planfile import has_changes, read_plan, write_parts, write_plan
-from efctl.render.apply import apply_text
 from efctl.render.diagnostics import format_diagnostic, summary
 from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import diagnostic_text, render_text
 from efctl.render.sandbox import status_text
+from efctl.reports.admin_form import write_admin_forms
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 PROGRESS_AFTER = 5
@@ -253,6 +254,11 @@ def approve_cmd(ws: Workspace, planfile: Path, user: str, author: str | None, ou
 @click.option(
     "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
 )
+@click.option(
+    "--artifacts",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where Admin-right forms to sign are written (default: artifacts/ at the root).",
+)
 @click.pass_obj
 def apply_cmd(
     ws: Workspace,
@@ -265,6 +271,7 @@ def apply_cmd(
     base_ref: str | None,
     paths,
     fmt: str,
+    artifacts: Path | None,
 ) -> None:
     """Apply a reviewed plan exactly as reviewed: one order per relationship, or refuse.
 
@@ -285,26 +292,19 @@ def apply_cmd(
         )
     if reviews_file:
         pull = github.pull_request(event_file, pr_author, head_sha, base_ref)
-        reviews = github.ReviewEvidence(ws, pull, github.read_reviews(reviews_file), paths)
-        report = apply(ws, planfile, reviews, paths, progress=_progress)
-        shown = reviews.annotate(report.as_json())
-        text = apply_text(_without_eligible(shown)) + reviews.pending_text(shown)
+        evidence = github.ReviewEvidence(ws, pull, github.read_reviews(reviews_file), paths)
     else:
-        evidence = local_evidence(approvals_file, ws.bank)
-        report = apply(ws, planfile, evidence, paths, progress=_progress)
-        shown = report.as_json()
-        text = apply_text(shown)
-    if fmt == "json":
-        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
-    else:
-        click.echo(text, nl=False)
+        evidence = LocalEvidence(approvals_file, ws.bank)
+    report = apply(ws, planfile, evidence, paths, progress=_progress)
+    shown = evidence.annotate(report.as_json())
+    click.echo(
+        json.dumps(shown, indent=2, ensure_ascii=False) if fmt == "json" else evidence.text(shown),
+        nl=fmt == "json",
+    )
+    for form in write_admin_forms(ws, report, artifacts or ws.settings.root / "artifacts"):
+        click.echo(f"wrote the Admin-right form to sign: {ws.settings.display(form)}", err=True)
     if not report.ok:
         sys.exit(EXIT_ERROR)
-
-
-def _without_eligible(report: dict) -> dict:
-    """The report for apply_text when the pending block names the eligible (by login) itself."""
-    return {**report, "results": [{**r, "eligible": []} for r in report["results"]]}
 
 
 def _progress(items: list):
@@ -372,6 +372,10 @@ def sandbox_status(ws: Workspace, fmt: str) -> None:
     click.echo(
         json.dumps(status, indent=2) if fmt == "json" else status_text(status), nl=fmt == "json"
     )
+
+
+cli.add_command(orders)
+cli.add_command(audit)
 
 
 def main() -> None:

@@ -19,16 +19,17 @@ from typing import Any
 from efctl.applying import EvidenceFor
 from efctl.errors import EfctlError
 from efctl.planning import declarations_digest
+from efctl.render.apply import apply_text
 from efctl.spec.convert import normalise_client_id, to_client_spec
 from efctl.spec.loader import parse_document
 from efctl.spec.pipeline import YAML_SUFFIXES
 from efctl.spec.schema import load_schema, schema_diagnostics
 from reconcile.apply import Outcome
+from reconcile.backend import GITHUB_PREFIX
 from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge
 from reconcile.model import ClientSpec, ClientState
 from reconcile.reviews import (
     DECIDING,
-    GITHUB_PREFIX,
     STATES,
     ClientEvidence,
     PullRequest,
@@ -368,6 +369,11 @@ class ReviewEvidence:
                 }
             )
         return {**report, "results": results}
+
+    def text(self, annotated: dict) -> str:
+        """The report, with the eligible named once, by login, in the block of what waits."""
+        plain = {**annotated, "results": [{**r, "eligible": []} for r in annotated["results"]]}
+        return apply_text(plain) + self.pending_text(annotated)
 
     def pending_text(self, annotated: dict) -> str:
         """Per relationship waiting for approval: what is missing, who could give it, and why

@@ -15,6 +15,8 @@ from typing import Any, Protocol
 from reconcile.model import ClientState
 from reconcile.plan import Change
 
+GITHUB_PREFIX = "github:"  # names someone known only by a GitHub login: no user, never an admin
+
 
 class BackendError(Exception):
     """The bank could not do what was asked; the relationship is as it was before."""

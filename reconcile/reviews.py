@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
+from reconcile.backend import GITHUB_PREFIX
 from reconcile.dualcontrol import Evidence
 from reconcile.model import ClientSpec
 
@@ -28,7 +29,6 @@ PENDING = "PENDING"
 STATES = (APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING)
 DECIDING = (APPROVED, CHANGES_REQUESTED, DISMISSED)  # the states that replace a reviewer's state
 
-GITHUB_PREFIX = "github:"  # a maker known only by a GitHub login: no user, never an admin
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?\Z")
 
 

@@ -52,7 +52,7 @@ else
   gh api "repos/$repo/labels/$label" >/dev/null 2>&1 ||
     gh api --method POST "repos/$repo/labels" -f name="$label" -f color=d93f0b \
       -f description="The bank differs from the declarations (efctl drift check)" >/dev/null
-  jq --arg label "$label" '. + {title: "efctl: the bank differs from the declarations", labels: [$label]}' \
+  jq --arg name "$label" '. + {title: "efctl: the bank differs from the declarations", labels: [$name]}' \
     <<<"$body" | gh api --method POST "repos/$repo/issues" --input - >/dev/null
   echo "drift: opened an issue"
 fi

@@ -25,10 +25,8 @@ from efctl.sandbox.errors import OrderRefused, SandboxError, StaleOrderError
 from efctl.sandbox.rules import four_eyes_missing
 from efctl.sandbox.sql import Database
 from reconcile.audit import AuditEntry, chained_entry
-from reconcile.backend import Order, OrderOutcome, OrderStatus, PendingOrder
+from reconcile.backend import GITHUB_PREFIX, Order, OrderOutcome, OrderStatus, PendingOrder
 from reconcile.plan import Action, Address, Change, Resource, canonical_json
-
-GITHUB_PREFIX = "github:"  # someone known by a GitHub login only: no user, never an admin
 
 ORDER_COLUMNS = (
     "id",

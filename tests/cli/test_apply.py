@@ -13,6 +13,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
+from pypdf import PdfReader
 
 from efctl.catalog import load_catalog
 from efctl.sandbox import Store, open_store
@@ -636,7 +637,9 @@ def test_an_admin_right_is_left_for_the_paper_form_and_the_rest_is_applied(examp
 
     first = apply(repo)
 
-    assert (first.exit_code, first.stderr) == (0, "")
+    form = f"artifacts/admin-right-form-{HOLDING}.pdf"
+    assert (first.exit_code, first.stderr) == (0, f"wrote the Admin-right form to sign: {form}\n")
+    assert PdfReader(repo.root / form).pages[0].extract_text().count("Martin Gisler") == 1
     assert first.stdout == report(
         plan,
         f"  {HOLDING}  applied  order {HOLDING}-1 executed, serial 17 -> 18",
@@ -651,7 +654,7 @@ def test_an_admin_right_is_left_for_the_paper_form_and_the_rest_is_applied(examp
 
     second = apply(repo)
 
-    assert (second.exit_code, second.stderr) == (0, "")
+    assert (second.exit_code, second.stderr) == (0, f"wrote the Admin-right form to sign: {form}\n")
     assert second.stdout == report(
         plan,
         f"  {HOLDING}  manual only  no electronic change; see the manual steps",

@@ -8,8 +8,6 @@ import shutil
 import pytest
 
 from efctl.audit import entry_json
-from efctl.cli import cli
-from efctl.cli_bank import audit, orders
 from efctl.sandbox import open_store
 from reconcile.backend import Order
 from reconcile.plan import Action, Change, Resource, canonical_json
@@ -61,13 +59,6 @@ orders:
 """
 
 ALTERED = "entry {seq} was altered: its hash does not match its content"
-
-
-@pytest.fixture(autouse=True)
-def bank_commands(monkeypatch):
-    """The groups as efctl/cli.py registers them (cli.add_command(orders), ...(audit))."""
-    monkeypatch.setitem(cli.commands, "orders", orders)
-    monkeypatch.setitem(cli.commands, "audit", audit)
 
 
 @pytest.fixture

@@ -7,8 +7,6 @@ import shutil
 
 import pytest
 
-from efctl.cli import cli
-from efctl.cli_bank import audit, orders
 from efctl.sandbox import open_store
 from reconcile.backend import Order
 from reconcile.plan import Action, Change, Resource
@@ -116,13 +114,6 @@ STALE = (
     "  stale          based on serial 5, the relationship is at serial 6 now:"
     " the bank rejects it once authorised\n"
 )
-
-
-@pytest.fixture(autouse=True)
-def bank_commands(monkeypatch):
-    """The groups as efctl/cli.py registers them (cli.add_command(orders), ...(audit))."""
-    monkeypatch.setitem(cli.commands, "orders", orders)
-    monkeypatch.setitem(cli.commands, "audit", audit)
 
 
 @pytest.fixture

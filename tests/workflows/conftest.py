@@ -1,5 +1,5 @@
 """A workspace as a workflow job sees it (a git checkout of a declarations repository, with this
-repository's .github/) and a fake GitHub behind a fake `gh` on PATH."""
+repository's .github/), a fake GitHub behind a fake `gh`, and `efctl` from this checkout."""
 
 from __future__ import annotations
 
@@ -29,12 +29,28 @@ GIT_IDENTITY = {
 }
 
 
+@pytest.fixture
+def bin_dir(tmp_path) -> Path:
+    """`gh` (the fake) and `efctl` (this checkout's, whatever else is installed) for PATH."""
+    folder = tmp_path / "bin"
+    folder.mkdir()
+    shims = {
+        "gh": f'exec "{sys.executable}" "{HERE / "fake_gh.py"}" "$@"',
+        "efctl": f'PYTHONPATH="{ROOT}" exec "{sys.executable}" -c '
+        "'from efctl.cli import main; main()' \"$@\"",
+    }
+    for name, command in shims.items():
+        shim = folder / name
+        shim.write_text(f"#!/bin/sh\n{command}\n", encoding="utf-8")
+        shim.chmod(0o755)
+    return folder
+
+
 @dataclass
 class FakeGitHub:
     """The state behind the fake `gh`: read it, change it, see every call made."""
 
     state_path: Path
-    bin_dir: Path
 
     def state(self) -> dict[str, Any]:
         return json.loads(self.state_path.read_text(encoding="utf-8"))
@@ -51,14 +67,8 @@ class FakeGitHub:
 
 @pytest.fixture
 def github(tmp_path) -> FakeGitHub:
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    gh = bin_dir / "gh"
-    gh.write_text(f'#!/bin/sh\nexec "{sys.executable}" "{HERE / "fake_gh.py"}" "$@"\n')
-    gh.chmod(0o755)
-    state_path = tmp_path / "github.json"
-    fake = FakeGitHub(state_path, bin_dir)
-    state_path.write_text("{}", encoding="utf-8")
+    fake = FakeGitHub(tmp_path / "github.json")
+    fake.state_path.write_text("{}", encoding="utf-8")
     fake.update(
         repo=REPOSITORY,
         page_size=2,
@@ -78,6 +88,7 @@ def github(tmp_path) -> FakeGitHub:
 class Workspace:
     root: Path
     backend: str
+    bin_dir: Path
 
     def git(self, *args: str) -> str:
         done = subprocess.run(
@@ -100,27 +111,22 @@ class Workspace:
 
     def efctl(self, *args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
-            ["efctl", *args],
-            cwd=self.root,
-            env=self.env(),
-            capture_output=True,
-            text=True,
+            ["efctl", *args], cwd=self.root, env=self.env(), capture_output=True, text=True
         )
 
-    def env(self, **extra: str) -> dict[str, str]:
+    def env(self) -> dict[str, str]:
         """What efctl needs outside a workflow run: the bank, the date, no colour."""
         return {
-            "PATH": os.environ["PATH"],
+            "PATH": f"{self.bin_dir}{os.pathsep}{os.environ['PATH']}",
             "HOME": os.environ.get("HOME", str(self.root)),
             "EFCTL_BACKEND": self.backend,
             "EFCTL_TODAY": TODAY,
             "NO_COLOR": "1",
-            **extra,
         }
 
 
 @pytest.fixture
-def workspace(tmp_path) -> Workspace:
+def workspace(tmp_path, bin_dir) -> Workspace:
     """A declarations repository on main (the base declarations), with this repo's .github/."""
     root = tmp_path / "workspace"
     root.mkdir()
@@ -128,7 +134,7 @@ def workspace(tmp_path) -> Workspace:
     shutil.copytree(FIXTURES / "bank", root / "bank")
     (root / "efctl.yaml").write_text("clients: clients\nseed: bank\n", encoding="utf-8")
     (root / ".gitignore").write_text("/out/\n/artifacts/\n", encoding="utf-8")
-    space = Workspace(root, f"sqlite:///{tmp_path / 'bank.db'}")
+    space = Workspace(root, f"sqlite:///{tmp_path / 'bank.db'}", bin_dir)
     space.git("init", "-q", "-b", "main")
     space.git("add", "-A")
     space.git("commit", "-q", "-m", "efctl repository")
@@ -140,39 +146,37 @@ def workspace(tmp_path) -> Workspace:
 def job(workspace: Workspace, github: FakeGitHub):
     """Run a job of one of this repository's workflows in the workspace, as GitHub would.
 
-    The install step is skipped: efctl is installed here already.
+    The install step is skipped: efctl is installed here already. Both bank secrets name the
+    workspace's sandbox bank.
     """
 
-    def run(workflow: str, name: str, *, sha: str, event: dict | None = None, secret: str = ""):
+    def run(workflow: str, name: str, *, sha: str, event: dict | None = None):
         context = {
             "github": {"token": "ghs_fake", "sha": sha, "event": event or {}},
-            "secrets": {"EFCTL_BACKEND": secret, "EFCTL_BACKEND_READONLY": secret},
+            "secrets": {
+                "EFCTL_BACKEND": workspace.backend,
+                "EFCTL_BACKEND_READONLY": workspace.backend,
+            },
         }
+        runner_env = {
+            **workspace.env(),
+            "CI": "true",
+            "GITHUB_ACTIONS": "true",
+            "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_SERVER_URL": "https://github.com",
+            "GITHUB_RUN_ID": "4242",
+            "GITHUB_SHA": sha,
+            "GITHUB_WORKSPACE": str(workspace.root),
+            "FAKE_GH_STATE": str(github.state_path),
+        }
+        del runner_env["EFCTL_BACKEND"]  # only what the workflow passes
         return run_job(
             workspace.root / ".github" / "workflows" / workflow,
             name,
             workspace=workspace.root,
-            runner_env=_runner_env(workspace, github, sha),
+            runner_env=runner_env,
             context=context,
             skip=frozenset({INSTALL}),
         )
 
     return run
-
-
-def _runner_env(workspace: Workspace, github: FakeGitHub, sha: str) -> dict[str, str]:
-    """The variables a GitHub-hosted runner sets, the fake gh first on PATH, and the date."""
-    return {
-        "PATH": f"{github.bin_dir}{os.pathsep}{os.environ['PATH']}",
-        "HOME": os.environ.get("HOME", str(workspace.root)),
-        "CI": "true",
-        "GITHUB_ACTIONS": "true",
-        "GITHUB_REPOSITORY": REPOSITORY,
-        "GITHUB_SERVER_URL": "https://github.com",
-        "GITHUB_RUN_ID": "4242",
-        "GITHUB_SHA": sha,
-        "GITHUB_WORKSPACE": str(workspace.root),
-        "FAKE_GH_STATE": str(github.state_path),
-        "EFCTL_TODAY": TODAY,
-        "NO_COLOR": "1",
-    }
