@@ -18,4 +18,6 @@ def apply_text(report: dict) -> str:
     lines.append(
         "Apply: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) + "."
     )
+    if set(counts) <= {"already applied", "no changes"} and counts["already applied"]:
+        lines.append("Refused: this plan was applied before, and a plan is applied only once.")
     return "\n".join(lines) + "\n"

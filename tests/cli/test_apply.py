@@ -569,6 +569,7 @@ def test_a_second_apply_of_the_same_plan_changes_nothing_and_fails(examples_repo
             for client in CLIENTS
         ),
         "Apply: 5 already applied.",
+        "Refused: this plan was applied before, and a plan is applied only once.",
     )
     assert states(repo) == before
     assert audited(repo) == trail
