@@ -22,7 +22,6 @@ from efctl.render.diagnostics import format_diagnostic, summary
 from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import diagnostic_text, render_text
 from efctl.render.sandbox import status_text
-from efctl.reports.admin_form import write_admin_forms
 
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 PROGRESS_AFTER = 5
@@ -301,6 +300,8 @@ def apply_cmd(
         json.dumps(shown, indent=2, ensure_ascii=False) if fmt == "json" else evidence.text(shown),
         nl=fmt == "json",
     )
+    from efctl.reports.admin_form import write_admin_forms  # fpdf loads slowly: only for apply
+
     for form in write_admin_forms(ws, report, artifacts or ws.settings.root / "artifacts"):
         click.echo(f"wrote the Admin-right form to sign: {ws.settings.display(form)}", err=True)
     if not report.ok:

@@ -48,9 +48,8 @@ def declarations_digest(contents: Mapping[str, bytes]) -> str:
 
 
 def source_commit(root: Path) -> str | None:
-    """GITHUB_SHA in Actions, else the checkout's HEAD, else None (not a git repository)."""
-    if os.environ.get("GITHUB_SHA"):
-        return os.environ["GITHUB_SHA"]
+    """The checkout's HEAD (in a pull-request run: the reviewed head, which GITHUB_SHA is not),
+    else GITHUB_SHA, else None (not a git repository)."""
     try:
         found = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "HEAD"],
@@ -60,8 +59,10 @@ def source_commit(root: Path) -> str | None:
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        return None
-    return found.stdout.strip() or None if found.returncode == 0 else None
+        found = None
+    if found is not None and found.returncode == 0 and found.stdout.strip():
+        return found.stdout.strip()
+    return os.environ.get("GITHUB_SHA") or None
 
 
 def select(validation: Validation, clients: Sequence[str]) -> list[LoadedClient]:

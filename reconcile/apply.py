@@ -14,8 +14,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from reconcile.backend import Backend, BackendError, Order, OrderStatus, StaleOrder
 from reconcile.dualcontrol import Evidence, admins_of, judge
 from reconcile.plan import Action, Change, Resource
@@ -138,6 +136,9 @@ def _staleness(saved: Mapping[str, Any], fresh: Mapping[str, Any] | None) -> str
         )
     if fresh["changes"] != saved["changes"]:
         # deepdiff earns its cost here: it names what differs inside nested change lists.
+        # (Imported here: it is slow to load and only a stale plan needs it.)
+        from deepdiff import DeepDiff
+
         moved = DeepDiff(saved["changes"], fresh["changes"])
         kinds = ", ".join(f"{len(paths)} {kind.replace('_', ' ')}" for kind, paths in moved.items())
         first = next(iter(next(iter(moved.values()))))

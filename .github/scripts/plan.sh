@@ -11,11 +11,8 @@ set -euo pipefail
 out=${1:?usage: plan.sh OUT_DIR}
 mkdir -p "$out/comment"
 
-# The plan records the commit the reviewers approve (the checked-out head of the pull request),
-# not the synthetic merge commit that GITHUB_SHA names in a pull_request run.
-GITHUB_SHA=$(git rev-parse HEAD)
-export GITHUB_SHA
-
+# The plan records the checked-out head (what the reviewers approve), not the synthetic merge
+# commit that GITHUB_SHA names in a pull_request run: efctl prefers `git rev-parse HEAD`.
 if efctl validate && efctl plan --out "$out/plan.json" --format markdown --parts-dir "$out/comment"; then
   exit 0
 fi

@@ -15,6 +15,8 @@ from typing import Any
 import pytest
 from workflow_runner import run_job
 
+from efctl.sandbox.store import open_store
+
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 FIXTURES = HERE / "fixtures"
@@ -109,10 +111,13 @@ class Workspace:
         self.git("commit", "-q", "-m", message)
         return self.git("rev-parse", "HEAD")
 
-    def efctl(self, *args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            ["efctl", *args], cwd=self.root, env=self.env(), capture_output=True, text=True
-        )
+    def bank_users(self) -> list[str]:
+        """The users the bank holds for the test relationship now."""
+        store = open_store(self.backend, seed_dir=self.root / "bank", notify=lambda _: None)
+        try:
+            return sorted(user.id for user in store.read_client("10000001").users)
+        finally:
+            store.close()
 
     def env(self) -> dict[str, str]:
         """What efctl needs outside a workflow run: the bank, the date, no colour."""

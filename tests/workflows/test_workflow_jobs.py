@@ -15,6 +15,7 @@ from workflow_runner import JobRun
 FIXTURES = Path(__file__).parent / "fixtures"
 PR = 7
 MARKER = "<!-- efctl-plan part {} -->\n"
+BANK_USERS = ["anna.muster", "bruno.keller", "dora.meier"]
 SYNTHETIC_MERGE = "f" * 40  # what GITHUB_SHA names in a pull_request run
 
 
@@ -198,7 +199,7 @@ def test_apply_finds_the_pull_request_and_applies_with_its_reviews(workspace, gi
     assert json.loads((out / "reviews.json").read_text()) == reviews  # both pages, one array
     applied = json.loads((out / "apply.json").read_text())
     assert [(r["client"], r["outcome"]) for r in applied["results"]] == [("10000001", "applied")]
-    assert workspace.efctl("plan", "--detailed-exitcode").returncode == 0  # the bank matches
+    assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
     audit = [json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines()]
     assert audit
     assert github.calls() == [
@@ -227,7 +228,7 @@ def test_apply_without_enough_approvals_changes_nothing_and_keeps_the_audit_expo
     assert [(r["client"], r["outcome"]) for r in applied["results"]] == [
         ("10000001", "needs approval")
     ]
-    assert workspace.efctl("plan", "--detailed-exitcode").returncode == 2  # nothing changed
+    assert workspace.bank_users() == BANK_USERS  # nothing changed
     assert (out / "audit.jsonl").is_file()
     assert run.step("Keep the results, the audit export and the forms to sign").ran
 
@@ -264,6 +265,7 @@ def test_apply_fetches_the_reviewed_head_that_a_squash_merge_left_out_of_main(
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     applied = json.loads((workspace.root / "out/apply.json").read_text())
     assert [(r["client"], r["outcome"]) for r in applied["results"]] == [("10000001", "applied")]
+    assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
 
 
 def test_apply_refuses_a_push_that_no_pull_request_merged(workspace, github, job):
@@ -280,7 +282,7 @@ def test_apply_refuses_a_push_that_no_pull_request_merged(workspace, github, job
         "Install efctl",
         "Find the merged pull request",
     ]
-    assert workspace.efctl("plan", "--detailed-exitcode").returncode == 2  # nothing changed
+    assert workspace.bank_users() == BANK_USERS  # nothing changed
 
 
 # --- drift on a schedule --------------------------------------------------------------------
