@@ -13,7 +13,7 @@ import click
 from efctl import github
 from efctl.app import Workspace
 from efctl.applying import LocalEvidence, apply, approve
-from efctl.cli_bank import audit, orders
+from efctl.cli_bank import TEXT_OR_JSON, audit, orders
 from efctl.config import load_settings
 from efctl.errors import EfctlError, InvalidDeclarations
 from efctl.importing import import_client
@@ -26,6 +26,13 @@ from efctl.render.sandbox import status_text
 EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
 PROGRESS_AFTER = 5
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+DECLARATIONS = click.option(
+    "--path",
+    "paths",
+    multiple=True,
+    type=click.Path(path_type=Path),
+    help="Where the declarations are (default: `clients:` in efctl.yaml).",
+)
 
 
 class EfctlGroup(click.Group):
@@ -98,16 +105,8 @@ def validate_cmd(ws: Workspace, paths: tuple[Path, ...], strict: bool, offline: 
 @cli.command("explain")
 @click.argument("client")
 @click.argument("user")
-@click.option(
-    "--path",
-    "paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Where the declarations are (default: `clients:` in efctl.yaml).",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@DECLARATIONS
+@TEXT_OR_JSON
 @click.pass_obj
 def explain_cmd(ws: Workspace, client: str, user: str, paths: tuple[Path, ...], fmt: str) -> None:
     """Show USER's effective rights in CLIENT and where each one comes from."""
@@ -243,16 +242,8 @@ def approve_cmd(ws: Workspace, planfile: Path, user: str, author: str | None, ou
     metavar="REV",
     help="Whose declarations say which login is which user (default: the event's base sha).",
 )
-@click.option(
-    "--path",
-    "paths",
-    multiple=True,
-    type=click.Path(path_type=Path),
-    help="Where the declarations are (default: `clients:` in efctl.yaml).",
-)
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@DECLARATIONS
+@TEXT_OR_JSON
 @click.option(
     "--artifacts",
     type=click.Path(path_type=Path, file_okay=False),
@@ -363,9 +354,7 @@ def sandbox_reset(ws: Workspace, seed: Path | None) -> None:
 
 
 @sandbox.command("status")
-@click.option(
-    "--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True
-)
+@TEXT_OR_JSON
 @click.pass_obj
 def sandbox_status(ws: Workspace, fmt: str) -> None:
     """What the sandbox bank holds: schema version, relationships, serials, counts."""
