@@ -23,7 +23,7 @@ from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import diagnostic_text, render_text
 from efctl.render.sandbox import status_text
 
-EXIT_OK, EXIT_ERROR, EXIT_CHANGES = 0, 1, 2
+EXIT_ERROR, EXIT_CHANGES = 1, 2
 PROGRESS_AFTER = 5
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 DECLARATIONS = click.option(

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import date
 
 NO_PROFILE = "none"
-ADMIN_RIGHTS = ("none", "individual", "collective")
 ALL_OTHER_TYPES = "*"
 
 

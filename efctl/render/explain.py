@@ -90,17 +90,6 @@ def explain_json(
     }
 
 
-def explain_text(
-    resolution: ClientResolution,
-    user_id: str,
-    bank: ClientState,
-    catalog: Catalog,
-    language: str | None = None,
-) -> str:
-    """A table of the effective rights, then the dropped contracts, notes and the Admin right."""
-    return render_text(explain_json(resolution, user_id, bank, catalog, language))
-
-
 def render_text(data: dict) -> str:
     """The text view of an ``explain_json`` result."""
     client = data["client"]

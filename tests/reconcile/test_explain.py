@@ -1,4 +1,4 @@
-"""explain_json / explain_text: one user's rights, their provenance, the dropped ones, the admin."""
+"""explain_json / render_text: one user's rights, their provenance, the dropped ones, the admin."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from efctl.render.explain import ExplainError, explain_json, explain_text
+from efctl.render.explain import ExplainError, explain_json, render_text
 from reconcile.model import ClientState, UserState
 from reconcile.resolve import resolve_client
 
@@ -98,7 +98,7 @@ def test_a_user_without_rights_gets_the_notes(catalog, declare, contracts):
     spec = declare("users: [{id: emil.frei, name: Emil Frei, authorizations: {copy_from: x}}]")
     bank = ClientState("10432210", "Muster Holding AG", "de", 1)
     resolution = resolve_client(spec, bank.contracts, catalog)
-    assert explain_text(resolution, "emil.frei", bank, catalog, "en") == (
+    assert render_text(explain_json(resolution, "emil.frei", bank, catalog, "en")) == (
         "user emil.frei in client relationship 10432210 (Muster Holding AG)\n"
         "\n"
         "no effective rights\n"
