@@ -23,8 +23,11 @@ def explained(catalog, declare, contracts):
     )
     resolution = resolve_client(spec, bank_contracts, catalog)
 
-    def explain(user: str, view=explain_text, language: str | None = None):
-        return view(resolution, user, bank, catalog, language)
+    def explain(user: str, view=None, language: str | None = None):
+        data = explain_json(resolution, user, bank, catalog, language)
+        return (
+            render_text(data) if view is None else view(resolution, user, bank, catalog, language)
+        )
 
     return explain
 
