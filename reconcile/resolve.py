@@ -205,6 +205,7 @@ class _Resolver:
         self.edges = copy_edges(spec)
         self.cycle_of = {uid: cycle for cycle in copy_cycles(spec) for uid in cycle}
         self.resolved: dict[str, UserResolution] = {}
+        self.fallbacks: dict[tuple[str, str], tuple[str, str | None]] = {}
 
     def user(self, uid: str) -> UserResolution:
         """Resolve ``uid`` after the users it copies, walking the chain without recursion."""
@@ -273,28 +274,40 @@ class _Resolver:
         }, []
 
     def _all(self, per_type: Mapping[str, str]) -> dict[str, EffectiveRight]:
+        sources = {key: Source(Step.ALL, key) for key in per_type}  # shared: frozen
         base = {}
         for contract_id, contract in self.contracts.items():
             key = contract.type if contract.type in per_type else ALL_OTHER_TYPES
             if key in per_type:
                 profile = per_type[key]
-                base[contract_id] = EffectiveRight(
-                    contract_id, profile, profile, Source(Step.ALL, key)
-                )
+                base[contract_id] = EffectiveRight(contract_id, profile, profile, sources[key])
         return base
 
     def _fallback(self, right: EffectiveRight, contract: Contract) -> EffectiveRight:
-        requested = right.requested
+        profile, note = self._fallback_of(right.requested, contract)
+        if profile == right.profile and note is None:
+            return right  # the common case: allowed as asked, nothing to copy
+        return replace(right, profile=profile, fallback=note)
+
+    def _fallback_of(self, requested: str, contract: Contract) -> tuple[str, str | None]:
+        """The bank's fallback for one request on one contract, computed once per pair."""
+        key = (requested, contract.id)
+        if key not in self.fallbacks:
+            self.fallbacks[key] = self._compute_fallback(requested, contract)
+        return self.fallbacks[key]
+
+    def _compute_fallback(self, requested: str, contract: Contract) -> tuple[str, str | None]:
         if requested not in self.catalog.profiles:
-            note = f"fallback: {requested} is not a profile of the catalog, assigned none"
-            return replace(right, profile=NO_PROFILE, fallback=note)
+            return (
+                NO_PROFILE,
+                f"fallback: {requested} is not a profile of the catalog, assigned none",
+            )
         profile = self.catalog.fallback(requested, contract)
         if profile == requested:
-            return replace(right, profile=profile)
+            return profile, None
         where = f"{contract.id} ({self._what(contract)})"
         lower = ", no lower profile allowed" if profile == NO_PROFILE else ""
-        note = f"fallback: {requested} not allowed on {where}{lower}, assigned {profile}"
-        return replace(right, profile=profile, fallback=note)
+        return profile, f"fallback: {requested} not allowed on {where}{lower}, assigned {profile}"
 
     def _what(self, contract: Contract) -> str:
         """The contract's type, with the reason its list of profiles is what it is."""
