@@ -88,4 +88,5 @@ CODES: dict[str, str] = {
     # the plan's final-state rules
     "EF301": "the plan's user deletions leave too few admins (lockout)",
     "EF302": "the plan deletes more than 25 % of the relationship's users",
+    "EF303": "no approval can satisfy four eyes for the relationship (too few admins)",
 }

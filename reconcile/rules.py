@@ -34,7 +34,25 @@ def final_state_rules(
     removal = _mass_removal(state, deleted, allow_mass_removal)
     if removal:
         problems.append(removal)
+    unapprovable = _no_one_can_approve(state, changes)
+    if unapprovable:
+        problems.append(unapprovable)
     return problems
+
+
+def _no_one_can_approve(state: ClientState, changes: Sequence[Change]) -> Diagnostic | None:
+    """Say at plan time, not at apply time, when even every admin together cannot approve."""
+    electronic = [c for c in changes if c.action is not Action.MANUAL]
+    admins = admins_of(state)
+    if not electronic or enough_admins([admin.signature for admin in admins]):
+        return None
+    return warning(
+        "EF303",
+        f"client {state.id}: no approval can satisfy four eyes for this plan: the bank's admins "
+        f"are {_named(admins) if admins else 'nobody'}, and it needs {admins_needed([])}",
+        hint="the bank gives the Admin right only on its signed paper form; have it processed "
+        "first, or the changes stay unapplied",
+    )
 
 
 def _lockout(state: ClientState, deleted: set[str]) -> Diagnostic | None:

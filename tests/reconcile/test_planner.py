@@ -76,7 +76,10 @@ def test_the_rules_judge_the_planned_deletions(plan):
 def test_allow_mass_removal_reaches_the_rules(plan):
     state = bank("10432210", user("anna"), user("bruno"))
     _, problems = plan(state, "bruno", allow_mass_removal=True)
-    assert [(p.code, p.severity) for p in problems] == [("EF302", Severity.WARNING)]
+    assert [(p.code, p.severity) for p in problems] == [
+        ("EF302", Severity.WARNING),
+        ("EF303", Severity.WARNING),  # anna and bruno are no admins: nobody can approve
+    ]
 
 
 def test_assemble_orders_relationships_and_records_options_and_diagnostics():

@@ -1,4 +1,4 @@
-"""final_state_rules: lockout and mass removal, with exact messages."""
+"""final_state_rules: lockout, mass removal and impossible approval, with exact messages."""
 
 from __future__ import annotations
 
@@ -40,7 +40,9 @@ def deleting(*users: str) -> list[Change]:
 
 
 def rules(state: ClientState, changes: list[Change], allow: bool = False) -> list[Diagnostic]:
-    return final_state_rules(state, changes, allow_mass_removal=allow)
+    """Lockout and mass removal; EF303 (approval impossible) has its own tests at the end."""
+    found = final_state_rules(state, changes, allow_mass_removal=allow)
+    return [d for d in found if d.code != "EF303"]
 
 
 TWO_COLLECTIVE_ONE_INDIVIDUAL = bank(
@@ -132,3 +134,45 @@ def test_a_relationship_of_one_user_names_the_user_in_the_singular():
     assert problem.message == (
         "client 10432210: the plan deletes 1 of the relationship's 1 user, more than 25 %"
     )
+
+
+EF303_HINT = (
+    "the bank gives the Admin right only on its signed paper form; have it processed first, "
+    "or the changes stay unapplied"
+)
+
+
+def test_a_relationship_whose_admins_cannot_approve_is_warned_at_plan_time():
+    one_collective = bank(("anna.muster", "collective"), others=3)
+    assert final_state_rules(one_collective, deleting("user00"), allow_mass_removal=False) == [
+        Diagnostic(
+            "EF303",
+            Severity.WARNING,
+            f"client {CLIENT}: no approval can satisfy four eyes for this plan: the bank's admins"
+            " are anna.muster (collective admin), and it needs one individual admin or two"
+            " collective admins",
+            EF303_HINT,
+        )
+    ]
+    nobody = bank(others=4)
+    (problem,) = final_state_rules(nobody, deleting("user00"), allow_mass_removal=False)
+    assert problem.message.endswith(
+        "the bank's admins are nobody, and it needs one individual admin or two collective admins"
+    )
+
+
+def test_enough_admins_or_only_manual_changes_give_no_approval_warning():
+    assert (
+        final_state_rules(
+            TWO_COLLECTIVE_ONE_INDIVIDUAL, deleting("user00"), allow_mass_removal=False
+        )
+        == []
+    )
+    manual = Change(
+        f"{CLIENT}/users/user00/admin",
+        Action.MANUAL,
+        Resource.ADMIN_RIGHT,
+        {"admin": "none"},
+        {"admin": "individual"},
+    )
+    assert final_state_rules(bank(others=4), [manual], allow_mass_removal=False) == []
