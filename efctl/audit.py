@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from efctl.errors import EfctlError
-from reconcile.audit import AuditEntry, ChainBreak, verify_chain
+from reconcile.audit import AuditEntry, ChainBreak, verify_anchor, verify_chain
 from reconcile.plan import canonical_json
 
 ENTRY_KEYS = tuple(f.name for f in fields(AuditEntry))
@@ -62,19 +62,23 @@ def write_export(workspace, out: Path) -> ChainCheck:
     return check_chain(entries)
 
 
-def verify_bank(workspace) -> ChainCheck:
-    return check_chain(workspace.bank.audit_entries())
+def verify_bank(workspace, recorded_hash: str | None = None) -> ChainCheck:
+    return check_chain(workspace.bank.audit_entries(), recorded_hash)
 
 
-def verify_file(path: Path) -> ChainCheck:
-    return check_chain(read_export(path))
+def verify_file(path: Path, recorded_hash: str | None = None) -> ChainCheck:
+    return check_chain(read_export(path), recorded_hash)
 
 
-def check_chain(entries: list[AuditEntry]) -> ChainCheck:
+def check_chain(entries: list[AuditEntry], recorded_hash: str | None = None) -> ChainCheck:
+    """The chain's own check, then, given a hash kept from an earlier check, truncation."""
+    broken = verify_chain(entries)
+    if broken is None and recorded_hash:
+        broken = verify_anchor(entries, recorded_hash)
     return ChainCheck(
         entries=len(entries),
         last_hash=entries[-1].hash if entries else None,
-        broken=verify_chain(entries),
+        broken=broken,
     )
 
 

@@ -92,14 +92,19 @@ def audit_show(ws: Workspace, client: str | None, fmt: str) -> None:
     type=click.Path(path_type=Path, dir_okay=False),
     help="Verify an export (JSON Lines) instead of the bank.",
 )
+@click.option(
+    "--expect-hash",
+    metavar="HASH",
+    help="A last hash printed by an earlier verify: it must still be in the chain.",
+)
 @click.pass_obj
-def audit_verify(ws: Workspace, export_file: Path | None) -> None:
+def audit_verify(ws: Workspace, export_file: Path | None, expect_hash: str | None) -> None:
     """Check that no audit entry was altered, removed or reordered.
 
-    Exit 0 when the chain is intact (its last hash is printed: keep it to detect truncation),
-    1 naming the first broken entry.
+    Exit 0 when the chain is intact (its last hash is printed: keep it and pass it as
+    --expect-hash next time to detect removed newest entries), 1 naming the first broken entry.
     """
-    check = verify_file(export_file) if export_file else verify_bank(ws)
+    check = verify_file(export_file, expect_hash) if export_file else verify_bank(ws, expect_hash)
     click.echo(chain_text(check), nl=False, err=not check.intact)
     if not check.intact:
         sys.exit(EXIT_BROKEN)

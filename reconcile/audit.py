@@ -103,6 +103,19 @@ def verify_chain(entries: Sequence[AuditEntry]) -> ChainBreak | None:
     return None
 
 
+def verify_anchor(entries: Sequence[AuditEntry], recorded_hash: str) -> ChainBreak | None:
+    """Truncation, which a chain cannot show by itself: a hash recorded earlier (the last one
+    an earlier verify printed) must still be in the chain; later entries may have been added."""
+    if any(entry.hash == recorded_hash for entry in entries):
+        return None
+    last = entries[-1].seq if entries else 0
+    return ChainBreak(
+        last + 1,
+        f"the recorded hash {recorded_hash[:19]}… is not in the chain of {last} entries: "
+        "entries after it were removed, or the chain was rebuilt",
+    )
+
+
 def _misplaced(
     entry: AuditEntry, expected: int, previous: AuditEntry | None, present: set[int]
 ) -> ChainBreak:

@@ -184,6 +184,23 @@ def test_verify_names_the_first_tampered_entry(bank, chain, statements, broken):
     )
 
 
+def test_removing_the_newest_entries_is_found_with_a_recorded_hash(bank, chain):
+    recorded = chain[-1].hash
+    assert outcome(bank.efctl("audit", "verify", "--expect-hash", recorded))[0] == 0
+    tamper(bank, "DELETE FROM audit WHERE seq = 3")
+    assert outcome(bank.efctl("audit", "verify")) == (
+        0,
+        f"audit chain intact: 2 entries, last hash {chain[1].hash}\n",
+        "",
+    )  # a chain alone cannot show that its end is gone
+    assert outcome(bank.efctl("audit", "verify", "--expect-hash", recorded)) == (
+        1,
+        "",
+        f"audit chain broken at seq 3: the recorded hash {recorded[:19]}… is not in the chain of"
+        " 2 entries: entries after it were removed, or the chain was rebuilt\n",
+    )
+
+
 def test_export_is_canonical_json_lines_that_verify_on_their_own(bank, chain):
     on_stdout = bank.efctl("audit", "export")
     assert on_stdout.exit_code == 0
