@@ -113,7 +113,12 @@ def standing_approvals(reviews: Sequence[Review], head: str, author: str) -> App
     approving: list[Review] = []
     ignored: list[IgnoredReview] = []
     for key, entries in by_reviewer.items():
-        deciding = [review for *_, review in sorted(e for e in entries if e[2].state in DECIDING)]
+        deciding = [
+            review
+            for *_, review in sorted(
+                (e for e in entries if e[2].state in DECIDING), key=_in_time_order
+            )
+        ]
         approvals = [review for review in deciding if review.state == APPROVED]
         if not deciding or (not approvals and deciding[-1].state != DISMISSED):
             continue  # never approved: nothing to count, nothing to ignore
@@ -139,6 +144,12 @@ def standing_approvals(reviews: Sequence[Review], head: str, author: str) -> App
         else:
             approving.append(latest)
     return Approvals(tuple(approving), tuple(ignored))
+
+
+def _in_time_order(entry: tuple[datetime | None, int, Review]) -> tuple[float, int]:
+    """By submission time, then list order; a review without a time counts as the earliest."""
+    submitted, position, _ = entry
+    return (submitted.timestamp() if submitted else float("-inf"), position)
 
 
 def client_evidence(

@@ -231,3 +231,11 @@ def test_the_eligible_are_named_by_login_where_one_is_declared():
 def test_full_commit_shas_are_recognised_and_shortened(revision, full, shown):
     assert is_commit_sha(revision) is full
     assert short(revision) == shown
+
+
+def test_a_review_without_a_time_counts_as_the_earliest_and_never_crashes():
+    undated = Review(1, "rico-b", "APPROVED", HEAD, None)
+    later = review(2, "rico-b", "CHANGES_REQUESTED")
+    found = standing(undated, later)
+    assert found.approving == ()
+    assert [(i.review.id, i.reason) for i in found.ignored] == [(1, Ignored.SUPERSEDED)]
