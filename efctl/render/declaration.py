@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from efctl.spec.loader import dump_document
+from efctl.declarations.loader import dump_document
 
 FLOW_MAPPINGS = frozenset({"client", "all"})  # a mapping under these keys is one line
 FLOW_LISTS = frozenset({"exclude"})  # a list under these keys is one line

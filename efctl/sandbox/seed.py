@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from efctl.declarations.loader import LoadedDocument, load_document
+from efctl.declarations.schema import load_schema, schema_diagnostics
 from efctl.sandbox.changes import Holdings, inapplicable, order_problems
 from efctl.sandbox.errors import SandboxError, SeedError
 from efctl.sandbox.orders import utc_text
 from efctl.sandbox.rules import api_key_expiry
 from efctl.sandbox.state import client_state
-from efctl.spec.loader import LoadedDocument, load_document
-from efctl.spec.schema import load_schema, schema_diagnostics
 from reconcile.backend import Order, PendingOrder
 from reconcile.diagnostics import Diagnostic, Severity, error
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState

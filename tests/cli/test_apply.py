@@ -16,8 +16,8 @@ import pytest
 from pypdf import PdfReader
 
 from efctl.catalog import load_catalog
+from efctl.declarations.pipeline import validate
 from efctl.sandbox import Store, open_store
-from efctl.spec.pipeline import validate
 from reconcile.backend import Order
 from reconcile.model import ClientState, UserState
 from reconcile.plan import Action, Change, Resource

@@ -15,8 +15,8 @@ from datetime import UTC, datetime
 
 import pytest
 
+from efctl.app.github import pull_request, read_pull_request, read_reviews
 from efctl.errors import EfctlError
-from efctl.github import pull_request, read_pull_request, read_reviews
 from efctl.sandbox import open_store
 from reconcile.reviews import PullRequest, Review
 

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from efctl.audit import entry_json
+from efctl.app.audit import entry_json
 from efctl.sandbox import open_store
 from reconcile.backend import Order
 from reconcile.plan import Action, Change, Resource, canonical_json

@@ -11,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from efctl.app import Workspace
+from efctl.app.imports import import_client, schema_reference
 from efctl.config import load_settings
-from efctl.importing import import_client, schema_reference
+from efctl.declarations.loader import parse_document
 from efctl.render.declaration import render_declaration
-from efctl.spec.loader import parse_document
 
 EXAMPLE_IDS = ["20145837", "20145845", "20145853", "30518764", "40227319"]
 SCHEMA_ID = "https://efctl.dev/schemas/client.schema.json"

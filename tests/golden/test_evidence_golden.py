@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from efctl.github import declared_clients, read_pull_request, read_reviews
+from efctl.app.github import declared_clients, read_pull_request, read_reviews
 from reconcile.dualcontrol import Admin, judge
 from reconcile.reviews import client_evidence, eligible_logins, refusal, standing_approvals
 

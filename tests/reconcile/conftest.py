@@ -8,7 +8,7 @@ import pytest
 import yaml
 
 from efctl.catalog import load_catalog
-from efctl.spec.convert import to_client_spec
+from efctl.declarations.convert import to_client_spec
 from reconcile.catalog import Catalog
 from reconcile.model import ClientSpec, Contract
 

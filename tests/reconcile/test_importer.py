@@ -10,11 +10,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from efctl.catalog import load_catalog
+from efctl.declarations.convert import client_document, to_client_spec
+from efctl.declarations.loader import parse_document
+from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from efctl.render.declaration import render_declaration
 from efctl.sandbox import load_seed
-from efctl.spec.convert import client_document, to_client_spec
-from efctl.spec.loader import parse_document
-from efctl.spec.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.checks import check_client
 from reconcile.diagnostics import Severity
 from reconcile.diff import diff_client

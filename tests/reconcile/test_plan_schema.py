@@ -10,7 +10,7 @@ from datetime import date
 import pytest
 from jsonschema import Draft202012Validator
 
-from efctl.spec.schema import load_schema
+from efctl.declarations.schema import load_schema
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, UserState
 from reconcile.plan import Plan, plan_id_of
 from reconcile.planner import assemble, plan_client

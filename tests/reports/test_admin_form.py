@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from efctl.app import Workspace
-from efctl.applying import ApplyReport
+from efctl.app.apply import ApplyReport
 from efctl.catalog import load_catalog
 from efctl.config import Settings
 from efctl.errors import EfctlError

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from jsonschema import Draft202012Validator
 
+from efctl.declarations.schema import load_schema
 from efctl.render.diagnostics import format_diagnostic
 from efctl.sandbox import SandboxError, SeedError, load_seed
 from efctl.sandbox.rules import api_key_expiry
-from efctl.spec.schema import load_schema
 
 
 def test_good_seed_gives_the_exact_states_sorted_by_key(good_seed, good_states):

@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from efctl.config import Settings
+from efctl.declarations.convert import client_document, normalise_client_id
+from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
 from efctl.render.declaration import render_declaration
-from efctl.spec.convert import client_document, normalise_client_id
-from efctl.spec.schema import load_schema
 from reconcile.importer import spec_from_state
 
 if TYPE_CHECKING:  # app.py imports this module

@@ -10,14 +10,13 @@ from pathlib import Path
 
 import click
 
-from efctl import github
-from efctl.app import Workspace
-from efctl.applying import LocalEvidence, apply, approve
-from efctl.cli_bank import TEXT_OR_JSON, audit, orders
+from efctl.app import Workspace, github
+from efctl.app.apply import LocalEvidence, apply, approve
+from efctl.app.imports import import_client
+from efctl.app.planfile import has_changes, read_plan, write_parts, write_plan
+from efctl.cli.bank import TEXT_OR_JSON, audit, orders
 from efctl.config import load_settings
 from efctl.errors import EfctlError, InvalidDeclarations
-from efctl.importing import import_client
-from efctl.planfile import has_changes, read_plan, write_parts, write_plan
 from efctl.render.diagnostics import format_diagnostic, summary
 from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import diagnostic_text, render_text

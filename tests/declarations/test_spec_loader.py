@@ -8,7 +8,7 @@ from textwrap import dedent
 
 import pytest
 
-from efctl.spec.loader import MAX_BYTES, LoadedDocument, load_document, parse_document
+from efctl.declarations.loader import MAX_BYTES, LoadedDocument, load_document, parse_document
 from reconcile.diagnostics import Severity, error
 
 

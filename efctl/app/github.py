@@ -16,14 +16,14 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from efctl.applying import EvidenceFor
+from efctl.app.apply import EvidenceFor
+from efctl.app.plan import declarations_digest
+from efctl.declarations.convert import normalise_client_id, to_client_spec
+from efctl.declarations.loader import parse_document
+from efctl.declarations.pipeline import YAML_SUFFIXES
+from efctl.declarations.schema import load_schema, schema_diagnostics
 from efctl.errors import EfctlError
-from efctl.planning import declarations_digest
 from efctl.render.apply import apply_text
-from efctl.spec.convert import normalise_client_id, to_client_spec
-from efctl.spec.loader import parse_document
-from efctl.spec.pipeline import YAML_SUFFIXES
-from efctl.spec.schema import load_schema, schema_diagnostics
 from reconcile.apply import Outcome
 from reconcile.backend import GITHUB_PREFIX
 from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge
@@ -311,7 +311,7 @@ def _git(root: Path, *args: str, stdin: str | None = None, text: bool = True) ->
 
 
 class ReviewEvidence:
-    """Evidence from a pull request's reviews, the evidence source of efctl.applying.apply.
+    """Evidence from a pull request's reviews, the evidence source of efctl.app.apply.apply.
 
     Called with the plan, it first proves that the plan was made from the reviewed head's
     declarations (else nothing is applied), then judges the reviews once; per relationship it

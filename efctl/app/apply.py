@@ -16,10 +16,10 @@ from typing import Any
 
 from jsonschema import Draft202012Validator
 
+from efctl.app.planfile import read_plan
+from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
-from efctl.planfile import read_plan
 from efctl.render.apply import apply_text
-from efctl.spec.schema import load_schema
 from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.backend import GITHUB_PREFIX, Backend
 from reconcile.dualcontrol import Evidence

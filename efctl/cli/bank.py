@@ -13,8 +13,8 @@ from pathlib import Path
 import click
 
 from efctl.app import Workspace
-from efctl.audit import audit_entries, bank_export, verify_bank, verify_file, write_export
-from efctl.orders import approve_order, pending_orders
+from efctl.app.audit import audit_entries, bank_export, verify_bank, verify_file, write_export
+from efctl.app.orders import approve_order, pending_orders
 from efctl.render.orders import approval_text, audit_text, chain_text, orders_text
 
 EXIT_BROKEN = 1

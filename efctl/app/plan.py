@@ -13,8 +13,8 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
+from efctl.declarations.pipeline import LoadedClient, Validation
 from efctl.errors import EfctlError, InvalidDeclarations
-from efctl.spec.pipeline import LoadedClient, Validation
 from reconcile.diagnostics import Diagnostic, Severity
 from reconcile.plan import canonical_json, sha256_of
 from reconcile.planner import assemble, plan_client
@@ -40,7 +40,7 @@ def inputs_digest(root: Path, files: Sequence[Path]) -> str:
 def declarations_digest(contents: Mapping[str, bytes]) -> str:
     """sha256 over each declaration's path (relative to the repository, posix) and bytes.
 
-    The same digest is recomputed from a commit's tree (efctl.github), which is how apply proves
+    The same digest is recomputed from a commit's tree (efctl.app.github), which is how apply proves
     that the plan was made from exactly the declarations the reviewers approved.
     """
     entries = sorted((path, sha256_of(data)) for path, data in contents.items())

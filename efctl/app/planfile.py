@@ -7,8 +7,8 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 
+from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
-from efctl.spec.schema import load_schema
 from reconcile.plan import plan_id_of
 
 

@@ -8,8 +8,8 @@ import re
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from efctl.spec.loader import LoadedDocument, dump_document, parse_document
-from efctl.spec.schema import load_schema, schema_diagnostics
+from efctl.declarations.loader import LoadedDocument, dump_document, parse_document
+from efctl.declarations.schema import load_schema, schema_diagnostics
 from reconcile.diagnostics import CODES
 
 SCHEMA = load_schema("client")

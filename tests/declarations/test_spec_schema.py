@@ -9,8 +9,8 @@ import pytest
 from jsonschema import Draft202012Validator
 
 from efctl.catalog import load_catalog
-from efctl.spec.loader import load_document, parse_document
-from efctl.spec.schema import load_schema, schema_diagnostics, with_catalog
+from efctl.declarations.loader import load_document, parse_document
+from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.catalog import Catalog
 
 SCHEMA = load_schema("client")

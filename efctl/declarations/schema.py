@@ -21,7 +21,7 @@ from typing import Any
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from efctl.spec.loader import LoadedDocument
+from efctl.declarations.loader import LoadedDocument
 from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic, Pointer, error
 from reconcile.model import ALL_OTHER_TYPES

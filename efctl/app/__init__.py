@@ -12,13 +12,13 @@ from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
 
+from efctl.app.plan import make_plan
 from efctl.catalog import load_catalog
 from efctl.config import Settings
+from efctl.declarations.pipeline import Validation, validate
 from efctl.errors import EfctlError, InvalidDeclarations
-from efctl.planning import make_plan
 from efctl.render.explain import ExplainError, explain_json, render_text
 from efctl.sandbox import Store, open_store
-from efctl.spec.pipeline import Validation, validate
 from reconcile.catalog import Catalog
 from reconcile.resolve import resolve_client
 

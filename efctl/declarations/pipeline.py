@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from efctl.spec.convert import to_client_spec
-from efctl.spec.loader import LoadedDocument, load_document
-from efctl.spec.schema import load_schema, schema_diagnostics, with_catalog
+from efctl.declarations.convert import to_client_spec
+from efctl.declarations.loader import LoadedDocument, load_document
+from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
 from reconcile.checks import check_client

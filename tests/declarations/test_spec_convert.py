@@ -7,9 +7,9 @@ from textwrap import dedent
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from efctl.spec.convert import client_document, to_client_spec
-from efctl.spec.loader import dump_document, parse_document
-from efctl.spec.schema import load_schema, schema_diagnostics
+from efctl.declarations.convert import client_document, to_client_spec
+from efctl.declarations.loader import dump_document, parse_document
+from efctl.declarations.schema import load_schema, schema_diagnostics
 from reconcile.model import (
     ApiKeySpec,
     ClientSpec,
