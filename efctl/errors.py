@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 
 class EfctlError(Exception):
     """An operational problem the user can fix; carries the fix as a hint."""
 
-    def __init__(self, message: str, hint: str | None = None):
+    def __init__(self, message: str, hint: str | None = None, diagnostics: Sequence = ()):
         super().__init__(message)
         self.message = message
         self.hint = hint
+        self.diagnostics = tuple(diagnostics)  # located problems, printed before the message
 
 
 class InvalidDeclarations(EfctlError):

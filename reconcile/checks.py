@@ -13,7 +13,7 @@ from datetime import date
 
 from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic, Pointer, error, warning
-from reconcile.model import ALL_OTHER_TYPES, ClientSpec, ClientState, UserSpec
+from reconcile.model import ALL_OTHER_TYPES, AdminRight, ClientSpec, ClientState, UserSpec
 from reconcile.resolve import (
     ClientResolution,
     EffectiveRight,
@@ -26,7 +26,6 @@ from reconcile.resolve import (
 
 # The contract type whose rights an API key needs (DOMAIN.md section 8).
 API_KEY_CONTRACT_TYPE = "billing_solutions"
-NO_ADMIN = "none"
 LISTED = 10  # candidates named in a hint before "and N more"
 
 
@@ -207,7 +206,7 @@ class _Checks:
         self, user: UserSpec, at: Pointer, resolution: ClientResolution
     ) -> Iterable[Diagnostic]:
         resolved = resolution.users[user.id]
-        if resolved.rights or user.admin != NO_ADMIN:
+        if resolved.rights or user.admin is not AdminRight.NONE:
             return
         dropped = len(resolved.dropped)
         why = f" ({dropped} contract(s) resolved to none)" if dropped else ""

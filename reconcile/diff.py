@@ -18,6 +18,7 @@ from typing import Any
 
 from reconcile.catalog import Catalog
 from reconcile.model import (
+    AdminRight,
     ApiKeySpec,
     ApiKeyState,
     ClientSpec,
@@ -31,7 +32,6 @@ from reconcile.plan import Action, Address, Change, Resource
 from reconcile.resolve import ClientResolution, UserResolution, declared_users
 
 USER_FIELDS = ("name", "email", "language", "github")
-NO_ADMIN = "none"
 ADMIN_FORM = "assignment/change of the electronic Admin right"
 ADMIN_NOTE = (
     f'the bank changes the Admin right only on the signed form "{ADMIN_FORM}"; '
@@ -84,7 +84,7 @@ class _Differ:
             "language": user.language or client_language,
             "github": user.github,
         }
-        held_admin, held_rights = NO_ADMIN, {}
+        held_admin, held_rights = AdminRight.NONE, {}
         if bank is None:
             yield Change(address, Action.CREATE, Resource.USER, None, desired)
         else:
@@ -107,7 +107,11 @@ class _Differ:
 
     def removed_user(self, bank: UserState) -> Iterator[Change]:
         """A user only the bank has: deleted, with every right, in the same change set."""
-        notes = () if bank.admin == NO_ADMIN else (f"the user's Admin right ({bank.admin}) ends",)
+        notes = (
+            ()
+            if bank.admin is AdminRight.NONE
+            else (f"the user's Admin right ({bank.admin}) ends",)
+        )
         address = self._address(Resource.USER, user=bank.id)
         yield Change(address, Action.DELETE, Resource.USER, _user_fields(bank), None, notes)
         for contract in sorted(bank.authorizations):

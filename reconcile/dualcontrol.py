@@ -11,20 +11,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from reconcile.model import ClientState
+from reconcile.model import AdminRight, ClientState
 
 RULE = "one individual admin or two collective admins, plus a reviewer who is not the author"
-
-NO_ADMIN = "none"
-INDIVIDUAL = "individual"
-COLLECTIVE = "collective"
 
 
 @dataclass(frozen=True)
 class Admin:
     user: str
     github: str | None
-    signature: str  # individual | collective
+    signature: AdminRight  # individual | collective
 
 
 @dataclass(frozen=True)
@@ -49,18 +45,20 @@ class Verdict:
 def admins_of(state: ClientState) -> tuple[Admin, ...]:
     """The relationship's admins as the bank has them, in the bank's user order."""
     return tuple(
-        Admin(user.id, user.github, user.admin) for user in state.users if user.admin != NO_ADMIN
+        Admin(user.id, user.github, user.admin)
+        for user in state.users
+        if user.admin is not AdminRight.NONE
     )
 
 
 def enough_admins(signatures: Sequence[str]) -> bool:
     """The admin half of the rule: one individual admin or two collective admins."""
-    return INDIVIDUAL in signatures or list(signatures).count(COLLECTIVE) >= 2
+    return AdminRight.INDIVIDUAL in signatures or list(signatures).count(AdminRight.COLLECTIVE) >= 2
 
 
 def admins_needed(signatures: Sequence[str]) -> str:
     """What the admin half still needs, given the signatures counted so far."""
-    if list(signatures).count(COLLECTIVE) == 1:
+    if list(signatures).count(AdminRight.COLLECTIVE) == 1:
         return "one individual admin or a second collective admin"
     return "one individual admin or two collective admins"
 

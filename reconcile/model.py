@@ -9,8 +9,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 
 NO_PROFILE = "none"
+
+
+class AdminRight(StrEnum):
+    """A user's Admin right; its signature type decides how they count under four eyes."""
+
+    NONE = "none"
+    INDIVIDUAL = "individual"
+    COLLECTIVE = "collective"
+
+
 ALL_OTHER_TYPES = "*"
 
 
@@ -39,9 +50,12 @@ class UserSpec:
     name: str
     email: str | None = None
     github: str | None = None
-    admin: str = "none"
+    admin: AdminRight = AdminRight.NONE
     language: str | None = None  # None: the relationship's language
     grants: Grants = field(default_factory=Grants)
+
+    def __post_init__(self) -> None:  # data read from YAML or SQL carries the right as text
+        object.__setattr__(self, "admin", AdminRight(self.admin))
 
 
 @dataclass(frozen=True)
@@ -99,8 +113,11 @@ class UserState:
     email: str | None
     language: str
     github: str | None
-    admin: str
+    admin: AdminRight
     authorizations: Mapping[str, str]  # contract id -> profile (never 'none')
+
+    def __post_init__(self) -> None:  # data read from YAML or SQL carries the right as text
+        object.__setattr__(self, "admin", AdminRight(self.admin))
 
 
 @dataclass(frozen=True)

@@ -13,8 +13,7 @@ from typing import Any
 from efctl.errors import EfctlError
 from efctl.sandbox.rules import four_eyes_missing
 from reconcile.backend import PendingOrder
-from reconcile.dualcontrol import NO_ADMIN
-from reconcile.model import ClientState
+from reconcile.model import AdminRight, ClientState
 
 
 def pending_orders(workspace, client: str | None = None) -> list[dict[str, Any]]:
@@ -67,7 +66,7 @@ def _order_json(pending: PendingOrder, state: ClientState) -> dict[str, Any]:
         "may_authorise": [
             {"user": user, "admin": admin}
             for user, admin in rights.items()
-            if admin != NO_ADMIN and user != order.maker and user not in order.checkers
+            if admin is not AdminRight.NONE and user != order.maker and user not in order.checkers
         ],
         "changes": [change.to_json() for change in order.changes],
     }

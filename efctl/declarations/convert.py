@@ -101,7 +101,7 @@ def _user_document(user: UserSpec) -> dict[str, Any]:
         email=user.email,
         github=user.github,
         language=user.language,
-        admin=None if user.admin == DEFAULT_ADMIN else user.admin,
+        admin=None if user.admin == DEFAULT_ADMIN else user.admin.value,
         authorizations=authorizations or None,
     )
 

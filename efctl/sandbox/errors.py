@@ -28,6 +28,7 @@ class SeedError(SandboxError):
         super().__init__(
             f"the bank seed in {seed_dir} has {count} problem{'' if count == 1 else 's'}:\n{lines}",
             hint="fix the seed files; the sandbox bank was left as it was",
+            diagnostics=self.diagnostics,
         )
 
 
