@@ -43,6 +43,8 @@ class EfctlGroup(click.Group):
         except EfctlError as exc:
             if isinstance(exc, InvalidDeclarations):
                 _report(exc.validation)
+            for diagnostic in exc.diagnostics:
+                click.echo(format_diagnostic(diagnostic), err=True)
             click.echo(f"efctl: error: {exc.message}", err=True)
             if exc.hint:
                 click.echo(f"    hint: {exc.hint}", err=True)
