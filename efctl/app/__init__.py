@@ -1,39 +1,53 @@
-"""The application: one object per command line that knows the settings, the catalog and the bank.
+"""The application: one object whose methods are efctl's commands.
 
-The CLI builds a Workspace and calls one method per command; everything a command does beyond
-parsing and printing lives here or below, so it is testable without click.
+The CLI parses, calls one method of :class:`Application`, renders the typed result and maps it
+to an exit code (sqlite-utils' shape). Each command family lives in a module of this package
+named like its command (plan, apply, imports, orders, audit, sandbox, validate); those modules
+take typed parts (settings, catalog, bank), never the application itself.
 """
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from efctl.app.plan import make_plan
+from efctl.app.apply import ApplyReport, Approved, EvidenceSource, apply_plan, approve
+from efctl.app.audit import (
+    AuditListing,
+    ChainCheck,
+    Export,
+    audit_entries,
+    check_chain,
+    verify_file,
+)
+from efctl.app.audit import export as export_chain
+from efctl.app.bankview import BankView
+from efctl.app.imports import Imported, import_client
+from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
+from efctl.app.plan import PlanDocument, make_plan
+from efctl.app.planfile import read_plan
+from efctl.app.sandbox import Seeded, open_bank, seed_bank
+from efctl.app.validate import Explanation, explain, validate
 from efctl.catalog import load_catalog
 from efctl.config import Settings
-from efctl.declarations.pipeline import Validation, validate
-from efctl.errors import EfctlError, InvalidDeclarations
-from efctl.render.explain import ExplainError, explain_json, render_text
-from efctl.sandbox import Store, open_store
+from efctl.declarations.pipeline import Validation
+from efctl.sandbox import Store, StoreStatus
 from reconcile.catalog import Catalog
-from reconcile.resolve import resolve_client
-
-
-@dataclass(frozen=True)
-class Explanation:
-    as_json: dict
-    as_text: str
 
 
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
 
 
-class Workspace:
+class Application:
+    """efctl's commands over one repository's settings, its catalog and its bank.
+
+    The bank is opened on first use only, so that commands that need no bank (``show``,
+    offline validation, ``audit verify --file``) never touch or create one.
+    """
+
     def __init__(self, settings: Settings, notify: Callable[[str], None] = _stderr):
         self.settings = settings
         self.notify = notify
@@ -44,75 +58,113 @@ class Workspace:
 
     @cached_property
     def bank(self) -> Store:
-        """The bank, opened on first use (a new sandbox is created and seeded then)."""
-        return open_store(self.settings.backend, seed_dir=self._seed_dir(), notify=self.notify)
+        return open_bank(self.settings, self.notify)
 
     def close(self) -> None:
         if "bank" in self.__dict__:
             self.bank.close()
 
-    def _seed_dir(self) -> Path | None:
-        return self.settings.seed if self.settings.seed.is_dir() else None
+    # --- declarations -------------------------------------------------------------------
 
-    def seed_dir(self, override: Path | None) -> Path:
-        seed = override or self.settings.seed
-        if not seed.is_dir():
-            raise EfctlError(
-                f"no seed folder at {self.settings.display(seed)}",
-                hint="pass --seed DIR or set `seed:` in efctl.yaml",
-            )
-        return seed
+    def validate(self, paths: Sequence[Path] = (), *, offline: bool = False) -> Validation:
+        view = None if offline else BankView(self.bank)
+        return validate(self._paths(paths), self.settings, self.catalog, view)
 
-    def sandbox_init(self, seed: Path | None) -> str:
-        return self._seed_sandbox("created", Store.init, seed)
+    def explain(self, client: str, user: str, paths: Sequence[Path] = ()) -> Explanation:
+        view = BankView(self.bank)
+        checked = validate(self._paths(paths), self.settings, self.catalog, view)
+        return explain(checked, client, user, view, self.catalog)
 
-    def sandbox_reset(self, seed: Path | None) -> str:
-        return self._seed_sandbox("reset", Store.reset, seed)
-
-    def _seed_sandbox(self, verb: str, operation, seed: Path | None) -> str:
-        seed_dir = self.seed_dir(seed)
-        with open_store(self.settings.backend) as store:
-            count = operation(store, seed_dir)
-            source = self.settings.display(seed_dir)
-            return f"{verb} the sandbox bank at {store.url} from {source} ({count} relationships)"
-
-    def sandbox_status(self) -> dict:
-        return self.bank.status().as_json
-
-    def validate(self, paths: Sequence[Path], *, offline: bool = False) -> Validation:
-        return validate(
-            list(paths) or list(self.settings.clients),
-            catalog=self.catalog,
-            bank=None if offline else self.bank,
-            today=self.settings.today,
-            display=self.settings.display,
-        )
-
-    def explain(self, client_id: str, user_id: str, paths: Sequence[Path]) -> Explanation:
-        client_id = client_id.replace(" ", "")
-        validation = self.validate(paths)
-        loaded = validation.client(client_id)
-        if loaded is None or any(d.file == loaded.document.path for d in validation.errors):
-            if validation.errors:
-                raise InvalidDeclarations(validation)
-            declared = ", ".join(sorted(c.spec.id for c in validation.clients)) or "none"
-            raise EfctlError(
-                f"no declaration for client relationship {client_id}",
-                hint=f"declared relationships: {declared}",
-            )
-        state = self.bank.read_client(client_id)
-        resolution = resolve_client(loaded.spec, state.contracts, self.catalog)
-        try:
-            data = explain_json(resolution, user_id, state, self.catalog)
-        except ExplainError as exc:
-            raise EfctlError(str(exc).strip("'\""), hint="user ids are case-sensitive") from exc
-        return Explanation(as_json=data, as_text=render_text(data))
+    # --- plans --------------------------------------------------------------------------
 
     def plan(
         self,
-        paths: Sequence[Path],
+        paths: Sequence[Path] = (),
         clients: Sequence[str] = (),
         *,
         allow_mass_removal: bool = False,
-    ) -> dict:
-        return make_plan(self, paths, clients, allow_mass_removal=allow_mass_removal)
+    ) -> PlanDocument:
+        return self._plan(BankView(self.bank), paths, clients, allow_mass_removal)
+
+    def _plan(self, view: BankView, paths, clients, allow_mass_removal: bool) -> PlanDocument:
+        checked = validate(self._paths(paths), self.settings, self.catalog, view)
+        return make_plan(
+            checked,
+            clients,
+            view,
+            self.catalog,
+            self.settings.root,
+            allow_mass_removal=allow_mass_removal,
+        )
+
+    def show(self, planfile: Path) -> PlanDocument:
+        return read_plan(planfile)
+
+    def approve(
+        self, planfile: Path, user: str, author: str | None, out: Path | None = None
+    ) -> Approved:
+        return approve(planfile, user, author, out, BankView(self.bank))
+
+    def apply(
+        self,
+        planfile: Path,
+        evidence: EvidenceSource,
+        paths: Sequence[Path] = (),
+        *,
+        artifacts: Path | None = None,
+        progress: Callable[[list], Iterable] = iter,
+    ) -> ApplyReport:
+        """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``."""
+        view = BankView(self.bank)
+        reviewed = read_plan(planfile)
+        fresh = self._plan(
+            view, paths, [c["client"] for c in reviewed["clients"]],
+            reviewed["options"]["allow_mass_removal"],
+        )  # fmt: skip
+        return apply_plan(
+            reviewed,
+            fresh,
+            evidence,
+            view,
+            self.catalog,
+            self.settings,
+            artifacts=artifacts or self.settings.root / "artifacts",
+            progress=progress,
+        )
+
+    # --- the bank's side ----------------------------------------------------------------
+
+    def import_client(self, client: str, out: Path | None = None) -> Imported:
+        return import_client(client, self.bank, self.catalog, self.settings, out=out)
+
+    def orders(self, client: str | None = None) -> OrderListing:
+        return pending_orders(BankView(self.bank), client)
+
+    def approve_order(self, order_id: str, user: str) -> OrderApproval:
+        return approve_order(self.bank, order_id, user)
+
+    def audit_entries(self, client: str | None = None) -> AuditListing:
+        return audit_entries(self.bank, client)
+
+    def audit_verify(self, export: Path | None, expect_hash: str | None) -> ChainCheck:
+        if export is not None:
+            return verify_file(export, expect_hash)
+        return check_chain(self.bank.audit_entries(), expect_hash)
+
+    def audit_export(self, out: Path | None) -> Export:
+        return export_chain(self.bank, out)
+
+    def sandbox_init(self, seed: Path | None = None) -> Seeded:
+        return seed_bank(self.settings, seed, Store.init)
+
+    def sandbox_reset(self, seed: Path | None = None) -> Seeded:
+        return seed_bank(self.settings, seed, Store.reset)
+
+    def sandbox_status(self) -> StoreStatus:
+        return self.bank.status()
+
+    def _paths(self, paths: Sequence[Path]) -> list[Path]:
+        return list(paths) or list(self.settings.clients)
+
+
+__all__ = ["Application"]

@@ -1,27 +1,30 @@
-"""`efctl approve` and `efctl apply`: local evidence, the re-plan, one order per relationship.
+"""`efctl approve` and `efctl apply`: local evidence, one order per relationship, the forms.
 
-The decisions are reconcile.apply's; this module reads the files, re-plans against the bank
-now, builds each relationship's evidence and reports.
+The decisions are reconcile.apply's; this module reads the approvals, compares the reviewed
+plan with the same plan made now, builds each relationship's evidence and reports.
 """
 
 from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from jsonschema import Draft202012Validator
 
+from efctl.app.bankview import BankView
 from efctl.app.planfile import read_plan
+from efctl.config import Settings
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
 from efctl.render.apply import apply_text
 from reconcile.apply import ClientResult, Outcome, apply_client
-from reconcile.backend import GITHUB_PREFIX, Backend
+from reconcile.backend import GITHUB_PREFIX
+from reconcile.catalog import Catalog
 from reconcile.dualcontrol import Evidence
 from reconcile.model import ClientState
 
@@ -57,10 +60,23 @@ def read_approvals(path: Path, plan_id: str) -> dict:
     return approvals
 
 
-def approve(workspace, plan_path: Path, user: str, author: str | None, out: Path | None) -> str:
+@dataclass(frozen=True)
+class Approved:
+    user: str
+    plan_id: str
+    approvals: Path
+
+    def text(self) -> str:
+        return f"{self.user} approved plan {self.plan_id[:19]}… ({self.approvals})"
+
+
+def approve(
+    plan_path: Path, user: str, author: str | None, out: Path | None, bank: BankView
+) -> Approved:
     """Record USER's approval of the plan; the author's own approval is refused."""
     plan = read_plan(plan_path)
     out = out or approvals_path_for(plan_path)
+    relationships = [c["client"] for c in plan["clients"]]
     if out.exists():
         approvals = read_approvals(out, plan["plan_id"])
         if author and author != approvals["author"]:
@@ -74,7 +90,7 @@ def approve(workspace, plan_path: Path, user: str, author: str | None, out: Path
         )
     else:
         _require_user(
-            workspace, plan, author, hint="--author is the e-finance user id of who made the plan"
+            bank, relationships, author, "--author is the e-finance user id of who made the plan"
         )
         approvals = {
             "format_version": APPROVALS_FORMAT,
@@ -88,21 +104,20 @@ def approve(workspace, plan_path: Path, user: str, author: str | None, out: Path
         )
     if user in (a["user"] for a in approvals["approvals"]):
         raise EfctlError(f"{user} has already approved plan {plan['plan_id']}")
-    _require_user(
-        workspace,
-        plan,
-        user,
-        hint="approvers are e-finance user ids of the relationships they approve",
-    )
+    hint = "approvers are e-finance user ids of the relationships they approve"
+    _require_user(bank, relationships, user, hint)
     approvals["approvals"].append({"user": user, "at": _now()})
+    write_approvals(approvals, out)
+    return Approved(user, plan["plan_id"], out)
+
+
+def write_approvals(approvals: dict, out: Path) -> None:
     out.write_text(json.dumps(approvals, indent=2) + "\n", encoding="utf-8")
-    return f"{user} approved plan {plan['plan_id'][:19]}… ({out})"
 
 
-def _require_user(workspace, plan: dict, person: str, hint: str) -> None:
+def _require_user(bank: BankView, relationships: list[str], person: str, hint: str) -> None:
     """Refuse PERSON unless they are a user of at least one relationship of the plan."""
-    relationships = [c["client"] for c in plan["clients"]]
-    if not any(_is_user(workspace.bank.read_client(c), person) for c in relationships):
+    if not any(_is_user(bank.read_client(c), person) for c in relationships):
         raise EfctlError(
             f"{person} is no user of any relationship in this plan ({', '.join(relationships)})",
             hint=hint,
@@ -113,6 +128,7 @@ def _require_user(workspace, plan: dict, person: str, hint: str) -> None:
 class ApplyReport:
     plan_id: str
     results: tuple[ClientResult, ...]
+    forms: tuple[Path, ...] = ()  # Admin-right forms to sign, written after the orders
 
     @property
     def ok(self) -> bool:
@@ -146,6 +162,19 @@ EvidenceFor = Callable[[dict, ClientState | None], Evidence]
 """Builds one relationship's evidence from the plan and the bank's state of it."""
 
 
+class EvidenceSource(Protocol):
+    """Where the approvals come from (an approvals file, a pull request's reviews)."""
+
+    def __call__(self, plan: dict, bank: BankView) -> EvidenceFor:
+        """Check the evidence against the plan as a whole; then judge each relationship."""
+
+    def annotate(self, report: dict) -> dict:
+        """The apply report in JSON, with what this source knows added (e.g. logins)."""
+
+    def text(self, report: dict) -> str:
+        """The annotated report for people."""
+
+
 class LocalEvidence:
     """Evidence from an approvals file: approvals by users of a relationship count there.
 
@@ -154,14 +183,12 @@ class LocalEvidence:
     up in the plan's other relationships: one user id is one person in all of them.
     """
 
-    def __init__(self, approvals_path: Path, bank: Backend):
+    def __init__(self, approvals_path: Path):
         self.approvals_path = approvals_path
-        self.bank = bank
 
-    def __call__(self, plan: dict) -> EvidenceFor:
+    def __call__(self, plan: dict, bank: BankView) -> EvidenceFor:
         approvals = read_approvals(self.approvals_path, plan["plan_id"])
         author = approvals["author"]
-        bank = self.bank
 
         @functools.cache
         def author_elsewhere() -> str:
@@ -189,22 +216,20 @@ class LocalEvidence:
         return apply_text(report)
 
 
-def apply(
-    workspace,
-    plan_path: Path,
-    evidence: Callable[[dict], EvidenceFor],
-    paths: Sequence[Path] = (),
+def apply_plan(
+    reviewed: dict,
+    fresh: dict,
+    evidence: EvidenceSource,
+    bank: BankView,
+    catalog: Catalog,
+    settings: Settings,
+    *,
+    artifacts: Path,
     progress: Callable[[list], Iterable] = iter,
 ) -> ApplyReport:
-    """Apply the saved plan if it still holds; ``evidence`` reads the approvals for it."""
-    plan = read_plan(plan_path)
-    evidence_for = evidence(plan)
-    fresh = workspace.plan(
-        paths,
-        [c["client"] for c in plan["clients"]],
-        allow_mass_removal=plan["options"]["allow_mass_removal"],
-    )
-    planned, current = plan["source"]["inputs_digest"], fresh["source"]["inputs_digest"]
+    """Apply the reviewed plan where it still holds (``fresh`` is the same planned now)."""
+    evidence_for = evidence(reviewed, bank)
+    planned, current = reviewed["source"]["inputs_digest"], fresh["source"]["inputs_digest"]
     if current != planned:
         raise EfctlError(
             f"the declarations changed since the plan was made (inputs digest {planned[:19]}… "
@@ -212,13 +237,15 @@ def apply(
             hint="make a new plan from the current declarations and have it reviewed",
         )
     now = {c["client"]: c for c in fresh["clients"]}
-    bank = workspace.bank
     results = []
-    for client_plan in progress(plan["clients"]):
+    for client_plan in progress(reviewed["clients"]):
         client = client_plan["client"]
-        proof = evidence_for(plan, bank.read_client(client))
-        results.append(apply_client(plan, client_plan, now.get(client), proof, bank))
-    return ApplyReport(plan["plan_id"], tuple(results))
+        proof = evidence_for(reviewed, bank.read_client(client))
+        results.append(apply_client(reviewed, client_plan, now.get(client), proof, bank.bank))
+    from efctl.reports.admin_form import write_admin_forms  # fpdf loads slowly: only here
+
+    forms = write_admin_forms(results, bank.bank, catalog, settings.today, artifacts)
+    return ApplyReport(reviewed["plan_id"], tuple(results), tuple(forms))
 
 
 def _is_user(state, user: str) -> bool:

@@ -13,8 +13,10 @@ from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
 
+from efctl.declarations.convert import normalise_client_id
 from efctl.errors import EfctlError
 from reconcile.audit import AuditEntry, ChainBreak, verify_anchor, verify_chain
+from reconcile.backend import Backend
 from reconcile.plan import canonical_json
 
 ENTRY_KEYS = tuple(f.name for f in fields(AuditEntry))
@@ -36,10 +38,23 @@ def entry_json(entry: AuditEntry) -> dict[str, Any]:
     return asdict(entry) | {"checkers": list(entry.checkers)}
 
 
-def audit_entries(workspace, client: str | None = None) -> list[dict[str, Any]]:
-    """The chain by seq, or only one relationship's entries of it, as JSON."""
-    client = client.replace(" ", "") if client else None
-    return [entry_json(entry) for entry in workspace.bank.audit_entries(client)]
+@dataclass(frozen=True)
+class AuditListing:
+    client: str | None  # the relationship asked for, None for the whole chain
+    entries: list[dict[str, Any]]  # by seq, each as JSON
+
+
+@dataclass(frozen=True)
+class Export:
+    out: Path | None  # None: the lines are for standard output
+    lines: str  # JSON Lines, one canonical entry per line
+    check: ChainCheck  # the exported entries, checked as they were read
+
+
+def audit_entries(bank: Backend, client: str | None = None) -> AuditListing:
+    """The chain by seq, or only one relationship's entries of it."""
+    client = normalise_client_id(client) if client else None
+    return AuditListing(client, [entry_json(entry) for entry in bank.audit_entries(client)])
 
 
 def export_lines(entries: list[AuditEntry]) -> str:
@@ -47,23 +62,16 @@ def export_lines(entries: list[AuditEntry]) -> str:
     return "".join(canonical_json(entry_json(entry)) + "\n" for entry in entries)
 
 
-def bank_export(workspace) -> str:
-    """The bank's whole chain as JSON Lines."""
-    return export_lines(workspace.bank.audit_entries())
-
-
-def write_export(workspace, out: Path) -> ChainCheck:
-    """Write the bank's whole chain to ``out``; what was written, checked as it was read."""
-    entries = workspace.bank.audit_entries()
-    try:
-        out.write_text(export_lines(entries), encoding="utf-8")
-    except OSError as exc:
-        raise EfctlError(f"{out}: cannot write the audit export: {exc}") from exc
-    return check_chain(entries)
-
-
-def verify_bank(workspace, recorded_hash: str | None = None) -> ChainCheck:
-    return check_chain(workspace.bank.audit_entries(), recorded_hash)
+def export(bank: Backend, out: Path | None) -> Export:
+    """The bank's whole chain as JSON Lines, written to ``out`` when given."""
+    entries = bank.audit_entries()
+    lines = export_lines(entries)
+    if out is not None:
+        try:
+            out.write_text(lines, encoding="utf-8")
+        except OSError as exc:
+            raise EfctlError(f"{out}: cannot write the audit export: {exc}") from exc
+    return Export(out, lines, check_chain(entries))
 
 
 def verify_file(path: Path, recorded_hash: str | None = None) -> ChainCheck:

@@ -17,6 +17,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from efctl.app.apply import EvidenceFor
+from efctl.app.bankview import BankView
 from efctl.app.plan import declarations_digest
 from efctl.declarations.convert import normalise_client_id, to_client_spec
 from efctl.declarations.loader import parse_document
@@ -319,15 +320,18 @@ class ReviewEvidence:
     that the report can name in logins who could still approve and which reviews did not count.
     """
 
-    def __init__(self, workspace, pull: PullRequest, reviews: Sequence[Review], paths=()):
-        self.workspace = workspace
+    def __init__(
+        self, root: Path, paths: Sequence[Path], pull: PullRequest, reviews: Sequence[Review]
+    ):
+        self.root = root
+        self.paths = list(paths)  # where the declarations are, in the repository at ROOT
         self.pull = pull
         self.reviews = tuple(reviews)
-        self.paths = list(paths) or list(workspace.settings.clients)
         self.found: dict[str, tuple[ClientEvidence, Verdict]] = {}
 
-    def __call__(self, plan: dict) -> EvidenceFor:
-        root = self.workspace.settings.root
+    def __call__(self, plan: dict, bank: BankView) -> EvidenceFor:
+        """Refuse a plan not made from the reviewed head; then judge each relationship."""
+        root = self.root
         head = commit_of(root, self.pull.head, "the reviewed head")
         base = commit_of(root, self.pull.base, "the base")
         at_head = declaration_files(root, head, self.paths)

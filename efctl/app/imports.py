@@ -3,51 +3,59 @@
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from efctl.config import Settings
 from efctl.declarations.convert import client_document, normalise_client_id
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
 from efctl.render.declaration import render_declaration
+from efctl.sandbox import Store
+from reconcile.catalog import Catalog
 from reconcile.importer import spec_from_state
-
-if TYPE_CHECKING:  # app.py imports this module
-    from efctl.app import Workspace
 
 SCHEMA_FILE = Path("schemas") / "client.schema.json"  # in the repository, if it keeps a copy
 LISTED = 10  # relationship ids named in a hint before "and N more"
 
 
-def import_client(workspace: Workspace, client_id: str, *, out: Path | None = None) -> str:
+@dataclass(frozen=True)
+class Imported:
+    client: str
+    text: str  # the declaration
+    out: Path | None  # where it was written, None when it is for standard output
+
+
+def import_client(
+    client_id: str, bank: Store, catalog: Catalog, settings: Settings, *, out: Path | None = None
+) -> Imported:
     """The relationship as the bank holds it, as declaration text; also written to ``out``.
 
     ``out`` also anchors the schema modeline's relative path (default: the first declarations
     folder, where the file belongs).
     """
     client_id = normalise_client_id(client_id)
-    state = workspace.bank.read_client(client_id)
+    state = bank.read_client(client_id)
     if state is None:
-        known = workspace.bank.list_clients()
+        known = bank.list_clients()
         listed = ", ".join(known[:LISTED]) or "none"
         more = f" and {len(known) - LISTED} more" if len(known) > LISTED else ""
         raise EfctlError(
             f"client relationship {client_id} is unknown at the bank",
             hint=f"relationships at the bank: {listed}{more}",
         )
-    imported = spec_from_state(state, workspace.catalog, workspace.settings.today)
+    imported = spec_from_state(state, catalog, settings.today)
     text = render_declaration(
         client_document(imported.spec),
-        schema=schema_reference(workspace.settings, out),
-        source=_bank_name(workspace),
-        on=workspace.settings.today,
+        schema=schema_reference(settings, out),
+        source=_bank_name(bank, settings),
+        on=settings.today,
         serial=state.serial,
         notes=imported.notes,
     )
     if out is not None:
-        _write(out, text, workspace.settings)
-    return text
+        _write(out, text, settings)
+    return Imported(client_id, text, out)
 
 
 def schema_reference(settings: Settings, out: Path | None) -> str:
@@ -59,10 +67,10 @@ def schema_reference(settings: Settings, out: Path | None) -> str:
     return Path(os.path.relpath(schema, folder.absolute())).as_posix()
 
 
-def _bank_name(workspace: Workspace) -> str:
+def _bank_name(bank: Store, settings: Settings) -> str:
     """A URL as it is (without password), a sandbox file as the user names it."""
-    where = workspace.bank.url
-    return where if "://" in where else workspace.settings.display(Path(where))
+    where = bank.url
+    return where if "://" in where else settings.display(Path(where))
 
 
 def _write(out: Path, text: str, settings: Settings) -> None:

@@ -8,44 +8,67 @@ still needs and which admins could give it; authorising is the bank's own step, 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
+from efctl.app.bankview import BankView
+from efctl.declarations.convert import normalise_client_id
 from efctl.errors import EfctlError
 from efctl.sandbox.rules import four_eyes_missing
-from reconcile.backend import PendingOrder
+from reconcile.backend import Backend, PendingOrder
 from reconcile.model import AdminRight, ClientState
 
 
-def pending_orders(workspace, client: str | None = None) -> list[dict[str, Any]]:
-    """The pending orders of one relationship or of all, in the bank's order, as JSON."""
-    bank = workspace.bank
+@dataclass(frozen=True)
+class OrderListing:
+    client: str | None  # the relationship asked for, None for all
+    orders: list[dict[str, Any]]  # in the bank's order, each as JSON
+
+
+@dataclass(frozen=True)
+class OrderApproval:
+    order: str
+    client: str
+    user: str
+    status: str
+    serial: int | None
+    missing: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        return dict(vars(self))
+
+
+def pending_orders(bank: BankView, client: str | None = None) -> OrderListing:
+    """The pending orders of one relationship or of all, in the bank's order."""
     if client is not None:
-        client = client.replace(" ", "")
+        client = normalise_client_id(client)
         if bank.read_client(client) is None:
             raise EfctlError(
                 f"there is no client relationship {client} at the bank",
                 hint=f"relationships at the bank: {', '.join(bank.list_clients()) or 'none'}",
             )
-    orders = bank.pending_orders(client)
-    states = {c: bank.read_client(c) for c in dict.fromkeys(o.order.client for o in orders)}
-    return [_order_json(pending, states[pending.order.client]) for pending in orders]
+    orders = bank.bank.pending_orders(client)
+    return OrderListing(
+        client,
+        [_order_json(pending, bank.read_client(pending.order.client)) for pending in orders],
+    )
 
 
-def approve_order(workspace, order_id: str, user: str) -> dict[str, Any]:
+def approve_order(bank: Backend, order_id: str, user: str) -> OrderApproval:
     """``user`` checks and authorises the order; the bank executes it once four eyes hold.
 
     The bank's refusals (and a relationship that moved past the order's serial, which rejects
     the order for good) are EfctlErrors that name the reason.
     """
-    outcome = workspace.bank.approve_order(order_id, user)
-    return {
-        "order": outcome.order_id,
-        "client": outcome.client,
-        "user": user,
-        "status": outcome.status.value,
-        "serial": outcome.serial,
-        "missing": outcome.missing,
-    }
+    outcome = bank.approve_order(order_id, user)
+    return OrderApproval(
+        order=outcome.order_id,
+        client=outcome.client,
+        user=user,
+        status=outcome.status.value,
+        serial=outcome.serial,
+        missing=outcome.missing,
+    )
 
 
 def _order_json(pending: PendingOrder, state: ClientState) -> dict[str, Any]:

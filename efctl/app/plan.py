@@ -1,7 +1,8 @@
 """`efctl plan`: validated declarations and the bank's state now, turned into a plan document.
 
-Everything decided lives in reconcile/ (resolve, diff, rules, planner); this module only reads:
-the declarations, the bank, the commit, and the bytes the inputs digest is made of.
+Everything decided lives in reconcile/ (resolve, diff, rules, planner); this module only
+gathers: the declarations as validated, the bank's snapshot of each relationship (read once,
+shared with validation), the commit, and the validated bytes the inputs digest is made of.
 """
 
 from __future__ import annotations
@@ -12,13 +13,20 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
+from efctl.app.bankview import BankView
+from efctl.declarations.convert import normalise_client_id
 from efctl.declarations.pipeline import LoadedClient, Validation
 from efctl.errors import EfctlError, InvalidDeclarations
+from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic, Severity
 from reconcile.plan import canonical_json, sha256_of
 from reconcile.planner import assemble, plan_client
 from reconcile.resolve import resolve_client
+
+PlanDocument = dict[str, Any]
+"""A plan in its JSON form (schemas/plan.schema.json): what is saved, reviewed and rendered."""
 
 
 class PlanRefused(InvalidDeclarations):
@@ -30,18 +38,64 @@ class PlanRefused(InvalidDeclarations):
         self.hint = None
 
 
-def inputs_digest(root: Path, files: Sequence[Path]) -> str:
-    """The declarations digest of files in the working tree, by their path relative to ROOT."""
-    return declarations_digest(
-        {path.resolve().relative_to(root.resolve()).as_posix(): path.read_bytes() for path in files}
+def make_plan(
+    validation: Validation,
+    clients: Sequence[str],
+    bank: BankView,
+    catalog: Catalog,
+    root: Path,
+    *,
+    allow_mass_removal: bool,
+) -> PlanDocument:
+    """The plan document for the selected relationships, or PlanRefused."""
+    if validation.errors:
+        raise InvalidDeclarations(validation)
+    selected = select(validation, clients)
+    client_plans, problems = [], []
+    for loaded in selected:
+        state = bank.read_client(loaded.spec.id)
+        resolution = resolve_client(loaded.spec, state.contracts, catalog)
+        client_plan, broken = plan_client(
+            loaded.spec,
+            resolution,
+            state,
+            catalog,
+            bank.last_applied_values(state.id),
+            allow_mass_removal=allow_mass_removal,
+        )
+        client_plans.append(client_plan)
+        problems += [loaded.document.place(_at_client_id(d)) for d in broken]
+    chosen = {c.document.path for c in selected}
+    diagnostics = [d for d in validation.diagnostics if d.file in chosen] + problems
+    if any(d.severity is Severity.ERROR for d in problems):
+        raise PlanRefused(replace(validation, diagnostics=tuple(diagnostics)))
+    plan = assemble(
+        client_plans,
+        commit=source_commit(root),
+        inputs_digest=declarations_digest(
+            {digest_name(root, c): c.document.content for c in selected}
+        ),
+        allow_mass_removal=allow_mass_removal,
+        diagnostics=diagnostics,
     )
+    return plan.to_json(created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+
+
+def digest_name(root: Path, loaded: LoadedClient) -> str:
+    """How the digest names a declaration: its path in the repository (as git names it, links
+    not followed), or its absolute path when it lies outside."""
+    path = Path(os.path.abspath(loaded.document.path))
+    try:
+        return path.relative_to(Path(os.path.abspath(root))).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def declarations_digest(contents: Mapping[str, bytes]) -> str:
-    """sha256 over each declaration's path (relative to the repository, posix) and bytes.
+    """sha256 over each declaration's name and bytes.
 
-    The same digest is recomputed from a commit's tree (efctl.app.github), which is how apply proves
-    that the plan was made from exactly the declarations the reviewers approved.
+    The same digest is recomputed from a commit's tree (efctl.app.github), which is how apply
+    proves that the plan was made from exactly the declarations the reviewers approved.
     """
     entries = sorted((path, sha256_of(data)) for path, data in contents.items())
     return sha256_of(canonical_json(entries))
@@ -66,7 +120,7 @@ def source_commit(root: Path) -> str | None:
 
 
 def select(validation: Validation, clients: Sequence[str]) -> list[LoadedClient]:
-    wanted = [c.replace(" ", "") for c in clients]
+    wanted = [normalise_client_id(c) for c in clients]
     unknown = [c for c in wanted if validation.client(c) is None]
     if unknown:
         declared = ", ".join(sorted(c.spec.id for c in validation.clients)) or "none"
@@ -77,43 +131,8 @@ def select(validation: Validation, clients: Sequence[str]) -> list[LoadedClient]
     return [c for c in validation.clients if not wanted or c.spec.id in wanted]
 
 
-def make_plan(
-    workspace, paths: Sequence[Path], clients: Sequence[str], *, allow_mass_removal: bool
-) -> dict:
-    """The plan document (Plan.to_json) for the selected relationships, or PlanRefused."""
-    validation = workspace.validate(paths)
-    if validation.errors:
-        raise InvalidDeclarations(validation)
-    selected = select(validation, clients)
-    bank, catalog = workspace.bank, workspace.catalog
-    client_plans, problems = [], []
-    for loaded in selected:
-        state = bank.read_client(loaded.spec.id)
-        resolution = resolve_client(loaded.spec, state.contracts, catalog)
-        client_plan, broken = plan_client(
-            loaded.spec,
-            resolution,
-            state,
-            catalog,
-            bank.last_applied_values(state.id),
-            allow_mass_removal=allow_mass_removal,
-        )
-        client_plans.append(client_plan)
-        problems += [loaded.document.place(_at_client_id(d)) for d in broken]
-    chosen = {c.document.path for c in selected}
-    diagnostics = [d for d in validation.diagnostics if d.file in chosen] + problems
-    if any(d.severity is Severity.ERROR for d in problems):
-        raise PlanRefused(Validation(validation.clients, tuple(diagnostics), validation.files))
-    plan = assemble(
-        client_plans,
-        commit=source_commit(workspace.settings.root),
-        inputs_digest=inputs_digest(
-            workspace.settings.root, [Path(c.document.path) for c in selected]
-        ),
-        allow_mass_removal=allow_mass_removal,
-        diagnostics=diagnostics,
-    )
-    return plan.to_json(created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+def has_changes(plan: PlanDocument) -> bool:
+    return any(client["changes"] for client in plan["clients"])
 
 
 def _at_client_id(diagnostic: Diagnostic) -> Diagnostic:

@@ -46,10 +46,6 @@ def read_plan(path: Path) -> dict:
     return plan
 
 
-def has_changes(plan: dict) -> bool:
-    return any(client["changes"] for client in plan["clients"])
-
-
 def write_parts(parts: list[str], folder: Path) -> list[Path]:
     """Each markdown part as DIR/plan-N.md (N from 1), replacing parts of an earlier run."""
     folder.mkdir(parents=True, exist_ok=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,7 @@ class LoadedDocument:
     marks: Mapping[Pointer, Position]  # 1-based (line, col) of each node's value
     key_marks: Mapping[Pointer, Position]  # 1-based (line, col) of each mapping key
     diagnostics: tuple[Diagnostic, ...]  # located load problems (EF001..EF007)
+    content: bytes = b""  # the exact bytes parsed: what the plan's inputs digest covers
 
     def locate(self, pointer: Pointer, *, key: bool = False) -> Position:
         """(line, col) of the node, or of its deepest existing ancestor."""
@@ -106,7 +107,7 @@ def parse_document(content: bytes | str, path: str) -> LoadedDocument:
         hint = "save the file as UTF-8"
         return _refused(path, error("EF006", message, hint=hint), (1, 1))
     try:
-        return _Builder(path).build(_compose(text))
+        return replace(_Builder(path).build(_compose(text)), content=raw)
     except _Refusal as refusal:
         return _refused(path, refusal.diagnostic, refusal.position)
     except ReaderError as exc:

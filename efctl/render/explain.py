@@ -37,10 +37,6 @@ COLUMNS = (
 )
 
 
-class ExplainError(LookupError):
-    """The user to explain is not declared in the relationship; the message lists who is."""
-
-
 def explain_json(
     resolution: ClientResolution,
     user_id: str,
@@ -49,13 +45,7 @@ def explain_json(
     language: str | None = None,
 ) -> dict:
     """``user_id`` explained as plain data; labels in ``language`` (default: the client's)."""
-    resolved = resolution.users.get(user_id)
-    if resolved is None:
-        declared = ", ".join(resolution.users) or "nobody"
-        raise ExplainError(
-            f"user '{user_id}' is not declared in client relationship {resolution.client} "
-            f"(declared: {declared})"
-        )
+    resolved = resolution.users[user_id]  # the caller checked that USER is declared
     language = language or bank.language
     at_bank = next((u for u in bank.users if u.id == user_id), None)
 

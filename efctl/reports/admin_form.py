@@ -18,6 +18,8 @@ from fpdf.fonts import FontFace
 from efctl.errors import EfctlError
 from efctl.reports.document import FONT, LINE, Document
 from efctl.reports.texts import texts_for
+from reconcile.apply import ClientResult
+from reconcile.backend import Backend
 from reconcile.catalog import Catalog
 from reconcile.model import ClientState, Signatory
 from reconcile.plan import Action, Address, Change, Resource
@@ -115,24 +117,26 @@ def admin_form_pdf(
     return bytes(pdf.output())
 
 
-def write_admin_forms(workspace, report, out_dir: Path) -> list[Path]:
-    """After apply: one form per relationship of ``report`` (an ApplyReport) whose manual
-    changes include an Admin right, written to ``out_dir`` as admin-right-form-<client>.pdf,
-    in the relationship's language and dated the workspace's today."""
+def write_admin_forms(
+    results: Sequence[ClientResult], bank: Backend, catalog: Catalog, today: date, out_dir: Path
+) -> list[Path]:
+    """After apply: one form per relationship whose manual changes include an Admin right,
+    written to ``out_dir`` as admin-right-form-<client>.pdf, in the relationship's language
+    and dated ``today``."""
     written = []
-    for result in report.results:
+    for result in results:
         if not any(c.resource is Resource.ADMIN_RIGHT for c in result.manual):
             continue
-        state = workspace.bank.read_client(result.client)
+        state = bank.read_client(result.client)
         if state is None:
             raise EfctlError(f"there is no client relationship {result.client} at the bank")
         pdf = admin_form_pdf(
             state,
             result.manual,
-            workspace.catalog,
+            catalog,
             state.language,
-            workspace.settings.today,
-            names=_pending_user_names(workspace.bank, result.client),
+            today,
+            names=_pending_user_names(bank, result.client),
         )
         out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / FORM_FILE.format(client=result.client)

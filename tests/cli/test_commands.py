@@ -115,9 +115,26 @@ def test_explain_json_follows_the_copy_chain(examples_repo):
 
 def test_explain_unknown_user_and_client(examples_repo):
     user = examples_repo.efctl("explain", "20145845", "nobody")
-    assert user.exit_code == 1
-    assert user.stderr.startswith(
-        "efctl: error: user 'nobody' is not declared in client relationship 20145845 (declared: "
+    assert (user.exit_code, user.stderr) == (
+        1,
+        "efctl: error: user 'nobody' is not declared in clients/20145845.yaml (20145845)\n"
+        "    hint: declared users: thomas.baertschi, regula.zuercher, luca.brunner, sandra.mueller,"
+        " jasmin.oezdemir, reto.baumann,"
+        " marco.ammann, nadia.frick, beatrice.koenig, andrea.luethi, stefan.kuehne, urs.zwahlen,"
+        " silvan.gerber\n",
+    )
+    case = examples_repo.efctl("explain", "20145845", "Reto.Baumann")
+    assert (case.exit_code, case.stderr) == (
+        1,
+        "efctl: error: user 'Reto.Baumann' is not declared in clients/20145845.yaml (20145845)\n"
+        "    hint: user ids are case-sensitive: did you mean 'reto.baumann'?\n",
+    )
+    bank_only = examples_repo.efctl("explain", "20145845", "rolf.hasler")
+    assert (bank_only.exit_code, bank_only.stderr) == (
+        1,
+        "efctl: error: user 'rolf.hasler' is at the bank but not declared in"
+        " clients/20145845.yaml (20145845): the next plan deletes them\n"
+        "    hint: declare them to keep them; `efctl import 20145845` shows the bank\n",
     )
     client = examples_repo.efctl("explain", "11111111", "nobody")
     assert (client.exit_code, client.stderr) == (

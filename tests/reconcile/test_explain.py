@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from efctl.render.explain import ExplainError, explain_json, render_text
+from efctl.render.explain import explain_json, render_text
 from reconcile.model import ClientState, UserState
 from reconcile.resolve import resolve_client
 
@@ -110,13 +110,4 @@ def test_a_user_without_rights_gets_the_notes(catalog, declare, contracts):
         "  copy_from x ignored: no such user in the relationship\n"
         "\n"
         "admin: none (no Admin right); never copied, changed only on the bank's paper form\n"
-    )
-
-
-def test_an_undeclared_user_is_one_clear_error(explained):
-    with pytest.raises(ExplainError) as raised:
-        explained("zora.blum")
-    assert str(raised.value) == (
-        "user 'zora.blum' is not declared in client relationship 10432210 "
-        "(declared: carla.rossi, bruno.keller, anna.muster)"
     )

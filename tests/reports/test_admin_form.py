@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from efctl.app import Workspace
+from efctl.app import Application
 from efctl.app.apply import ApplyReport
 from efctl.catalog import load_catalog
 from efctl.config import Settings
@@ -229,7 +229,7 @@ def workspace(tmp_path, store_url):
         catalog=None,
         today=TODAY,
     )
-    ws = Workspace(settings, notify=lambda _: None)
+    ws = Application(settings, notify=lambda _: None)
     yield ws
     ws.close()
 
@@ -254,7 +254,9 @@ def test_apply_writes_one_form_per_relationship_with_admin_changes(workspace, tm
         ),
     )
     out = tmp_path / "artifacts"
-    assert write_admin_forms(workspace, report, out) == [out / "admin-right-form-10000001.pdf"]
+    assert write_admin_forms(report.results, workspace.bank, workspace.catalog, TODAY, out) == [
+        out / "admin-right-form-10000001.pdf"
+    ]
     assert sorted(p.name for p in out.iterdir()) == ["admin-right-form-10000001.pdf"]
     lines = pdf_lines((out / "admin-right-form-10000001.pdf").read_bytes())
     assert lines[:3] == [
@@ -272,5 +274,10 @@ def test_apply_without_admin_changes_writes_nothing(workspace, tmp_path):
         "sha256:" + "ef" * 32,
         (ClientResult("10000003", Outcome.NO_CHANGES, "nothing to change"),),
     )
-    assert write_admin_forms(workspace, report, tmp_path / "artifacts") == []
+    assert (
+        write_admin_forms(
+            report.results, workspace.bank, workspace.catalog, TODAY, tmp_path / "artifacts"
+        )
+        == []
+    )
     assert not Path(tmp_path / "artifacts").exists()

@@ -1,0 +1,34 @@
+"""One command's view of the bank: each relationship is read once, then remembered.
+
+validate's checks, the plan, the evidence and apply's dual-control verdict all look at the
+same snapshot of a relationship, so a command reads it once and they cannot disagree. What the
+bank decides at execution (serial check, its own four-eyes) it decides on its own state, so a
+snapshot never lets a stale plan through.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from reconcile.backend import Backend
+from reconcile.model import ClientState
+
+
+class BankView:
+    """A read-through memo of ``read_client`` over a Backend; writes go to the bank itself."""
+
+    def __init__(self, bank: Backend):
+        self.bank = bank
+        self._states: dict[str, ClientState | None] = {}
+
+    def read_client(self, client_id: str) -> ClientState | None:
+        if client_id not in self._states:
+            self._states[client_id] = self.bank.read_client(client_id)
+        return self._states[client_id]
+
+    def list_clients(self) -> list[str]:
+        return self.bank.list_clients()
+
+    def last_applied_values(self, client_id: str) -> Mapping[str, Mapping[str, Any] | None]:
+        return self.bank.last_applied_values(client_id)

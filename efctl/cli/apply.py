@@ -1,0 +1,137 @@
+"""`efctl approve` and `efctl apply`: local approvals, and applying a reviewed plan."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from efctl.app import Application
+from efctl.app.apply import EvidenceSource, LocalEvidence
+from efctl.app.github import ReviewEvidence, pull_request, read_reviews
+from efctl.cli.options import DECLARATIONS, EXIT_ERROR, TEXT_OR_JSON, command, pass_app
+
+PROGRESS_AFTER = 5
+
+
+@command("approve")
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--as", "user", required=True, metavar="USER", help="Your e-finance user id.")
+@click.option(
+    "--author", metavar="USER", help="Who made the plan (needed with the first approval)."
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The approvals file (default: PLANFILE's name + .approvals.json).",
+)
+@pass_app
+def approve(app: Application, planfile: Path, user: str, author: str | None, out: Path | None):
+    """Record a local approval of a saved plan (dual control without a pull request)."""
+    click.echo(app.approve(planfile, user, author, out).text())
+
+
+@command("apply")
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@click.option(
+    "--approvals",
+    "approvals_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Evidence from `efctl approve`.",
+)
+@click.option(
+    "--github-reviews",
+    "reviews_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Evidence from a pull request: its reviews as GitHub lists them "
+    "(`gh api --paginate repos/OWNER/REPO/pulls/N/reviews`).",
+)
+@click.option(
+    "--github-event",
+    "event_file",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="The pull_request event ($GITHUB_EVENT_PATH) or the pull request object: "
+    "author, head and base.",
+)
+@click.option("--pr-author", metavar="LOGIN", help="Without --github-event: who opened the PR.")
+@click.option("--head-sha", metavar="SHA", help="Without --github-event: the reviewed commit.")
+@click.option(
+    "--base-ref",
+    metavar="REV",
+    help="Whose declarations say which login is which user (default: the event's base sha).",
+)
+@DECLARATIONS
+@TEXT_OR_JSON
+@click.option(
+    "--artifacts",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="Where Admin-right forms to sign are written (default: artifacts/ at the root).",
+)
+@pass_app
+def apply(
+    app: Application,
+    planfile: Path,
+    approvals_file: Path | None,
+    reviews_file: Path | None,
+    event_file: Path | None,
+    pr_author: str | None,
+    head_sha: str | None,
+    base_ref: str | None,
+    paths,
+    fmt: str,
+    artifacts: Path | None,
+) -> None:
+    """Apply a reviewed plan exactly as reviewed: one order per relationship, or refuse.
+
+    The evidence is either local approvals (--approvals) or a pull request's reviews
+    (--github-reviews with --github-event, or with --pr-author, --head-sha and --base-ref):
+    only approvals of the head commit count, never the author's, and a login is a user only
+    through the `github` logins declared at the base. The plan must have been made from the
+    head's declarations.
+
+    Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
+    """
+    evidence = _evidence(
+        app, approvals_file, reviews_file, event_file, pr_author, head_sha, base_ref, paths
+    )
+    report = app.apply(planfile, evidence, paths, artifacts=artifacts, progress=_progress)
+    shown = evidence.annotate(report.as_json())
+    if fmt == "json":
+        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+    else:
+        click.echo(evidence.text(shown), nl=False)
+    for form in report.forms:
+        click.echo(f"wrote the Admin-right form to sign: {app.settings.display(form)}", err=True)
+    if not report.ok:
+        sys.exit(EXIT_ERROR)
+
+
+def _evidence(
+    app: Application, approvals_file, reviews_file, event_file, pr_author, head_sha, base_ref, paths
+) -> EvidenceSource:
+    github_only = event_file or pr_author or head_sha or base_ref
+    if bool(approvals_file) == bool(reviews_file):
+        raise click.UsageError("give exactly one of --approvals and --github-reviews")
+    if approvals_file and github_only:
+        raise click.UsageError(
+            "--github-event, --pr-author, --head-sha and --base-ref go with --github-reviews"
+        )
+    if approvals_file:
+        return LocalEvidence(approvals_file)
+    pull = pull_request(event_file, pr_author, head_sha, base_ref)
+    where = list(paths) or list(app.settings.clients)
+    return ReviewEvidence(app.settings.root, where, pull, read_reviews(reviews_file))
+
+
+def _progress(items: list):
+    """A progress bar on stderr when there are more than a few relationships."""
+    if len(items) <= PROGRESS_AFTER:
+        yield from items
+        return
+    with click.progressbar(items, label="applying", file=sys.stderr) as bar:
+        yield from bar
+
+
+COMMANDS = (approve, apply)

@@ -1,0 +1,30 @@
+"""`efctl import`: a relationship's declaration written from the bank's side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from efctl.app import Application
+from efctl.cli.options import command, pass_app
+
+
+@command("import")
+@click.argument("client")
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Write the declaration to FILE instead of printing it.",
+)
+@pass_app
+def import_(app: Application, client: str, out: Path | None) -> None:
+    """Write CLIENT's declaration from what the bank holds (review it before committing)."""
+    imported = app.import_client(client, out=out)
+    if imported.out:
+        click.echo(f"wrote {app.settings.display(imported.out)}", err=True)
+    else:
+        click.echo(imported.text, nl=False)
+
+
+COMMANDS = (import_,)

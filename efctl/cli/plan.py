@@ -1,0 +1,104 @@
+"""`efctl plan` and `efctl show`: a plan made now, or a saved one, in the format asked for."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from efctl.app import Application
+from efctl.app.plan import PlanDocument, has_changes
+from efctl.app.planfile import write_parts, write_plan
+from efctl.cli.options import EXIT_CHANGES, PATHS, command, global_options, pass_app
+from efctl.render.plan_markdown import render_markdown
+from efctl.render.plan_text import diagnostic_text, render_text
+
+FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text for people, markdown for pull-request comments, json for machines.",
+)
+PARTS_DIR = click.option(
+    "--parts-dir",
+    type=click.Path(path_type=Path, file_okay=False),
+    help="With --format markdown: write each comment-sized part to DIR/plan-N.md.",
+)
+
+
+def _parts_need_markdown(fmt: str, parts_dir: Path | None) -> None:
+    if parts_dir and fmt != "markdown":
+        raise click.UsageError("--parts-dir goes with --format markdown")
+
+
+def _emit_plan(plan: PlanDocument, fmt: str, parts_dir: Path | None) -> None:
+    if fmt == "json":
+        click.echo(json.dumps(plan, indent=2, ensure_ascii=False))
+    elif fmt == "markdown":
+        parts = render_markdown(plan)
+        if parts_dir:
+            write_parts(parts, parts_dir)
+        click.echo("\n".join(parts), nl=False)
+    else:
+        click.echo(render_text(plan, color=global_options().colored()), nl=False)
+
+
+@command("plan")
+@PATHS
+@click.option(
+    "--client", "clients", multiple=True, metavar="ID", help="Plan only these relationships."
+)
+@click.option(
+    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply."
+)
+@FORMAT
+@PARTS_DIR
+@click.option(
+    "--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes, 0 when none."
+)
+@click.option(
+    "--allow-mass-removal",
+    is_flag=True,
+    help="Allow deleting more than 25 % of a relationship's users.",
+)
+@pass_app
+def plan(
+    app: Application, paths, clients, out, fmt, parts_dir, detailed_exitcode, allow_mass_removal
+):
+    """Show what would change at the bank to match the declarations.
+
+    Exit 0 (no changes, or changes without --detailed-exitcode), 1 on errors, 2 with
+    --detailed-exitcode when there are changes.
+    """
+    _parts_need_markdown(fmt, parts_dir)
+    document = app.plan(paths, clients, allow_mass_removal=allow_mass_removal)
+    if fmt != "text":  # the text view shows them itself
+        for diagnostic in document["diagnostics"]:
+            click.echo(diagnostic_text(diagnostic), err=True)
+    if out:
+        write_plan(document, out)
+    _emit_plan(document, fmt, parts_dir)
+    if out:
+        click.echo(
+            f"Saved the plan to {out}; apply it with: efctl apply {out} --approvals FILE", err=True
+        )
+    if detailed_exitcode and has_changes(document):
+        sys.exit(EXIT_CHANGES)
+
+
+@command("show")
+@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@FORMAT
+@PARTS_DIR
+@pass_app
+def show(app: Application, planfile: Path, fmt: str, parts_dir: Path | None) -> None:
+    """Render a saved plan (after checking that it is intact)."""
+    _parts_need_markdown(fmt, parts_dir)
+    _emit_plan(app.show(planfile), fmt, parts_dir)
+
+
+COMMANDS = (plan, show)
