@@ -44,7 +44,8 @@ def _emit_plan(plan: PlanDocument, fmt: str, parts_dir: Path | None) -> None:
             write_parts(parts, parts_dir)
         click.echo("\n".join(parts), nl=False)
     else:
-        click.echo(render_text(plan, color=global_options().colored()), nl=False)
+        colored = global_options().colored()  # click strips colour off a pipe unless told
+        click.echo(render_text(plan, color=colored), nl=False, color=colored)
 
 
 @command("plan")

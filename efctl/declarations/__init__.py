@@ -1,0 +1,1 @@
+"""Declarations: YAML loading with line and column marks, JSON Schema, semantic checks."""
