@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shlex
+import shutil
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -33,3 +35,31 @@ def test_the_readme_starts_with_the_two_commands():
     first_block = README.split("```sh\n", 1)[1].split("```", 1)[0].splitlines()
     assert first_block[0].startswith("pip install -e . && efctl plan examples/clients")
     assert first_block[1].startswith("pip install -e '.[test]' && pytest")
+
+
+def example_commands() -> list[tuple[str, int]]:
+    """The example lines of the README's "Commands" section, in order, with the exit code
+    their comment promises ("exit N"), else 0."""
+    section = README.split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    blocks = re.findall(r"```sh\n(.*?)```", section, flags=re.S)
+    examples = []
+    for line in (line for block in blocks for line in block.splitlines()):
+        command, _, comment = line.partition(" # ")
+        if command.startswith("efctl "):
+            promised = re.search(r"\bexit (\d)", comment)
+            examples.append((command.strip(), int(promised.group(1)) if promised else 0))
+    return examples
+
+
+def test_every_example_command_of_the_readme_runs(tmp_path, monkeypatch):
+    """Each example, in the README's order, in a fresh copy of this repository's examples."""
+    root = Path(__file__).parent.parent
+    shutil.copytree(root / "examples", tmp_path / "examples")
+    shutil.copy(root / "efctl.yaml", tmp_path / "efctl.yaml")
+    monkeypatch.chdir(tmp_path)
+    env = {"EFCTL_TODAY": "2026-11-28", "EFCTL_BACKEND": None, "NO_COLOR": "1"}
+    examples = example_commands()
+    assert len(examples) >= 15
+    for line, promised in examples:
+        result = CliRunner().invoke(cli, shlex.split(line)[1:], env=env, catch_exceptions=False)
+        assert result.exit_code == promised, f"`{line}` exited {result.exit_code}:\n{result.output}"
