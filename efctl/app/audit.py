@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from efctl.errors import EfctlError
+from efctl.files import write_file
 from reconcile.audit import AuditEntry, ChainBreak, verify_anchor, verify_chain
 from reconcile.plan import canonical_json
 
@@ -55,10 +56,7 @@ def bank_export(workspace) -> str:
 def write_export(workspace, out: Path) -> ChainCheck:
     """Write the bank's whole chain to ``out``; what was written, checked as it was read."""
     entries = workspace.bank.audit_entries()
-    try:
-        out.write_text(export_lines(entries), encoding="utf-8")
-    except OSError as exc:
-        raise EfctlError(f"{out}: cannot write the audit export: {exc}") from exc
+    write_file(out, export_lines(entries))
     return check_chain(entries)
 
 

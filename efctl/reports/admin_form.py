@@ -16,6 +16,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from efctl.errors import EfctlError
+from efctl.files import write_file
 from efctl.reports.document import FONT, LINE, Document
 from efctl.reports.texts import texts_for
 from reconcile.catalog import Catalog
@@ -134,9 +135,8 @@ def write_admin_forms(workspace, report, out_dir: Path) -> list[Path]:
             workspace.settings.today,
             names=_pending_user_names(workspace.bank, result.client),
         )
-        out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / FORM_FILE.format(client=result.client)
-        path.write_bytes(pdf)
+        write_file(path, pdf)
         written.append(path)
     return written
 
