@@ -15,6 +15,7 @@ from efctl.app.apply import LocalEvidence, apply, approve
 from efctl.app.imports import import_client
 from efctl.app.planfile import has_changes, read_plan, write_parts, write_plan
 from efctl.cli.bank import TEXT_OR_JSON, audit, orders
+from efctl.cli.completion import complete_client, complete_user
 from efctl.config import load_settings
 from efctl.errors import EfctlError, InvalidDeclarations
 from efctl.render.diagnostics import format_diagnostic, summary
@@ -104,8 +105,8 @@ def validate_cmd(ws: Workspace, paths: tuple[Path, ...], strict: bool, offline: 
 
 
 @cli.command("explain")
-@click.argument("client")
-@click.argument("user")
+@click.argument("client", shell_complete=complete_client)
+@click.argument("user", shell_complete=complete_user)
 @DECLARATIONS
 @TEXT_OR_JSON
 @click.pass_obj
@@ -149,7 +150,12 @@ def _emit_plan(plan: dict, fmt: str, parts_dir: Path | None) -> None:
 @cli.command("plan")
 @PATHS
 @click.option(
-    "--client", "clients", multiple=True, metavar="ID", help="Plan only these relationships."
+    "--client",
+    "clients",
+    multiple=True,
+    metavar="ID",
+    shell_complete=complete_client,
+    help="Plan only these relationships.",
 )
 @click.option(
     "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply."
@@ -310,7 +316,7 @@ def _progress(items: list):
 
 
 @cli.command("import")
-@click.argument("client")
+@click.argument("client", shell_complete=complete_client)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),
