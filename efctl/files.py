@@ -32,9 +32,9 @@ def write_file(path: Path, data: str | bytes, *, mode: int = 0o644) -> None:
     """Replace PATH with DATA (text as UTF-8) atomically, creating missing folders.
 
     The data goes to a new temporary file next to PATH (O_EXCL, so no planted name is
-    followed), is synced, then renamed over PATH: readers see the old file or the new one,
-    never part of it. ``os.replace`` replaces a link that appears after the check rather than
-    following it. MODE is set as given, independent of the umask.
+    followed), is synced, then renamed over PATH and the folder synced: readers see the old
+    file or the new one, never part of it. ``os.replace`` replaces a link that appears after
+    the check rather than following it. MODE is set as given, independent of the umask.
     """
     payload = data.encode("utf-8") if isinstance(data, str) else data
     try:
@@ -48,11 +48,21 @@ def write_file(path: Path, data: str | bytes, *, mode: int = 0o644) -> None:
                 os.fchmod(file.fileno(), mode)
                 os.fsync(file.fileno())
             os.replace(temporary, path)
+            _sync_folder(path.parent)
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
     except OSError as exc:
         raise _failed("write", path, exc) from exc
+
+
+def _sync_folder(folder: Path) -> None:
+    """Make the rename itself durable: it is recorded in the folder."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def remove_file(path: Path) -> None:
