@@ -21,6 +21,7 @@ from efctl.app.planfile import read_plan
 from efctl.config import Settings
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
+from efctl.files import write_file
 from efctl.render.apply import apply_text
 from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.backend import GITHUB_PREFIX
@@ -112,7 +113,7 @@ def approve(
 
 
 def write_approvals(approvals: dict, out: Path) -> None:
-    out.write_text(json.dumps(approvals, indent=2) + "\n", encoding="utf-8")
+    write_file(out, json.dumps(approvals, indent=2) + "\n")
 
 
 def _require_user(bank: BankView, relationships: list[str], person: str, hint: str) -> None:

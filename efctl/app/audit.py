@@ -15,6 +15,7 @@ from typing import Any
 
 from efctl.declarations.convert import normalise_client_id
 from efctl.errors import EfctlError
+from efctl.files import write_file
 from reconcile.audit import AuditEntry, ChainBreak, verify_anchor, verify_chain
 from reconcile.backend import Backend
 from reconcile.plan import canonical_json
@@ -67,10 +68,7 @@ def export(bank: Backend, out: Path | None) -> Export:
     entries = bank.audit_entries()
     lines = export_lines(entries)
     if out is not None:
-        try:
-            out.write_text(lines, encoding="utf-8")
-        except OSError as exc:
-            raise EfctlError(f"{out}: cannot write the audit export: {exc}") from exc
+        write_file(out, lines)
     return Export(out, lines, check_chain(entries))
 
 

@@ -10,6 +10,7 @@ from efctl.config import Settings
 from efctl.declarations.convert import client_document, normalise_client_id
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
+from efctl.files import write_file
 from efctl.render.declaration import render_declaration
 from efctl.sandbox import Store
 from reconcile.catalog import Catalog
@@ -54,7 +55,7 @@ def import_client(
         notes=imported.notes,
     )
     if out is not None:
-        _write(out, text, settings)
+        write_file(out, text)
     return Imported(client_id, text, out)
 
 
@@ -71,11 +72,3 @@ def _bank_name(bank: Store, settings: Settings) -> str:
     """A URL as it is (without password), a sandbox file as the user names it."""
     where = bank.url
     return where if "://" in where else settings.display(Path(where))
-
-
-def _write(out: Path, text: str, settings: Settings) -> None:
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise EfctlError(f"cannot write {settings.display(out)}: {exc.strerror or exc}") from exc

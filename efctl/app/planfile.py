@@ -9,12 +9,12 @@ from jsonschema import Draft202012Validator
 
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
+from efctl.files import remove_file, write_file
 from reconcile.plan import plan_id_of
 
 
 def write_plan(plan: dict, path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(plan, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    write_file(path, json.dumps(plan, indent=2, ensure_ascii=False) + "\n")
 
 
 def read_plan(path: Path) -> dict:
@@ -48,12 +48,11 @@ def read_plan(path: Path) -> dict:
 
 def write_parts(parts: list[str], folder: Path) -> list[Path]:
     """Each markdown part as DIR/plan-N.md (N from 1), replacing parts of an earlier run."""
-    folder.mkdir(parents=True, exist_ok=True)
     for old in folder.glob("plan-*.md"):
-        old.unlink()
+        remove_file(old)
     written = []
     for number, part in enumerate(parts, start=1):
         path = folder / f"plan-{number}.md"
-        path.write_text(part, encoding="utf-8")
+        write_file(path, part)
         written.append(path)
     return written

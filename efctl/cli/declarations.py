@@ -8,34 +8,49 @@ from pathlib import Path
 import click
 
 from efctl.app import Application
+from efctl.cli.completion import complete_client, complete_user
 from efctl.cli.options import DECLARATIONS, EXIT_ERROR, PATHS, TEXT_OR_JSON, command, emit, pass_app
-from efctl.render.diagnostics import format_diagnostic, summary
+from efctl.render.diagnostics import FORMATS, render_diagnostics
 
 
 @command("validate")
 @PATHS
 @click.option("--strict", is_flag=True, help="Fail on warnings too.")
 @click.option("--offline", is_flag=True, help="Skip the checks that need the bank's side.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="text for people (on stderr); json, github (workflow commands that annotate the "
+    "pull request's diff) or sarif (SARIF 2.1.0 for code scanning) on stdout.",
+)
 @pass_app
-def validate(app: Application, paths: tuple[Path, ...], strict: bool, offline: bool) -> None:
+def validate(
+    app: Application, paths: tuple[Path, ...], strict: bool, offline: bool, fmt: str
+) -> None:
     """Check declarations against the schema, the catalog and the bank.
 
     PATHS are files or folders (default: `clients:` in efctl.yaml). Exit 0 when clean,
     1 on errors (and on warnings with --strict).
     """
     validation = app.validate(paths, offline=offline)
-    for diagnostic in validation.diagnostics:
-        click.echo(format_diagnostic(diagnostic), err=True)
-    if validation.diagnostics:
-        click.echo(summary(validation.diagnostics, validation.files), err=True)
-    if validation.errors or (strict and validation.warnings):
+    failed = bool(validation.errors or (strict and validation.warnings))
+    shown = render_diagnostics(validation.diagnostics, fmt, validation.files)
+    if fmt == "text":
+        click.echo(shown, nl=False, err=True)
+        if not failed:
+            click.echo(f"{validation.files} declaration(s) valid.")
+    else:
+        click.echo(shown, nl=False)
+    if failed:
         sys.exit(EXIT_ERROR)
-    click.echo(f"{validation.files} declaration(s) valid.")
 
 
 @command("explain")
-@click.argument("client")
-@click.argument("user")
+@click.argument("client", shell_complete=complete_client)
+@click.argument("user", shell_complete=complete_user)
 @DECLARATIONS
 @TEXT_OR_JSON
 @pass_app

@@ -7,11 +7,12 @@ from pathlib import Path
 import click
 
 from efctl.app import Application
+from efctl.cli.completion import complete_client
 from efctl.cli.options import command, pass_app
 
 
 @command("import")
-@click.argument("client")
+@click.argument("client", shell_complete=complete_client)
 @click.option(
     "--out",
     type=click.Path(path_type=Path, dir_okay=False),

@@ -11,6 +11,7 @@ import click
 from efctl.app import Application
 from efctl.app.plan import PlanDocument, has_changes
 from efctl.app.planfile import write_parts, write_plan
+from efctl.cli.completion import complete_client
 from efctl.cli.options import EXIT_CHANGES, PATHS, command, global_options, pass_app
 from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import diagnostic_text, render_text
@@ -51,7 +52,12 @@ def _emit_plan(plan: PlanDocument, fmt: str, parts_dir: Path | None) -> None:
 @command("plan")
 @PATHS
 @click.option(
-    "--client", "clients", multiple=True, metavar="ID", help="Plan only these relationships."
+    "--client",
+    "clients",
+    multiple=True,
+    metavar="ID",
+    help="Plan only these relationships.",
+    shell_complete=complete_client,
 )
 @click.option(
     "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply."

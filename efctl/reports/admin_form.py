@@ -16,6 +16,7 @@ from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
 
 from efctl.errors import EfctlError
+from efctl.files import write_file
 from efctl.reports.document import FONT, LINE, Document
 from efctl.reports.texts import texts_for
 from reconcile.apply import ClientResult
@@ -138,9 +139,8 @@ def write_admin_forms(
             today,
             names=_pending_user_names(bank, result.client),
         )
-        out_dir.mkdir(parents=True, exist_ok=True)
         path = out_dir / FORM_FILE.format(client=result.client)
-        path.write_bytes(pdf)
+        write_file(path, pdf)
         written.append(path)
     return written
 
