@@ -24,6 +24,7 @@ from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.backend import GITHUB_PREFIX, Backend
 from reconcile.dualcontrol import Evidence
 from reconcile.model import ClientState
+from reconcile.plan import Plan
 
 APPROVALS_FORMAT = "1"
 
@@ -211,13 +212,13 @@ def apply(
             f"planned, {current[:19]}… now); nothing was applied",
             hint="make a new plan from the current declarations and have it reviewed",
         )
-    now = {c["client"]: c for c in fresh["clients"]}
+    reviewed, now = Plan.from_json(plan), Plan.from_json(fresh)
     bank = workspace.bank
     results = []
-    for client_plan in progress(plan["clients"]):
-        client = client_plan["client"]
+    for client_plan in progress(list(reviewed.clients)):
+        client = client_plan.client
         proof = evidence_for(plan, bank.read_client(client))
-        results.append(apply_client(plan, client_plan, now.get(client), proof, bank))
+        results.append(apply_client(reviewed, client_plan, now.client(client), proof, bank))
     return ApplyReport(plan["plan_id"], tuple(results))
 
 
