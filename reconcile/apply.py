@@ -4,6 +4,8 @@ For each relationship the checks run in this order, and the first that fails dec
 already applied (a second apply never runs twice), stale (the bank's serial moved, or the
 declarations now give other changes), dual control (the four-eyes verdict on the evidence),
 then the order itself, which the bank executes atomically after its own four-eyes check.
+A concurrent apply of the same plan that commits between these checks and the order makes the
+bank refuse the order as stale; that relationship is then "applied (by another run)", a success.
 A relationship that fails never stops the others.
 """
 
@@ -82,7 +84,7 @@ def apply_client(
         )
     stale = _staleness(client_plan, fresh)
     if stale:
-        return _stale(plan, client_plan, stale, manual, backend)
+        return ClientResult(client, Outcome.STALE, stale)
 
     state = backend.read_client(client)
     verdict = judge(evidence, admins_of(state))
@@ -112,7 +114,13 @@ def apply_client(
     try:
         outcome = backend.submit_order(order)
     except StaleOrder as exc:
-        return _stale(plan, client_plan, str(exc), manual, backend)
+        # What moved the bank since the check above may be this very plan, applied by a
+        # concurrent run: then it is applied, which is what was asked.
+        done = backend.applied_plan(client, plan.plan_id)
+        if done:
+            detail = f"order {done} executed this plan while this run was checking it"
+            return ClientResult(client, Outcome.APPLIED_ELSEWHERE, detail, done, manual)
+        return ClientResult(client, Outcome.STALE, str(exc))
     except BackendError as exc:
         return ClientResult(client, Outcome.FAILED, str(exc))
     if outcome.status is OrderStatus.PENDING:
@@ -130,23 +138,6 @@ def apply_client(
         outcome.order_id,
         manual,
     )
-
-
-def _stale(
-    plan: Plan,
-    client_plan: ClientPlan,
-    reason: str,
-    manual: tuple[Change, ...],
-    backend: Backend,
-) -> ClientResult:
-    """Stale, unless what moved the bank is this very plan, applied by a concurrent run since
-    this run's own check: then the plan is applied, which is what was asked."""
-    client = client_plan.client
-    done = backend.applied_plan(client, plan.plan_id)
-    if done:
-        detail = f"order {done} executed this plan while this run was checking it"
-        return ClientResult(client, Outcome.APPLIED_ELSEWHERE, detail, done, manual)
-    return ClientResult(client, Outcome.STALE, reason)
 
 
 def _staleness(saved: ClientPlan, fresh: ClientPlan | None) -> str | None:
