@@ -104,9 +104,6 @@ class Change:
             "drift": self.drift,
         }
 
-    def notes_of(self, kind: NoteKind) -> tuple[Note, ...]:
-        return tuple(note for note in self.notes if note.kind is kind)
-
 
 def canonical_json(body: Any) -> str:
     return json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False)

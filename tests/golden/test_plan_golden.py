@@ -131,6 +131,5 @@ def test_a_plan_of_format_1_is_refused_with_a_way_out(tmp_path, monkeypatch):
     shown = CliRunner().invoke(cli, ["show", "old.json"], catch_exceptions=False)
     assert (shown.exit_code, shown.stdout) == (1, "")
     assert shown.stderr == (
-        "efctl: error: old.json: this plan was made by an older efctl (plan format 1); "
-        "plan again\n"
+        "efctl: error: old.json: this plan was made by an older efctl (plan format 1); plan again\n"
     )
