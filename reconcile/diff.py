@@ -28,16 +28,22 @@ from reconcile.model import (
     UserSpec,
     UserState,
 )
-from reconcile.plan import Action, Address, Change, Resource
-from reconcile.resolve import ClientResolution, UserResolution, declared_users
+from reconcile.plan import Action, Address, Change, Note, NoteKind, Resource
+from reconcile.resolve import ClientResolution, EffectiveRight, UserResolution, declared_users
 
 USER_FIELDS = ("name", "email", "language", "github")
 ADMIN_FORM = "assignment/change of the electronic Admin right"
-ADMIN_NOTE = (
+ADMIN_NOTE = Note(
+    NoteKind.ADMIN_FORM,
     f'the bank changes the Admin right only on the signed form "{ADMIN_FORM}"; '
-    "apply pre-fills it for signature"
+    "apply pre-fills it for signature",
+    {"form": ADMIN_FORM},
 )
-KEY_ISSUE_NOTE = "the bank shows a new key once; apply hands it to the secret sink, never the plan"
+KEY_ISSUE_NOTE = Note(
+    NoteKind.KEY_ISSUE,
+    "the bank shows a new key once; apply hands it to the secret sink, never the plan",
+)
+FALLBACK_PREFIX = "fallback: "  # resolve words its fallback notes for explain, kind included
 
 LastApplied = Mapping[str, Mapping[str, Any] | None]  # address -> what the last order set there
 
@@ -92,7 +98,7 @@ class _Differ:
             current = _user_fields(bank)
             changed = [name for name in USER_FIELDS if current[name] != desired[name]]
             if changed:
-                note = f"changed: {', '.join(changed)}"
+                note = Note(NoteKind.FIELDS, f"changed {', '.join(changed)}", {"fields": changed})
                 yield Change(address, Action.UPDATE, Resource.USER, current, desired, (note,))
         if user.admin != held_admin:
             yield Change(
@@ -110,7 +116,13 @@ class _Differ:
         notes = (
             ()
             if bank.admin is AdminRight.NONE
-            else (f"the user's Admin right ({bank.admin}) ends",)
+            else (
+                Note(
+                    NoteKind.ADMIN_ENDS,
+                    f"the user's Admin right ({bank.admin}) ends",
+                    {"admin": bank.admin.value},
+                ),
+            )
         )
         address = self._address(Resource.USER, user=bank.id)
         yield Change(address, Action.DELETE, Resource.USER, _user_fields(bank), None, notes)
@@ -124,23 +136,26 @@ class _Differ:
             right, profile = wanted.rights.get(contract), held.get(contract)
             if right is None:
                 dropped = wanted.dropped.get(contract)
-                notes = (dropped.reason,) if dropped else ()
+                notes = (_dropped_note(dropped),) if dropped else ()
                 yield _right(user_address, contract, Action.DELETE, profile, None, notes)
                 continue
-            fallback = (right.fallback,) if right.fallback else ()
+            fallback = (_fallback_note(right),) if right.fallback else ()
             if profile is None:
                 yield _right(user_address, contract, Action.CREATE, None, right.profile, fallback)
             elif profile != right.profile:
                 notes = (self._direction(profile, right.profile), *fallback)
                 yield _right(user_address, contract, Action.UPDATE, profile, right.profile, notes)
 
-    def _direction(self, before: str, after: str) -> str:
-        """``raise: read -> capture`` or ``lower: ...`` by the catalog's ladder."""
+    def _direction(self, before: str, after: str) -> Note:
+        """A raise or a lowering by the catalog's ladder."""
         ladder = self.catalog.profiles
         if before not in ladder or after not in ladder:  # a profile a custom catalog dropped
-            return f"change: {before} -> {after}"
-        word = "raise" if self.catalog.rank(after) < self.catalog.rank(before) else "lower"
-        return f"{word}: {before} -> {after}"
+            kind = NoteKind.UNRANKED
+        elif self.catalog.rank(after) < self.catalog.rank(before):
+            kind = NoteKind.RAISE
+        else:
+            kind = NoteKind.LOWER
+        return Note(kind, f"{before} -> {after}", {"before": before, "after": after})
 
     # --- deliveries and keys ---------------------------------------------------------------
 
@@ -167,11 +182,14 @@ class _Differ:
                 self._pairing(version),
             )
 
-    def _pairing(self, version: str) -> tuple[str, ...]:
+    def _pairing(self, version: str) -> tuple[Note, ...]:
         generation = self.catalog.iso_versions.get(version)
         if generation is None:  # an unknown version is reported by the checks (EF117)
             return ()
-        return (f"ISO {version}: {generation.camt}, pairs with {' and '.join(generation.pain)}",)
+        pain = list(generation.pain)
+        text = f"ISO {version}: {generation.camt}, pairs with {' and '.join(pain)}"
+        data = {"iso_version": version, "camt": generation.camt, "pain": pain}
+        return (Note(NoteKind.ISO_PAIRING, text, data),)
 
     def api_keys(
         self, wanted: Sequence[ApiKeySpec], held: Sequence[ApiKeyState]
@@ -192,7 +210,12 @@ class _Differ:
             elif want is None:
                 yield Change(address, Action.DELETE, Resource.API_KEY, _key_fields(have), None)
             elif want.user != have.user:
-                notes = (f"the key of {have.user} is revoked and a new one issued", KEY_ISSUE_NOTE)
+                revoked = Note(
+                    NoteKind.KEY_REVOKED,
+                    f"the key of {have.user} is revoked and a new one issued",
+                    {"user": have.user},
+                )
+                notes = (revoked, KEY_ISSUE_NOTE)
                 after = {"user": want.user}
                 yield Change(
                     address, Action.REPLACE, Resource.API_KEY, _key_fields(have), after, notes
@@ -208,7 +231,7 @@ def _right(
     action: Action,
     before: str | None,
     after: str | None,
-    notes: tuple[str, ...] = (),
+    notes: tuple[Note, ...] = (),
 ) -> Change:
     """A change of one right. Its address is Address's ``USER/authorizations/CONTRACT``, built
     on the user's address: an Address object per right would cost a third of a large diff."""
@@ -220,6 +243,19 @@ def _right(
         None if after is None else {"profile": after},
         notes,
     )
+
+
+def _fallback_note(right: EffectiveRight) -> Note:
+    text = right.fallback.removeprefix(FALLBACK_PREFIX)
+    return Note(NoteKind.FALLBACK, text, {"requested": right.requested, "assigned": right.profile})
+
+
+def _dropped_note(right: EffectiveRight) -> Note:
+    """Why a held right goes: the fallback left nothing, an ``exclude``, or ``profile: none``."""
+    if right.fallback is not None:
+        return _fallback_note(right)
+    data = {"requested": right.requested, "excluded_by": right.excluded_by}
+    return Note(NoteKind.DROPPED, right.reason, data)
 
 
 def _user_fields(user: UserState) -> dict[str, Any]:
@@ -246,19 +282,27 @@ def _with_drift(change: Change, last_applied: LastApplied) -> Change:
     return change if note is None else replace(change, drift=True, notes=(*change.notes, note))
 
 
-def _drift_note(bank: Mapping[str, Any] | None, applied: Mapping[str, Any] | None) -> str | None:
-    """Only the fields the last applied plan set are compared: the rest it never claimed."""
+def _drift_note(bank: Mapping[str, Any] | None, applied: Mapping[str, Any] | None) -> Note | None:
+    """Only the fields the last applied plan set are compared: the rest it never claimed.
+
+    ``data`` holds those fields on both sides; a side is null where nothing is (or was set)."""
     if applied is None:
-        found = None if bank is None else (_values(bank, list(bank)), "deleted it")
+        if bank is None:
+            return None
+        has, did, names = _values(bank, list(bank)), "deleted it", list(bank)
     elif bank is None:
-        found = ("nothing there", f"set {_values(applied, list(applied))}")
+        names = list(applied)
+        has, did = "nothing there", f"set {_values(applied, names)}"
     else:
-        moved = [name for name in applied if bank.get(name) != applied[name]]
-        found = (_values(bank, moved), f"set {_values(applied, moved)}") if moved else None
-    if found is None:
-        return None
-    has, did = found
-    return f"drift: the bank has {has}, the last applied plan {did}"
+        names = [name for name in applied if bank.get(name) != applied[name]]
+        if not names:
+            return None
+        has, did = _values(bank, names), f"set {_values(applied, names)}"
+    data = {
+        "bank": None if bank is None else {name: bank.get(name) for name in names},
+        "applied": None if applied is None else {name: applied[name] for name in names},
+    }
+    return Note(NoteKind.DRIFT, f"the bank has {has}, the last applied plan {did}", data)
 
 
 def _values(values: Mapping[str, Any], names: Sequence[str]) -> str:

@@ -12,9 +12,12 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from typing import Any
 
-FORMAT_VERSION = "1"
+from reconcile.diagnostics import Diagnostic, Severity
+
+FORMAT_VERSION = "2"  # 2: notes are structured ({kind, text, data}), no longer strings
 
 
 class Action(StrEnum):
@@ -33,6 +36,40 @@ class Resource(StrEnum):
     API_KEY = "api_key"
 
 
+class NoteKind(StrEnum):
+    """What a note says, so that views choose how to show it without reading its text."""
+
+    FALLBACK = "fallback"  # the bank assigns a lower profile; data: requested, assigned
+    RAISE = "raise"  # a right goes up the catalog's ladder; data: before, after
+    LOWER = "lower"  # ... or down; data: before, after
+    UNRANKED = "unranked"  # a profile the catalog no longer ranks; data: before, after
+    FIELDS = "fields"  # a user's personal data changes; data: fields
+    DROPPED = "dropped"  # excluded or set to none; data: requested, excluded_by
+    DRIFT = "drift"  # the bank moved from the last applied plan; data: bank, applied
+    ADMIN_FORM = "admin_form"  # the Admin right changes on the bank's signed form; data: form
+    ADMIN_ENDS = "admin_ends"  # a deleted user's Admin right ends with them; data: admin
+    ISO_PAIRING = "iso_pairing"  # what an ISO version pairs with; data: iso_version, camt, pain
+    KEY_ISSUE = "key_issue"  # a new API key's secret goes to the secret sink; no data
+    KEY_REVOKED = "key_revoked"  # the old owner's key is revoked; data: user
+
+
+@dataclass(frozen=True)
+class Note:
+    """Why a change is what it is, or what else it needs: the facts in ``data``, a sentence in
+    ``text`` (without the kind: views put the kind's label before it where they show one)."""
+
+    kind: NoteKind
+    text: str
+    data: Mapping[str, Any] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Note:
+        return cls(NoteKind(data["kind"]), data["text"], data["data"])
+
+    def to_json(self) -> dict:
+        return {"kind": self.kind.value, "text": self.text, "data": dict(self.data)}
+
+
 @dataclass(frozen=True)
 class Change:
     address: str  # "10432210/users/bruno.keller/authorizations/CH56…"
@@ -40,7 +77,7 @@ class Change:
     resource: Resource
     before: Mapping[str, Any] | None
     after: Mapping[str, Any] | None
-    notes: tuple[str, ...] = ()
+    notes: tuple[Note, ...] = ()
     drift: bool = False  # the bank moved away from what the last applied plan set
 
     @classmethod
@@ -52,7 +89,7 @@ class Change:
             resource=Resource(data["resource"]),
             before=data.get("before"),
             after=data.get("after"),
-            notes=tuple(data.get("notes", ())),
+            notes=tuple(Note.from_json(note) for note in data.get("notes", ())),
             drift=data.get("drift", False),
         )
 
@@ -63,7 +100,7 @@ class Change:
             "resource": self.resource.value,
             "before": dict(self.before) if self.before is not None else None,
             "after": dict(self.after) if self.after is not None else None,
-            "notes": list(self.notes),
+            "notes": [note.to_json() for note in self.notes],
             "drift": self.drift,
         }
 
@@ -99,7 +136,17 @@ class ClientPlan:
     serial: int
     changes: tuple[Change, ...]
     approval: Approval
-    diagnostics: tuple[Mapping[str, Any], ...] = ()
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> ClientPlan:
+        approval = data["approval"]
+        return cls(
+            client=data["client"],
+            name=data["name"],
+            serial=data["serial"],
+            changes=tuple(Change.from_json(change) for change in data["changes"]),
+            approval=Approval(approval["rule"], tuple(approval["eligible_admins"])),
+        )
 
     def to_json(self) -> dict:
         return {
@@ -116,11 +163,34 @@ class ClientPlan:
 
 @dataclass(frozen=True)
 class Plan:
+    """The whole plan. ``created_at`` is None until the plan is made into a document (planning
+    is pure: the caller stamps the time) or when read from one."""
+
     clients: tuple[ClientPlan, ...]
     commit: str | None
     inputs_digest: str
     options: Mapping[str, Any] = field(default_factory=dict)
-    diagnostics: tuple[Mapping[str, Any], ...] = ()
+    diagnostics: tuple[Diagnostic, ...] = ()
+    created_at: str | None = None
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Plan:
+        """A plan document, already known to be schema-valid (``to_json`` gives it back)."""
+        return cls(
+            clients=tuple(ClientPlan.from_json(client) for client in data["clients"]),
+            commit=data["source"]["commit"],
+            inputs_digest=data["source"]["inputs_digest"],
+            options=dict(data["options"]),
+            diagnostics=tuple(diagnostic_from_json(d) for d in data["diagnostics"]),
+            created_at=data["created_at"],
+        )
+
+    @cached_property
+    def plan_id(self) -> str:
+        return plan_id_of(self._body())
+
+    def client(self, client_id: str) -> ClientPlan | None:
+        return next((c for c in self.clients if c.client == client_id), None)
 
     def summary(self) -> dict[str, int]:
         counts = {a.value: 0 for a in Action}
@@ -129,17 +199,49 @@ class Plan:
                 counts[change.action.value] += 1
         return counts
 
-    def to_json(self, created_at: str) -> dict:
-        document = {
+    def to_json(self, created_at: str | None = None) -> dict:
+        """The plan document; ``created_at`` stamps a plan that has no time yet."""
+        stamp = created_at or self.created_at
+        if stamp is None:
+            raise ValueError("a plan document needs its creation time")
+        head = {"plan_id": self.plan_id, "format_version": FORMAT_VERSION, "created_at": stamp}
+        return {**head, **self._body()}  # the body's keys follow the head's, in their order
+
+    def _body(self) -> dict:
+        """Everything the plan id is the digest of."""
+        return {
             "format_version": FORMAT_VERSION,
-            "created_at": created_at,
             "source": {"commit": self.commit, "inputs_digest": self.inputs_digest},
             "options": dict(self.options),
             "clients": [c.to_json() for c in self.clients],
             "summary": self.summary(),
-            "diagnostics": [dict(d) for d in self.diagnostics],
+            "diagnostics": [diagnostic_json(d) for d in self.diagnostics],
         }
-        return {"plan_id": plan_id_of(document), **document}
+
+
+def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
+    """A diagnostic in the plan's JSON form (the pointer is already resolved to file:line:col)."""
+    return {
+        "code": diagnostic.code,
+        "severity": diagnostic.severity.value,
+        "message": diagnostic.message,
+        "hint": diagnostic.hint,
+        "file": diagnostic.file,
+        "line": diagnostic.line,
+        "col": diagnostic.col,
+    }
+
+
+def diagnostic_from_json(data: Mapping[str, Any]) -> Diagnostic:
+    return Diagnostic(
+        data["code"],
+        Severity(data["severity"]),
+        data["message"],
+        data["hint"],
+        file=data["file"],
+        line=data["line"],
+        col=data["col"],
+    )
 
 
 # --- addresses: one string per resource, stable across plans --------------------------

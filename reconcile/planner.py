@@ -7,7 +7,6 @@ so that the plan a reviewer reads is made of the same pieces apply and the check
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic
@@ -49,18 +48,5 @@ def assemble(
         commit=commit,
         inputs_digest=inputs_digest,
         options={"allow_mass_removal": allow_mass_removal},
-        diagnostics=tuple(diagnostic_json(d) for d in diagnostics),
+        diagnostics=tuple(diagnostics),
     )
-
-
-def diagnostic_json(diagnostic: Diagnostic) -> dict[str, Any]:
-    """A diagnostic in the plan's JSON form (the pointer is already resolved to file:line:col)."""
-    return {
-        "code": diagnostic.code,
-        "severity": diagnostic.severity.value,
-        "message": diagnostic.message,
-        "hint": diagnostic.hint,
-        "file": diagnostic.file,
-        "line": diagnostic.line,
-        "col": diagnostic.col,
-    }

@@ -21,13 +21,19 @@ from reconcile.backend import GITHUB_PREFIX
 from reconcile.dualcontrol import Evidence
 from reconcile.model import ClientSpec
 
-APPROVED = "APPROVED"
-CHANGES_REQUESTED = "CHANGES_REQUESTED"
-COMMENTED = "COMMENTED"
-DISMISSED = "DISMISSED"
-PENDING = "PENDING"
-STATES = (APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED, PENDING)
-DECIDING = (APPROVED, CHANGES_REQUESTED, DISMISSED)  # the states that replace a reviewer's state
+
+class ReviewState(StrEnum):
+    """A review's state as GitHub's REST API spells it."""
+
+    APPROVED = "APPROVED"
+    CHANGES_REQUESTED = "CHANGES_REQUESTED"
+    COMMENTED = "COMMENTED"
+    DISMISSED = "DISMISSED"
+    PENDING = "PENDING"
+
+
+# the states that replace a reviewer's state
+DECIDING = (ReviewState.APPROVED, ReviewState.CHANGES_REQUESTED, ReviewState.DISMISSED)
 
 _SHA = re.compile(r"[0-9a-f]{40}([0-9a-f]{24})?\Z")
 
@@ -38,9 +44,12 @@ class Review:
 
     id: int
     login: str | None  # None: the reviewer's account was deleted
-    state: str  # one of STATES
+    state: ReviewState
     commit: str | None  # the head when it was submitted; None once GitHub lost that commit
     submitted_at: datetime | None  # None only while PENDING
+
+    def __post_init__(self) -> None:  # data read from JSON carries the state as text
+        object.__setattr__(self, "state", ReviewState(self.state))
 
 
 @dataclass(frozen=True)
@@ -119,8 +128,8 @@ def standing_approvals(reviews: Sequence[Review], head: str, author: str) -> App
                 (e for e in entries if e[2].state in DECIDING), key=_in_time_order
             )
         ]
-        approvals = [review for review in deciding if review.state == APPROVED]
-        if not deciding or (not approvals and deciding[-1].state != DISMISSED):
+        approvals = [review for review in deciding if review.state is ReviewState.APPROVED]
+        if not deciding or (not approvals and deciding[-1].state is not ReviewState.DISMISSED):
             continue  # never approved: nothing to count, nothing to ignore
         latest = deciding[-1]
         name = latest.login or "a deleted account"
@@ -131,10 +140,10 @@ def standing_approvals(reviews: Sequence[Review], head: str, author: str) -> App
         elif key is None:
             detail = "the approval of a deleted account is nobody's"
             ignored.append(IgnoredReview(latest, Ignored.NOT_A_USER, detail))
-        elif latest.state == CHANGES_REQUESTED:
+        elif latest.state is ReviewState.CHANGES_REQUESTED:
             detail = f"{name} requested changes after approving"
             ignored.append(IgnoredReview(approvals[-1], Ignored.SUPERSEDED, detail))
-        elif latest.state == DISMISSED:
+        elif latest.state is ReviewState.DISMISSED:
             detail = f"{name}'s review was dismissed"
             ignored.append(IgnoredReview(latest, Ignored.SUPERSEDED, detail))
         elif latest.commit != head:

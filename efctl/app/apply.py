@@ -28,6 +28,7 @@ from reconcile.backend import GITHUB_PREFIX
 from reconcile.catalog import Catalog
 from reconcile.dualcontrol import Evidence
 from reconcile.model import ClientState
+from reconcile.plan import Plan
 
 APPROVALS_FORMAT = "1"
 
@@ -237,12 +238,12 @@ def apply_plan(
             f"planned, {current[:19]}… now); nothing was applied",
             hint="make a new plan from the current declarations and have it reviewed",
         )
-    now = {c["client"]: c for c in fresh["clients"]}
+    typed, now = Plan.from_json(reviewed), Plan.from_json(fresh)
     results = []
-    for client_plan in progress(reviewed["clients"]):
-        client = client_plan["client"]
+    for client_plan in progress(list(typed.clients)):
+        client = client_plan.client
         proof = evidence_for(reviewed, bank.read_client(client))
-        results.append(apply_client(reviewed, client_plan, now.get(client), proof, bank.bank))
+        results.append(apply_client(typed, client_plan, now.client(client), proof, bank.bank))
     from efctl.reports.admin_form import write_admin_forms  # fpdf loads slowly: only here
 
     forms = write_admin_forms(results, bank.bank, catalog, settings.today, artifacts)

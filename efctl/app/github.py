@@ -31,10 +31,10 @@ from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge
 from reconcile.model import ClientSpec, ClientState
 from reconcile.reviews import (
     DECIDING,
-    STATES,
     ClientEvidence,
     PullRequest,
     Review,
+    ReviewState,
     client_evidence,
     eligible_logins,
     is_commit_sha,
@@ -79,8 +79,8 @@ def _review(path: Path, index: int, item: Any) -> Review:
         raise problem("'id' is not a number")
     if user is not None and not (isinstance(user, dict) and isinstance(user.get("login"), str)):
         raise problem("'user' has no 'login'")
-    if not isinstance(state, str) or state.upper() not in STATES:
-        raise problem(f"'state' is {state!r}, not one of {', '.join(STATES)}")
+    if not isinstance(state, str) or state.upper() not in tuple(ReviewState):
+        raise problem(f"'state' is {state!r}, not one of {', '.join(ReviewState)}")
     commit = item.get("commit_id")
     if commit is not None and not isinstance(commit, str):
         raise problem("'commit_id' is not a string")
@@ -90,7 +90,7 @@ def _review(path: Path, index: int, item: Any) -> Review:
     return Review(
         id=review_id,
         login=user["login"] if user else None,
-        state=state.upper(),
+        state=ReviewState(state.upper()),
         commit=commit.lower() if commit else None,
         submitted_at=None if submitted is None else _timestamp(submitted, problem),
     )

@@ -27,6 +27,10 @@ def read_plan(path: Path) -> dict:
         ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EfctlError(f"{path}: not a readable plan file: {exc}") from exc
+    if isinstance(plan, dict) and plan.get("format_version") == "1":
+        raise EfctlError(
+            f"{path}: this plan was made by an older efctl (plan format 1); plan again"
+        )
     problems = sorted(
         Draft202012Validator(load_schema("plan")).iter_errors(plan), key=lambda e: e.json_path
     )

@@ -7,7 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from efctl.render.plan_text import describe
-from reconcile.plan import Address
+from reconcile.plan import Address, Change
 
 SHORT_HASH = len("sha256:") + 12
 LABEL_WIDTH = 15
@@ -74,7 +74,7 @@ def chain_text(check) -> str:
 def change_line(change: Mapping[str, Any]) -> str:
     """One change of an order in a line: ``+ bruno.keller on EB-1: read``."""
     address = Address.parse(change["address"])
-    view = describe(change, address)
+    view = describe(Change.from_json(change), address)
     match change["resource"]:
         case "user":
             subject = f"user {address.user}"

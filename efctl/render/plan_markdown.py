@@ -23,15 +23,16 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
-from efctl.render.plan_text import ClientView, Counts, client_views, diagnostic_text
+from efctl.render.diagnostics import format_diagnostic
+from efctl.render.plan_text import ClientView, Counts, client_views, note_label
 from efctl.render.redact import SENSITIVE, mask, mask_match
+from reconcile.plan import Action, Note, Plan
 
 GITHUB_COMMENT_LIMIT = 65000  # GitHub allows 65,536 characters; keep a margin
 SHORT_ID = 12
 MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]|~])")
 MENTION = re.compile(r"@(?=\w)")
 ZERO_WIDTH_SPACE = "\u200b"
-BOLD_NOTES = ("fallback", "drift")
 
 
 class MarkdownLimitError(ValueError):
@@ -39,15 +40,17 @@ class MarkdownLimitError(ValueError):
 
 
 def render_markdown(plan: Mapping[str, Any], *, limit: int = GITHUB_COMMENT_LIMIT) -> list[str]:
-    """The plan as one markdown document, or several when one would exceed ``limit`` characters."""
-    blocks = [_Block(view) for view in client_views(plan)]
+    """The plan JSON as one markdown document, or several when one would exceed ``limit``
+    characters."""
+    typed = Plan.from_json(plan)
+    blocks = [_Block(view) for view in client_views(typed)]
     whole = [_Piece.whole(block) for block in blocks]
-    document = _document(plan, blocks, whole, part=1, parts=1)
+    document = _document(typed, blocks, whole, part=1, parts=1)
     if len(document) <= limit:
         return [document]
-    parts = _pack(blocks, limit, _head_reserve(plan, blocks))
+    parts = _pack(blocks, limit, _head_reserve(typed, blocks))
     return [
-        _document(plan, blocks, pieces, part=number, parts=len(parts))
+        _document(typed, blocks, pieces, part=number, parts=len(parts))
         for number, pieces in enumerate(parts, 1)
     ]
 
@@ -71,12 +74,12 @@ def html_text(text: Any) -> Markup:
     )
 
 
-def note(text: str) -> Markup:
+def note(change_note: Note) -> Markup:
     """A change's note, its kind in bold when a reviewer must not miss it (fallback, drift)."""
-    head, colon, rest = text.partition(":")
-    if colon and head in BOLD_NOTES:
-        return Markup(f"**{head}:**{inline(rest)}")
-    return inline(text)
+    label = note_label(change_note)
+    if label:
+        return Markup(f"**{label}:** {inline(change_note.text)}")
+    return inline(change_note.text)
 
 
 def _split(text: str, *, plain: Callable[[str], str], sensitive: Callable[[str], str]) -> Markup:
@@ -160,12 +163,12 @@ class _Row:
     continues: bool
 
 
-def _title(plan: Mapping[str, Any], blocks: Sequence[_Block], **part: Any) -> _Title:
+def _title(plan: Plan, blocks: Sequence[_Block], **part: Any) -> _Title:
     return _Title(
-        plan_id=plan["plan_id"].removeprefix("sha256:")[:SHORT_ID],
-        commit=(plan["source"]["commit"] or "")[:SHORT_ID] or None,
-        mass_removal=plan["options"]["allow_mass_removal"],
-        diagnostics=tuple(diagnostic_text(d) for d in plan["diagnostics"]),
+        plan_id=plan.plan_id.removeprefix("sha256:")[:SHORT_ID],
+        commit=(plan.commit or "")[:SHORT_ID] or None,
+        mass_removal=plan.options["allow_mass_removal"],
+        diagnostics=tuple(format_diagnostic(d) for d in plan.diagnostics),
         total=sum((block.view.counts for block in blocks), Counts()),
         all_relationships=len(blocks),
         **part,
@@ -173,7 +176,7 @@ def _title(plan: Mapping[str, Any], blocks: Sequence[_Block], **part: Any) -> _T
 
 
 def _document(
-    plan: Mapping[str, Any],
+    plan: Plan,
     blocks: Sequence[_Block],
     pieces: Sequence[_Piece],
     part: int,
@@ -186,7 +189,7 @@ def _document(
     return (_render("head", title) + rows + "\n" + body).rstrip("\n") + "\n"
 
 
-def _head_reserve(plan: Mapping[str, Any], blocks: Sequence[_Block]) -> int:
+def _head_reserve(plan: Plan, blocks: Sequence[_Block]) -> int:
     """The longest title any part can have: every number at its largest possible value."""
     most_parts = sum(block.view.counts.total for block in blocks) + len(blocks)
     total = sum((block.view.counts for block in blocks), Counts())
@@ -278,7 +281,7 @@ class _Piece:
         self.last = False
         self.opened: set[int] = set()
         self.texts: list[str] = []
-        self.actions: list[str] = []
+        self.actions: list[Action] = []
         self.size = len(block.opening[first])  # without the closing
 
     @classmethod

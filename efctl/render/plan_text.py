@@ -1,23 +1,44 @@
 """The plan as a terminal shows it: Terraform's symbols, grouped by relationship, then by user.
 
-Every view renders from the plan JSON only (ARCHITECTURE.md, "The plan JSON contract"), never
-from internal objects, so a saved plan shows exactly as it was planned. The view model here
+Every view renders from the plan JSON (ARCHITECTURE.md, "The plan JSON contract"), read back
+into the typed plan with ``Plan.from_json``, so a saved plan shows exactly as it was planned.
+Notes are shown by their kind, never by reading their text. The view model here
 (:func:`client_views`) is shared with the markdown view, so both describe a change in the same
 words. The input is a plan that validates against schemas/plan.schema.json.
 """
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from efctl.render.diagnostics import format_diagnostic
-from efctl.render.redact import group_ibans
-from reconcile.diagnostics import Diagnostic, Severity
-from reconcile.plan import Address
+from efctl.render.redact import IBAN, group_ibans
+from reconcile.plan import (
+    Action,
+    Address,
+    Change,
+    ClientPlan,
+    Note,
+    NoteKind,
+    Plan,
+    Resource,
+    diagnostic_from_json,
+)
 
-SYMBOLS = {"create": "+", "update": "~", "delete": "-", "replace": "-/+", "manual": "!"}
+SYMBOLS = {
+    Action.CREATE: "+",
+    Action.UPDATE: "~",
+    Action.DELETE: "-",
+    Action.REPLACE: "-/+",
+    Action.MANUAL: "!",
+}
+DEFAULT_WIDTH = 100  # the terminal's columns when the caller does not say
+NOTE_INDENT = " " * 8
+NOTE_HANGING = " " * 10  # a note's continuation lines
+NO_BREAK = "\u00a0"  # holds a grouped IBAN together while a note is wrapped
 
 # The order fields are listed in, and the word before each value ("" when the value speaks for
 # itself). Fields the plan may add later follow in alphabetical order, under their own name.
@@ -37,11 +58,12 @@ FIELDS = {
 }
 FINGERPRINT_SHOWN = len("sha256:") + 12
 
-# Notes the change line already says: "raise: read -> capture" becomes the tag "(raise)";
-# "changed: email, language" and "change: a -> b" (profiles a custom catalog dropped) are the
-# transitions the line prints.
-TAG_NOTES = ("raise", "lower")
-FOLDED_NOTES = ("changed", "change")
+# Notes the change line already says: a raise or lowering becomes the tag "(raise)"; changed
+# fields and a move between profiles the catalog does not rank are the transitions it prints.
+TAG_NOTES = (NoteKind.RAISE, NoteKind.LOWER)
+FOLDED_NOTES = (NoteKind.FIELDS, NoteKind.UNRANKED)
+# Notes a reviewer must not miss carry their kind as a label: "fallback: ...".
+LABELLED_NOTES = {NoteKind.FALLBACK: "fallback", NoteKind.DRIFT: "drift"}
 
 ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "magenta": "\x1b[35m"}
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
@@ -58,16 +80,21 @@ MASS_REMOVAL = (
 class ChangeView:
     """One change in words: ``~ CH56…   read -> capture   (raise)`` and its notes below."""
 
-    action: str
-    resource: str
+    action: Action
+    resource: Resource
     subject: str  # "user", "admin right", or the contract, delivery or key it is about
     detail: str
     tags: tuple[str, ...]
-    notes: tuple[str, ...]
+    notes: tuple[Note, ...]
 
     @property
     def symbol(self) -> str:
         return SYMBOLS[self.action]
+
+    @property
+    def about_a_person(self) -> bool:
+        """The user record or its Admin right, not a right, delivery or key it holds."""
+        return self.resource in (Resource.USER, Resource.ADMIN_RIGHT)
 
 
 @dataclass(frozen=True)
@@ -90,13 +117,13 @@ class Counts:
     manual: int = 0
 
     @classmethod
-    def of(cls, actions: Iterable[str]) -> Counts:
+    def of(cls, actions: Iterable[Action]) -> Counts:
         actions = list(actions)
         return cls(
-            create=sum(a in ("create", "replace") for a in actions),
-            change=actions.count("update"),
-            delete=sum(a in ("delete", "replace") for a in actions),
-            manual=actions.count("manual"),
+            create=sum(a in (Action.CREATE, Action.REPLACE) for a in actions),
+            change=actions.count(Action.UPDATE),
+            delete=sum(a in (Action.DELETE, Action.REPLACE) for a in actions),
+            manual=actions.count(Action.MANUAL),
         )
 
     def __add__(self, other: Counts) -> Counts:
@@ -134,7 +161,9 @@ class ClientView:
     @property
     def admin_forms(self) -> int:
         """Admin-right changes: each needs the bank's signed paper form."""
-        return sum(c.resource == "admin_right" and c.action == "manual" for c in self.changes())
+        return sum(
+            c.resource is Resource.ADMIN_RIGHT and c.action is Action.MANUAL for c in self.changes()
+        )
 
     @property
     def drifted(self) -> int:
@@ -142,27 +171,27 @@ class ClientView:
 
     @property
     def fallbacks(self) -> int:
-        return sum(n.startswith("fallback:") for c in self.changes() for n in c.notes)
+        return sum(n.kind is NoteKind.FALLBACK for c in self.changes() for n in c.notes)
 
 
-def client_views(plan: Mapping[str, Any]) -> list[ClientView]:
-    return [client_view(client) for client in plan["clients"]]
+def client_views(plan: Plan) -> list[ClientView]:
+    return [client_view(client) for client in plan.clients]
 
 
-def client_view(client: Mapping[str, Any]) -> ClientView:
+def client_view(client: ClientPlan) -> ClientView:
     """Users in the order the plan first names them, then deliveries, then API keys."""
     users: dict[str, list[ChangeView]] = {}
     names: dict[str, str] = {}
     deliveries: list[ChangeView] = []
     api_keys: list[ChangeView] = []
-    for change in client["changes"]:
-        address = Address.parse(change["address"])
+    for change in client.changes:
+        address = Address.parse(change.address)
         view = describe(change, address)
         if address.user is not None:
             users.setdefault(address.user, []).append(view)
-            if change["resource"] == "user":
-                names[address.user] = (change["after"] or change["before"])["name"]
-        elif change["resource"] == "delivery":
+            if change.resource is Resource.USER:
+                names[address.user] = (change.after or change.before)["name"]
+        elif change.resource is Resource.DELIVERY:
             deliveries.append(view)
         else:
             api_keys.append(view)
@@ -173,43 +202,48 @@ def client_view(client: Mapping[str, Any]) -> ClientView:
         if views
     ]
     return ClientView(
-        client=client["client"],
-        name=client["name"],
-        serial=client["serial"],
+        client=client.client,
+        name=client.name,
+        serial=client.serial,
         groups=tuple(groups),
-        counts=Counts.of(change["action"] for change in client["changes"]),
-        rule=client["approval"]["rule"],
-        eligible_admins=tuple(client["approval"]["eligible_admins"]),
+        counts=Counts.of(change.action for change in client.changes),
+        rule=client.approval.rule,
+        eligible_admins=client.approval.eligible_admins,
     )
 
 
-def describe(change: Mapping[str, Any], address: Address) -> ChangeView:
-    resource, action = change["resource"], change["action"]
+def describe(change: Change, address: Address) -> ChangeView:
     subject = {
-        "user": "user",
-        "admin_right": "admin right",
-        "authorization": address.contract,
-        "delivery": address.delivery,
-        "api_key": address.key,
-    }[resource]
-    tags, notes = [], []
-    for note in change["notes"]:
-        head, colon, _ = note.partition(":")
-        if colon and head in TAG_NOTES:
-            tags.append(head)
-        elif not (colon and head in FOLDED_NOTES):
-            notes.append(note)
-    if change["drift"]:
+        Resource.USER: "user",
+        Resource.ADMIN_RIGHT: "admin right",
+        Resource.AUTHORIZATION: address.contract,
+        Resource.DELIVERY: address.delivery,
+        Resource.API_KEY: address.key,
+    }[change.resource]
+    tags = [note.kind.value for note in change.notes if note.kind in TAG_NOTES]
+    notes = [n for n in change.notes if n.kind not in TAG_NOTES and n.kind not in FOLDED_NOTES]
+    if change.drift:
         tags.append("drift")
-    detail = _detail(action, change["before"] or {}, change["after"] or {})
-    return ChangeView(action, resource, subject, detail, tuple(tags), tuple(notes))
+    detail = _detail(change.action, change.before or {}, change.after or {})
+    return ChangeView(change.action, change.resource, subject, detail, tuple(tags), tuple(notes))
 
 
-def _detail(action: str, before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
+def note_label(note: Note) -> str | None:
+    """The word a view puts before the note's text, for the kinds a reviewer must not miss."""
+    return LABELLED_NOTES.get(note.kind)
+
+
+def note_text(note: Note) -> str:
+    """The note in plain words: ``fallback: sign_individual not allowed on ...``."""
+    label = note_label(note)
+    return f"{label}: {note.text}" if label else note.text
+
+
+def _detail(action: Action, before: Mapping[str, Any], after: Mapping[str, Any]) -> str:
     """What is created or deleted, or each field's ``old -> new`` with the unchanged context."""
-    if action == "create":
+    if action is Action.CREATE:
         return _items(after)
-    if action == "delete":
+    if action is Action.DELETE:
         return _items(before)
     changed = [k for k in _ordered(after) if before.get(k) != after[k]]
     named = len(after) > 1  # "email a -> b" among a user's fields; "read -> capture" alone
@@ -248,20 +282,25 @@ def _value(key: str, value: Any) -> str:
 # --- the text view ------------------------------------------------------------------------
 
 
-def render_text(plan: Mapping[str, Any], *, color: bool) -> str:
-    """The plan for a terminal; ANSI colour when ``color`` (the caller weighs tty and NO_COLOR)."""
+def render_text(plan: Mapping[str, Any], *, color: bool, width: int = DEFAULT_WIDTH) -> str:
+    """The plan JSON for a terminal ``width`` columns wide (notes are wrapped to it); ANSI colour
+    when ``color`` (the caller weighs tty and NO_COLOR)."""
+    typed = Plan.from_json(plan)
     paint = _Paint(color)
-    lines: list[str] = []
+    views = client_views(typed)
+    changes = [change for view in views for change in view.changes()]
+    lines = [_legend(changes, paint), ""] if changes else []
+    column = max((len(group_ibans(change.subject)) for change in changes), default=0)
     total = Counts()
-    for view in client_views(plan):
+    for view in views:
         total += view.counts
         if view.counts.total:
-            lines += [*_spaced(lines), *_client_lines(view, paint), ""]
+            lines += [*_spaced(lines), *_client_lines(view, column, width, paint), ""]
         else:
             lines.append(paint.bold(_header(view)) + ": no changes")
     lines += _spaced(lines)
-    lines += [diagnostic_text(diagnostic) for diagnostic in plan["diagnostics"]]
-    if plan["options"]["allow_mass_removal"]:
+    lines += [format_diagnostic(diagnostic) for diagnostic in typed.diagnostics]
+    if typed.options["allow_mass_removal"]:
         lines.append(paint.warning(MASS_REMOVAL))
     lines.append(f"Plan: {total}." if total.total else NO_CHANGES)
     return "\n".join(lines) + "\n"
@@ -269,10 +308,16 @@ def render_text(plan: Mapping[str, Any], *, color: bool) -> str:
 
 def diagnostic_text(diagnostic: Mapping[str, Any]) -> str:
     """A diagnostic of the plan JSON as ``efctl validate`` prints it."""
-    d = diagnostic
-    severity = Severity(d["severity"])
-    return format_diagnostic(
-        Diagnostic(d["code"], severity, d["message"], d["hint"], (), d["file"], d["line"], d["col"])
+    return format_diagnostic(diagnostic_from_json(diagnostic))
+
+
+def _legend(changes: Iterable[ChangeView], paint: _Paint) -> str:
+    """The symbols this plan uses, in the order of the actions: ``+ create  ~ update ...``."""
+    used = {change.action for change in changes}
+    return "  ".join(
+        f"{paint.symbol(SYMBOLS[action], pad=False)} {action}"
+        for action in Action
+        if action in used
     )
 
 
@@ -285,37 +330,52 @@ def _header(view: ClientView) -> str:
     return f"client {view.client} {view.name} (serial {view.serial})"
 
 
-def _client_lines(view: ClientView, paint: _Paint) -> list[str]:
+def _client_lines(view: ClientView, column: int, width: int, paint: _Paint) -> list[str]:
+    """``column``: the width of the subjects over the whole plan, so that details align."""
     lines = [paint.bold(_header(view))]
-    width = max(len(group_ibans(change.subject)) for change in view.changes())
     for group in view.groups:
-        lines.extend(_group_lines(group, width, paint))
+        lines.extend(_group_lines(group, column, width, paint))
     admins = ", ".join(view.eligible_admins) or "none"
     return [*lines, f"  approval: {view.rule}", f"  eligible admins: {admins}"]
 
 
-def _group_lines(group: Group, width: int, paint: _Paint) -> list[str]:
+def _group_lines(group: Group, column: int, width: int, paint: _Paint) -> list[str]:
     if group.kind == "user":
         title = f"user {group.user}" + (f" ({group.name})" if group.name else "")
     else:
         title = {"deliveries": "deliveries", "api_keys": "API keys"}[group.kind]
     lines = [f"  {title}"]
     for change in group.changes:
-        subject = group_ibans(change.subject).ljust(width)
+        subject = group_ibans(change.subject).ljust(column)
         line = f"  {paint.symbol(change.symbol)} {subject}   {group_ibans(change.detail)}"
         if change.tags:
             line += f"   ({', '.join(change.tags)})"
         lines.append(line.rstrip())
-        lines.extend(f"        {group_ibans(note)}" for note in change.notes)
+        lines.extend(line for note in change.notes for line in _wrapped(note_text(note), width))
     return lines
+
+
+def _wrapped(text: str, width: int) -> list[str]:
+    """A note in lines of at most ``width`` columns, continuations indented under it; a word
+    longer than a line (an address, a fingerprint) stays whole, and so does a grouped IBAN."""
+    held = IBAN.sub(lambda m: m.group().replace(" ", NO_BREAK), group_ibans(text))
+    lines = textwrap.wrap(
+        held,
+        width=width,
+        initial_indent=NOTE_INDENT,
+        subsequent_indent=NOTE_HANGING,
+        break_long_words=False,
+        break_on_hyphens=False,
+    )
+    return [line.replace(NO_BREAK, " ") for line in lines]
 
 
 class _Paint:
     def __init__(self, color: bool) -> None:
         self.color = color
 
-    def symbol(self, symbol: str) -> str:
-        padded = symbol.rjust(3)
+    def symbol(self, symbol: str, *, pad: bool = True) -> str:
+        padded = symbol.rjust(3) if pad else symbol
         if not self.color:
             return padded
         return "".join(

@@ -11,6 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from fpdf.enums import XPos, YPos
 from fpdf.fonts import FontFace
@@ -22,7 +23,7 @@ from efctl.reports.texts import texts_for
 from reconcile.apply import ClientResult
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
-from reconcile.model import ClientState, Signatory
+from reconcile.model import AdminRight, ClientState, Signatory
 from reconcile.plan import Action, Address, Change, Resource
 
 FORM_FILE = "admin-right-form-{client}.pdf"
@@ -64,8 +65,8 @@ def admin_requests(
             AdminRequest(
                 user=user,
                 name=held.get(user) or (names or {}).get(user) or user,
-                current=_admin_label(catalog, (change.before or {}).get("admin", "none"), language),
-                requested=_admin_label(catalog, (change.after or {})["admin"], language),
+                current=_admin_label(catalog, _right(change.before), language),
+                requested=_admin_label(catalog, _right(change.after), language),
             )
         )
     return requests
@@ -145,7 +146,12 @@ def write_admin_forms(
     return written
 
 
-def _admin_label(catalog: Catalog, right: str, language: str) -> str:
+def _right(side: Mapping[str, Any] | None) -> AdminRight:
+    """The Admin right on one side of a change; no side (a user yet to be created) holds none."""
+    return AdminRight((side or {}).get("admin", AdminRight.NONE))
+
+
+def _admin_label(catalog: Catalog, right: AdminRight, language: str) -> str:
     return catalog.admin_labels.get(right, {}).get(language, right)
 
 

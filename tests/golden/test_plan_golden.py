@@ -24,7 +24,7 @@ from click.testing import CliRunner
 from efctl.cli import cli
 from efctl.sandbox import open_store
 from reconcile.backend import Order, OrderStatus
-from reconcile.plan import Change
+from reconcile.plan import Change, Plan
 
 CASES = Path(__file__).parent / "plan"
 TODAY = "2026-11-28"
@@ -110,3 +110,26 @@ def test_plan(case, tmp_path, store_url, monkeypatch):
     shown = efctl("show", "plan.json", "--format", "markdown")
     assert shown.exit_code == 0, shown.stderr
     check(source / "plan.md", shown.stdout)
+
+
+GOLDEN_PLANS = sorted(CASES.glob("*/plan.json"))
+
+
+@pytest.mark.parametrize("path", GOLDEN_PLANS, ids=lambda path: path.parent.name)
+def test_a_plan_read_back_is_the_plan_written(path):
+    """Plan.from_json loses nothing: the typed plan gives back the document, id included."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    plan = Plan.from_json(document)
+    assert plan.to_json() == document
+    assert plan.plan_id == document["plan_id"]
+
+
+def test_a_plan_of_format_1_is_refused_with_a_way_out(tmp_path, monkeypatch):
+    """plan-format-1.json is the iso-switch plan as efctl wrote it before notes were typed."""
+    shutil.copy(Path(__file__).parent / "plan-format-1.json", tmp_path / "old.json")
+    monkeypatch.chdir(tmp_path)
+    shown = CliRunner().invoke(cli, ["show", "old.json"], catch_exceptions=False)
+    assert (shown.exit_code, shown.stdout) == (1, "")
+    assert shown.stderr == (
+        "efctl: error: old.json: this plan was made by an older efctl (plan format 1); plan again\n"
+    )

@@ -19,7 +19,7 @@ from reconcile.model import (
     UserSpec,
     UserState,
 )
-from reconcile.plan import Action, Address, Change, Resource
+from reconcile.plan import Action, Address, Change, Note, NoteKind, Resource
 from reconcile.resolve import resolve_client
 
 C = "10432210"
@@ -30,12 +30,49 @@ BILLING = "BS-10432210-1"
 CARDS = "KK-10432210-1"
 FINGERPRINT = "sha256:" + "ab" * 32
 
-ADMIN_NOTE = (
+ADMIN_NOTE = Note(
+    NoteKind.ADMIN_FORM,
     'the bank changes the Admin right only on the signed form "assignment/change of the '
-    'electronic Admin right"; apply pre-fills it for signature'
+    'electronic Admin right"; apply pre-fills it for signature',
+    {"form": "assignment/change of the electronic Admin right"},
 )
-KEY_NOTE = "the bank shows a new key once; apply hands it to the secret sink, never the plan"
-PAIRS_2019 = "ISO 2019: camt.05x.001.08, pairs with pain.001.001.09 and pain.002.001.10"
+KEY_NOTE = Note(
+    NoteKind.KEY_ISSUE,
+    "the bank shows a new key once; apply hands it to the secret sink, never the plan",
+)
+PAIRS_2019 = Note(
+    NoteKind.ISO_PAIRING,
+    "ISO 2019: camt.05x.001.08, pairs with pain.001.001.09 and pain.002.001.10",
+    {
+        "iso_version": "2019",
+        "camt": "camt.05x.001.08",
+        "pain": ["pain.001.001.09", "pain.002.001.10"],
+    },
+)
+PAIRS_2009 = Note(
+    NoteKind.ISO_PAIRING,
+    "ISO 2009: camt.05x.001.04, pairs with pain.001.001.03 and pain.002.001.03",
+    {
+        "iso_version": "2009",
+        "camt": "camt.05x.001.04",
+        "pain": ["pain.001.001.03", "pain.002.001.03"],
+    },
+)
+RENT_FALLBACK = Note(
+    NoteKind.FALLBACK,
+    "sign_individual not allowed on CH9300762011623852957 (account; this contract allows only "
+    "sign_collective, capture, read), assigned sign_collective",
+    {"requested": "sign_individual", "assigned": "sign_collective"},
+)
+
+
+def direction(kind: NoteKind, before: str, after: str) -> Note:
+    return Note(kind, f"{before} -> {after}", {"before": before, "after": after})
+
+
+def drift(text: str, bank, applied) -> Note:
+    return Note(NoteKind.DRIFT, text, {"bank": bank, "applied": applied})
+
 
 CONTRACTS = (
     Contract(CHF, "account", "Geschäftskonto CHF"),
@@ -135,8 +172,7 @@ def test_a_new_user_is_created_with_the_admin_form_and_every_right(diff):
             Action.CREATE,
             None,
             "sign_collective",
-            "fallback: sign_individual not allowed on CH9300762011623852957 (account; this "
-            "contract allows only sign_collective, capture, read), assigned sign_collective",
+            RENT_FALLBACK,
         ),
         right("bruno.keller", EBILL, Action.CREATE, None, "capture"),
     )
@@ -174,7 +210,7 @@ def test_a_user_whose_personal_data_differs_is_updated_naming_the_fields(diff):
                 "language": "de",
                 "github": None,
             },
-            ("changed: email, language",),
+            (Note(NoteKind.FIELDS, "changed email, language", {"fields": ["email", "language"]}),),
         ),
     )
 
@@ -195,7 +231,13 @@ def test_a_user_only_the_bank_has_is_deleted_with_every_right(diff):
                 "github": None,
             },
             None,
-            ("the user's Admin right (individual) ends",),
+            (
+                Note(
+                    NoteKind.ADMIN_ENDS,
+                    "the user's Admin right (individual) ends",
+                    {"admin": "individual"},
+                ),
+            ),
         ),
         right("carla.rossi", CHF, Action.DELETE, "capture", None),
         right("carla.rossi", EBILL, Action.DELETE, "read", None),
@@ -241,16 +283,27 @@ def test_rights_are_raised_lowered_created_and_deleted_with_their_reasons(diff):
             Action.UPDATE,
             "read",
             "sign_individual",
-            "raise: read -> sign_individual",
+            direction(NoteKind.RAISE, "read", "sign_individual"),
         ),
-        right("bruno.keller", EBILL, Action.UPDATE, "capture", "read", "lower: capture -> read"),
+        right(
+            "bruno.keller",
+            EBILL,
+            Action.UPDATE,
+            "capture",
+            "read",
+            direction(NoteKind.LOWER, "capture", "read"),
+        ),
         right(
             "bruno.keller",
             CARDS,
             Action.DELETE,
             "read",
             None,
-            "excluded by exclude entry 'cards'",
+            Note(
+                NoteKind.DROPPED,
+                "excluded by exclude entry 'cards'",
+                {"requested": "read", "excluded_by": "cards"},
+            ),
         ),
     )
 
@@ -270,9 +323,8 @@ def test_an_update_to_a_fallback_profile_carries_the_fallback_note(diff):
             Action.UPDATE,
             "read",
             "sign_collective",
-            "raise: read -> sign_collective",
-            "fallback: sign_individual not allowed on CH9300762011623852957 (account; this "
-            "contract allows only sign_collective, capture, read), assigned sign_collective",
+            direction(NoteKind.RAISE, "read", "sign_collective"),
+            RENT_FALLBACK,
         ),
     )
 
@@ -294,8 +346,12 @@ def test_a_right_that_falls_back_to_none_is_deleted_saying_why(diff):
             Action.DELETE,
             "sign_collective",
             None,
-            "fallback: capture not allowed on CH4431999123000889012 (account; this contract "
-            "allows only sign_collective), no lower profile allowed, assigned none",
+            Note(
+                NoteKind.FALLBACK,
+                "capture not allowed on CH4431999123000889012 (account; this contract allows "
+                "only sign_collective), no lower profile allowed, assigned none",
+                {"requested": "capture", "assigned": "none"},
+            ),
         ),
     )
 
@@ -308,7 +364,7 @@ D79 = Delivery("D-79", CHF, "statement", None, "ebanking", "monthly")
 D80 = Delivery("D-80", RENT, "camt.052", "2009", "ebanking", "intraday")
 
 
-def delivery(d: Delivery, after: str, *notes: str, drift: bool = False) -> Change:
+def delivery(d: Delivery, after: str, *notes: Note, drift: bool = False) -> Change:
     return Change(
         f"{C}/deliveries/{d.id}",
         Action.UPDATE,
@@ -338,9 +394,7 @@ def test_an_override_wins_over_the_relationship_version(diff):
     """
     assert diff(text, state) == (
         delivery(D77, "2019", PAIRS_2019),
-        delivery(
-            D78, "2009", "ISO 2009: camt.05x.001.04, pairs with pain.001.001.03 and pain.002.001.03"
-        ),
+        delivery(D78, "2009", PAIRS_2009),
     )
 
 
@@ -399,7 +453,14 @@ def test_api_keys_are_created_deleted_and_replaced_never_with_a_secret(diff):
             Resource.API_KEY,
             {"user": "anna.muster", **held},
             {"user": "bruno.keller"},
-            ("the key of anna.muster is revoked and a new one issued", KEY_NOTE),
+            (
+                Note(
+                    NoteKind.KEY_REVOKED,
+                    "the key of anna.muster is revoked and a new one issued",
+                    {"user": "anna.muster"},
+                ),
+                KEY_NOTE,
+            ),
         ),
     )
 
@@ -417,8 +478,12 @@ def test_a_right_the_bank_changed_since_the_last_apply_is_drift(diff):
             Action.UPDATE,
             "read",
             "sign_collective",
-            "raise: read -> sign_collective",
-            "drift: the bank has profile read, the last applied plan set profile sign_collective",
+            direction(NoteKind.RAISE, "read", "sign_collective"),
+            drift(
+                "the bank has profile read, the last applied plan set profile sign_collective",
+                {"profile": "read"},
+                {"profile": "sign_collective"},
+            ),
             drift=True,
         ),
     )
@@ -428,7 +493,10 @@ def test_a_change_that_only_continues_the_last_apply_is_no_drift(diff):
     applied = {f"{C}/users/anna.muster/authorizations/{CHF}": {"profile": "read"}}
     moved = replace(ANNA_BANK, authorizations={CHF: "read", EBILL: "capture"})
     [change] = diff(f"users: [{ANNA}]", bank(moved), applied)
-    assert (change.drift, change.notes) == (False, ("raise: read -> sign_collective",))
+    assert (change.drift, change.notes) == (
+        False,
+        (direction(NoteKind.RAISE, "read", "sign_collective"),),
+    )
 
 
 def test_what_the_bank_removed_after_the_last_apply_is_drift(diff):
@@ -441,7 +509,11 @@ def test_what_the_bank_removed_after_the_last_apply_is_drift(diff):
             Action.CREATE,
             None,
             "capture",
-            "drift: the bank has nothing there, the last applied plan set profile capture",
+            drift(
+                "the bank has nothing there, the last applied plan set profile capture",
+                None,
+                {"profile": "capture"},
+            ),
             drift=True,
         ),
     )
@@ -457,7 +529,11 @@ def test_what_the_bank_has_again_after_the_last_apply_deleted_it_is_drift(diff):
             Action.DELETE,
             "read",
             None,
-            "drift: the bank has profile read, the last applied plan deleted it",
+            drift(
+                "the bank has profile read, the last applied plan deleted it",
+                {"profile": "read"},
+                None,
+            ),
             drift=True,
         ),
     )
@@ -469,9 +545,13 @@ def test_only_the_fields_the_last_apply_set_are_compared(diff):
     [change] = diff(f"users: [{ANNA}]", bank(moved), applied)
     assert change.drift
     assert change.notes == (
-        "changed: email, github",
-        "drift: the bank has email a.muster@example.ch, the last applied plan set email "
-        "anna.muster@example.ch",
+        Note(NoteKind.FIELDS, "changed email, github", {"fields": ["email", "github"]}),
+        drift(
+            "the bank has email a.muster@example.ch, the last applied plan set email "
+            "anna.muster@example.ch",
+            {"email": "a.muster@example.ch"},
+            {"email": "anna.muster@example.ch"},
+        ),
     )
 
 
@@ -486,8 +566,12 @@ def test_the_banks_automatic_iso_change_shows_as_drift(diff):
         delivery(
             switched,
             "2009",
-            "ISO 2009: camt.05x.001.04, pairs with pain.001.001.03 and pain.002.001.03",
-            "drift: the bank has iso_version 2019, the last applied plan set iso_version 2009",
+            PAIRS_2009,
+            drift(
+                "the bank has iso_version 2019, the last applied plan set iso_version 2009",
+                {"iso_version": "2019"},
+                {"iso_version": "2009"},
+            ),
             drift=True,
         ),
     )

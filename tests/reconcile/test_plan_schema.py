@@ -12,7 +12,7 @@ from jsonschema import Draft202012Validator
 
 from efctl.declarations.schema import load_schema
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, UserState
-from reconcile.plan import Plan, plan_id_of
+from reconcile.plan import Note, NoteKind, Plan, plan_id_of
 from reconcile.planner import assemble, plan_client
 from reconcile.resolve import resolve_client
 
@@ -125,8 +125,8 @@ def test_the_scenario_has_every_kind_of_change(plan):
         ("api_key", "replace"),
     }
     assert any(c.drift for c in changes)
-    assert any(note.startswith("fallback:") for c in changes for note in c.notes)
-    assert [d["code"] for d in plan.diagnostics] == ["EF302", "EF303"]
+    assert any(note.kind is NoteKind.FALLBACK for c in changes for note in c.notes)
+    assert [d.code for d in plan.diagnostics] == ["EF302", "EF303"]
 
 
 def test_the_plan_json_validates_against_the_schema(plan, plan_schema):
@@ -208,7 +208,7 @@ def test_any_change_to_any_change_changes_the_plan_id(plan):
     seen = {original}
     for index, change in enumerate(client.changes):
         for edited in (
-            replace(change, notes=(*change.notes, "edited")),
+            replace(change, notes=(*change.notes, Note(NoteKind.KEY_ISSUE, "edited"))),
             replace(change, drift=not change.drift),
         ):
             changes = (*client.changes[:index], edited, *client.changes[index + 1 :])

@@ -103,26 +103,7 @@ def test_assemble_orders_relationships_and_records_options_and_diagnostics():
         commit="0123abc",
         inputs_digest="sha256:" + "1" * 64,
         options={"allow_mass_removal": True},
-        diagnostics=(
-            {
-                "code": "EF102",
-                "severity": "error",
-                "message": "unknown contract CH00",
-                "hint": "check the id",
-                "file": "clients/20145837.yaml",
-                "line": 12,
-                "col": 7,
-            },
-            {
-                "code": "EF302",
-                "severity": "error",
-                "message": "client 30518764: the plan deletes 1 of the relationship's 1 user",
-                "hint": None,
-                "file": None,
-                "line": None,
-                "col": None,
-            },
-        ),
+        diagnostics=(located, rule),
     )
     assert plan.summary() == {"create": 0, "update": 0, "delete": 2, "replace": 0, "manual": 0}
 
@@ -143,4 +124,4 @@ def test_diagnostics_keep_the_order_they_were_given_in():
     plan = assemble(
         [], commit=None, inputs_digest="", allow_mass_removal=False, diagnostics=[first, second]
     )
-    assert [d["code"] for d in plan.diagnostics] == ["EF302", "EF101"]
+    assert [d.code for d in plan.diagnostics] == ["EF302", "EF101"]

@@ -99,7 +99,7 @@ def test_callouts(full):
 
 def test_one_document_has_no_part_number(full):
     [document] = render_markdown(full)
-    assert document.startswith("### efctl plan `3b06a2ba567f` · commit `9c4e2f1a7b3d`\n")
+    assert document.startswith("### efctl plan `77c5b1b3d432` · commit `9c4e2f1a7b3d`\n")
     assert "part 1" not in document
 
 

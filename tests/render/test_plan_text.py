@@ -82,3 +82,64 @@ def test_the_order_of_keys_in_the_json_does_not_matter(full):
         return value
 
     assert render_text(reversed_keys(full), color=False) == render_text(full, color=False)
+
+
+def only(full, client: int, *addresses: str) -> dict:
+    """A relationship of the full plan with only the changes at ``addresses``."""
+    relationship = full["clients"][client]
+    changes = [c for c in relationship["changes"] if c["address"] in addresses]
+    return dict(relationship, changes=changes)
+
+
+def test_the_legend_names_the_symbols_the_plan_uses(full):
+    key = only(full, 0, "10432210/api_keys/erp-invoicing")
+    text = render_text({**full, "clients": [key], "diagnostics": []}, color=False)
+    assert text.splitlines()[:3] == [
+        "-/+ replace",
+        "",
+        "client 10432210 Muster Holding AG (serial 41)",
+    ]
+
+
+RULE = "one individual admin or two collective admins, plus a reviewer who is not the author"
+
+
+def test_columns_align_across_relationships(full):
+    keys = only(full, 0, "10432210/api_keys/erp-payments")
+    right = only(full, 2, "30811020/users/hans.weber/authorizations/CH4431999123000889012")
+    plan = {
+        **full,
+        "clients": [keys, right],
+        "diagnostics": [],
+        "options": {"allow_mass_removal": False},
+    }
+    assert render_text(plan, color=False) == (
+        "+ create  - delete\n"
+        "\n"
+        "client 10432210 Muster Holding AG (serial 41)\n"
+        "  API keys\n"
+        "    + erp-payments                 user anna.muster\n"
+        "        the bank shows a new key once; apply hands it to the secret sink, never the plan\n"
+        f"  approval: {RULE}\n"
+        "  eligible admins: bruno.keller, otto.alt\n"
+        "\n"
+        "client 30811020 Weber Treuhand GmbH (serial 7)\n"
+        "  user hans.weber\n"
+        "    - CH44 3199 9123 0008 8901 2   sign_collective\n"
+        f"  approval: {RULE}\n"
+        "  eligible admins: lena.weber\n"
+        "\n"
+        "Plan: 1 to create, 0 to change, 1 to delete, 0 manual.\n"
+    )
+
+
+def test_notes_wrap_to_the_width_with_a_hanging_indent_and_ibans_stay_whole(full):
+    fallback = only(full, 0, "10432210/users/anna.muster/authorizations/CH9300762011623852957")
+    text = render_text({**full, "clients": [fallback], "diagnostics": []}, color=False, width=60)
+    assert text.splitlines()[4:9] == [
+        "    + CH93 0076 2011 6238 5295 7   sign_collective",
+        "        fallback: sign_individual not allowed on",
+        "          CH93 0076 2011 6238 5295 7 (account; this contract",
+        "          allows only sign_collective, capture, read),",
+        "          assigned sign_collective",
+    ]
