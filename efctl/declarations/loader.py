@@ -299,7 +299,7 @@ class _Builder:
     def value(self, node: Node | _AliasUse, pointer: Pointer) -> Any:
         self.marks[pointer] = _where(node)
         node = _target(node)
-        self._check_tag(node)
+        self._check_tag(node, pointer)
         if isinstance(node, ScalarNode):
             return self._scalar(node)
         if isinstance(node, SequenceNode):
@@ -308,7 +308,7 @@ class _Builder:
         first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_position = _where(key_node)
-            key = self._key(_target(key_node), key_position)
+            key = self._key(_target(key_node), key_position, pointer)
             if key is None:
                 continue
             if key in first_lines:
@@ -321,25 +321,25 @@ class _Builder:
             result[key] = self.value(value_node, (*pointer, key))
         return result
 
-    def _key(self, node: Node, position: Position) -> str | None:
+    def _key(self, node: Node, position: Position, pointer: Pointer) -> str | None:
         """A key as text, the way it is written (``2019:`` is the key '2019')."""
         if isinstance(node, ScalarNode):
-            self._check_tag(node)
+            self._check_tag(node, (*pointer, node.value))
             return node.value
         message = "a mapping key must be a plain value, not a list or a mapping"
-        self._problem(error("EF001", message), position)
+        self._problem(error("EF001", message, pointer), position)
         return None
 
-    def _check_tag(self, node: Node) -> None:
+    def _check_tag(self, node: Node, pointer: Pointer) -> None:
         if node.tag not in _TAGS_BY_KIND[type(node)]:
             shown = node.tag.replace(_YAML_TAG, "!!", 1)
             message = f"the tag {shown} is refused; only plain YAML values are read"
             hint = "remove the tag: values are text, numbers, true/false, null, lists, mappings"
-            self._problem(error("EF003", message, hint=hint), _position(node.start_mark))
+            self._problem(error("EF003", message, pointer, hint), _position(node.start_mark))
         elif isinstance(node, ScalarNode) and not _CORE_SCALARS[node.tag].match(node.value):
             shown = node.tag.replace(_YAML_TAG, "!!", 1)
             message = f"'{node.value}' cannot be read as {shown}"
-            self._problem(error("EF003", message), _position(node.start_mark))
+            self._problem(error("EF003", message, pointer), _position(node.start_mark))
 
     def _problem(self, diagnostic: Diagnostic, position: Position) -> None:
         self.problems.append(diagnostic.at(self.path, *position))

@@ -1,24 +1,25 @@
 """From paths to checked declarations: load, schema, convert, semantic checks, located and sorted.
 
-Every problem of a run is collected; a file with load or schema errors gets no semantic checks
-(its data cannot be trusted), but every other file still does.
+Every problem of a run is collected; a file with load or schema errors still gets the semantic
+checks of the part the schema accepted (accepted.py), but is not handed on to planning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from efctl.declarations.accepted import accepted_spec
 from efctl.declarations.convert import to_client_spec
 from efctl.declarations.loader import LoadedDocument, load_document
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
-from reconcile.checks import check_client
+from reconcile.checks import NO_GAPS, check_client
 from reconcile.diagnostics import Diagnostic, Severity, error
-from reconcile.model import ClientSpec
+from reconcile.model import ClientSpec, ClientState
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -79,23 +80,47 @@ def validate(
     clients: list[LoadedClient] = []
     for path, shown in files:
         document = load_document(path, display=shown)
-        problems = list(document.diagnostics)
-        if document.data is not None:  # a duplicate key still leaves data worth checking
-            problems.extend(schema_diagnostics(document, schema))
+        state = bank.read_client if bank is not None else None
+        problems, spec = check_document(document, schema, catalog, state, today)
         diagnostics.extend(problems)
-        if problems:
-            continue
-        spec = to_client_spec(document.data)
-        state = bank.read_client(spec.id) if bank is not None else None
-        checks = check_client(spec, state, catalog, today, bank_known=bank is not None)
-        diagnostics.extend(document.place(d) for d in checks)
-        clients.append(LoadedClient(document, spec))
+        if spec is not None:
+            clients.append(LoadedClient(document, spec))
     diagnostics.extend(_declared_twice(clients))
     return Validation(
         clients=tuple(clients),
         diagnostics=tuple(sorted(diagnostics, key=lambda d: d.sort_key)),
         files=len(files),
     )
+
+
+def check_document(
+    document: LoadedDocument,
+    schema: dict,
+    catalog: Catalog,
+    read_client: Callable[[str], ClientState | None] | None,
+    today: date,
+) -> tuple[list[Diagnostic], ClientSpec | None]:
+    """All located problems of one document; its spec only when it loaded and fits the schema.
+
+    ``read_client`` is the bank's side of a relationship, None to validate offline.
+    """
+    problems = list(document.diagnostics)
+    if document.data is None:
+        return problems, None
+    problems.extend(schema_diagnostics(document, schema))
+    broken = bool(problems)
+    if broken:  # a duplicate key or a schema error: check the part the schema accepted
+        accepted = accepted_spec(document, problems, schema)
+        if accepted is None:
+            return problems, None
+        spec, gaps = accepted
+    else:
+        spec, gaps = to_client_spec(document.data), NO_GAPS
+    online = read_client is not None
+    state = read_client(spec.id) if online else None
+    checks = check_client(spec, state, catalog, today, bank_known=online, gaps=gaps)
+    problems.extend(document.place(d) for d in checks)
+    return problems, None if broken else spec
 
 
 def _declared_twice(clients: Sequence[LoadedClient]) -> list[Diagnostic]:
