@@ -30,9 +30,14 @@ class Settings:
     today: date
 
     def display(self, path: Path) -> str:
-        """A path as the user should see it: relative to the working directory when possible."""
+        """A path as the user should see it: relative to the working directory when possible.
+
+        Symbolic links are not followed: ``clients/x.yaml`` linked to a file elsewhere is still
+        shown as ``clients/x.yaml``, the name the user knows.
+        """
+        absolute = Path(os.path.normpath(path.absolute()))
         try:
-            return str(path.resolve().relative_to(Path.cwd().resolve()))
+            return str(absolute.relative_to(Path.cwd().resolve()))
         except ValueError:
             return str(path)
 

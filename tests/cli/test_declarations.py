@@ -3,6 +3,8 @@ which files are read, and text that cannot be written out."""
 
 from __future__ import annotations
 
+import os
+
 FIVE_KINDS = """\
 version: 1
 client: {id: "10000001", name: Testfirma AG, language: de}
@@ -74,3 +76,65 @@ def test_a_broken_user_brings_no_follow_on_errors(repo):
         "3 errors, 0 warnings in 1 file",
     ]
     assert result.exit_code == 1
+
+
+VALID = (
+    'version: 1\nclient: {id: "10000001", name: Testfirma AG, language: de}\n'
+    "users:\n  - {id: anna.muster, name: Anna Muster, admin: individual}\n"
+)
+
+
+def test_no_declaration_at_all_is_an_error_naming_each_folder(repo):
+    (repo.root / "more").mkdir()
+    repo.write("clients/README.md", "not a declaration\n")
+    for command in ("validate", "plan"):
+        result = repo.efctl(command, "clients", "more")
+        assert (result.exit_code, result.stdout) == (1, ""), command
+        assert result.stderr.startswith(
+            "clients: error EF008: no declaration (*.yaml, *.yml) in this folder\n"
+            "    hint: a declaration file ends in .yaml or .yml; is this the right folder?\n"
+            "more: error EF008: no declaration (*.yaml, *.yml) in this folder\n"
+            "    hint: a declaration file ends in .yaml or .yml; is this the right folder?\n"
+            "2 errors, 0 warnings in 0 files\n"
+        ), command
+
+
+def test_look_alikes_are_skipped_with_a_warning_each(repo):
+    repo.write("clients/10000001.yaml", VALID)
+    for name in ("b.YAML", "c.Yml", "d.yaml.bak", "e.yaml~", ".f.yaml.swp", "notes.txt"):
+        repo.write(f"clients/{name}", VALID)
+    (repo.root / "clients" / "g.yaml").symlink_to(repo.root / "nowhere.yaml")
+    os.mkfifo(repo.root / "clients" / "h.yml")
+    result = repo.efctl("validate")
+    left_over = "    hint: only *.yaml and *.yml files are read; delete it if it is left over"
+    assert (result.exit_code, result.stdout) == (0, "1 declaration(s) valid.\n")
+    assert result.stderr == (
+        "clients/.f.yaml.swp: warning EF009: skipped: a backup or editor file\n"
+        f"{left_over}\n"
+        "clients/b.YAML: warning EF009: skipped: the suffix .YAML is not lowercase\n"
+        "    hint: rename it to b.yaml to have it read\n"
+        "clients/c.Yml: warning EF009: skipped: the suffix .Yml is not lowercase\n"
+        "    hint: rename it to c.yml to have it read\n"
+        "clients/d.yaml.bak: warning EF009: skipped: a backup or editor file\n"
+        f"{left_over}\n"
+        "clients/e.yaml~: warning EF009: skipped: a backup or editor file\n"
+        f"{left_over}\n"
+        "clients/g.yaml: warning EF009: skipped: a symbolic link to nothing\n"
+        f"    hint: the link points to {repo.root / 'nowhere.yaml'}, which does not exist\n"
+        "clients/h.yml: warning EF009: skipped: not a regular file\n"
+        "    hint: a declaration is a plain file, not a pipe, socket or device\n"
+        "0 errors, 7 warnings in 1 file\n"
+    )
+
+
+def test_the_same_file_named_twice_is_read_once(repo):
+    repo.write("clients/10000001.yaml", VALID)
+    (repo.root / "clients" / "link.yaml").symlink_to("10000001.yaml")
+    result = repo.efctl(
+        "validate", "clients/10000001.yaml", "clients", "./clients/../clients/10000001.yaml"
+    )
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        "1 declaration(s) valid.\n",
+        "",
+    )
