@@ -51,6 +51,7 @@ _CORE_SCALARS: dict[str, re.Pattern[str]] = {
     ),
     STR: re.compile(r".*\Z", re.DOTALL),
 }
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TAGS_BY_KIND = {ScalarNode: tuple(_CORE_SCALARS), SequenceNode: (SEQ,), MappingNode: (MAP,)}
 
 
@@ -301,7 +302,7 @@ class _Builder:
         node = _target(node)
         self._check_tag(node, pointer)
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            return self._encodable(self._scalar(node), node, pointer)
         if isinstance(node, SequenceNode):
             return [self.value(item, (*pointer, index)) for index, item in enumerate(node.value)]
         result: dict[str, Any] = {}
@@ -325,7 +326,9 @@ class _Builder:
         """A key as text, the way it is written (``2019:`` is the key '2019')."""
         if isinstance(node, ScalarNode):
             self._check_tag(node, (*pointer, node.value))
-            return node.value
+            return self._encodable(
+                node.value, node, (*pointer, _SURROGATE.sub("\ufffd", node.value))
+            )
         message = "a mapping key must be a plain value, not a list or a mapping"
         self._problem(error("EF001", message, pointer), position)
         return None
@@ -340,6 +343,22 @@ class _Builder:
             shown = node.tag.replace(_YAML_TAG, "!!", 1)
             message = f"'{node.value}' cannot be read as {shown}"
             self._problem(error("EF003", message, pointer), _position(node.start_mark))
+
+    def _encodable(self, value: Any, node: Node, pointer: Pointer) -> Any:
+        """Text UTF-8 can write: a ``"\\ud800"`` escape is reported, and read as U+FFFD.
+
+        Such a lone surrogate would pass validation and then break the first write (the plan,
+        the terminal), so it is refused where it stands.
+        """
+        if not isinstance(value, str) or not (lone := _SURROGATE.search(value)):
+            return value
+        message = (
+            f"the text contains U+{ord(lone.group()):04X}, half of a UTF-16 pair, which UTF-8 "
+            "cannot encode"
+        )
+        hint = "write the character itself, or its \\U escape, not two \\u halves"
+        self._problem(error("EF006", message, pointer, hint), _position(node.start_mark))
+        return _SURROGATE.sub("\ufffd", value)
 
     def _problem(self, diagnostic: Diagnostic, position: Position) -> None:
         self.problems.append(diagnostic.at(self.path, *position))

@@ -138,3 +138,28 @@ def test_the_same_file_named_twice_is_read_once(repo):
         "1 declaration(s) valid.\n",
         "",
     )
+
+
+def test_text_that_utf8_cannot_encode_is_located(repo):
+    repo.write(
+        "clients/10000001.yaml",
+        'version: 1\nclient: {id: "10000001", name: Testfirma AG, language: de}\n'
+        "users:\n"
+        '  - {id: anna.muster, name: "Anna \\ud800", admin: individual}\n'
+        '  - {id: bruno.keller, name: Bruno, "emai\\udfff": x@example.ch}\n',
+    )
+    message = (
+        "error EF006: the text contains U+{}, half of a UTF-16 pair, which UTF-8 cannot encode\n"
+        "    hint: write the character itself, or its \\U escape, not two \\u halves\n"
+    )
+    for command in ("validate", "plan"):
+        result = repo.efctl(command)
+        assert (result.exit_code, result.stdout) == (1, ""), command
+        assert result.stderr.startswith(
+            "clients/10000001.yaml:4:29: "
+            + message.format("D800")
+            + "clients/10000001.yaml:5:37: "
+            + message.format("DFFF")
+            + "clients/10000001.yaml:5:37: error EF010: unknown key 'emai\ufffd' in users[1]"
+            " (bruno.keller); did you mean 'email'?\n"
+        ), command
