@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -62,6 +62,8 @@ class LoadedDocument:
     marks: Mapping[Pointer, Position]  # 1-based (line, col) of each node's value
     key_marks: Mapping[Pointer, Position]  # 1-based (line, col) of each mapping key
     diagnostics: tuple[Diagnostic, ...]  # located load problems (EF001..EF007)
+    content: bytes = b""  # the exact bytes read, once: what was validated is what is digested
+    source: Path | None = None  # the file as discovered, symbolic links not followed
 
     def locate(self, pointer: Pointer, *, key: bool = False) -> Position:
         """(line, col) of the node, or of its deepest existing ancestor."""
@@ -88,13 +90,18 @@ def load_document(path: Path, display: str | None = None) -> LoadedDocument:
             content = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return _refused(name, error("EF006", f"cannot read the file: {reason}"), (1, 1))
-    return parse_document(content, name)
+        unread = _refused(name, error("EF006", f"cannot read the file: {reason}"), (1, 1))
+        return replace(unread, source=path)
+    return replace(parse_document(content, name), source=path)
 
 
 def parse_document(content: bytes | str, path: str) -> LoadedDocument:
     """Parse one YAML document; any input gives a LoadedDocument, problems as diagnostics."""
     raw = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    return replace(_parse(raw, path), content=raw)
+
+
+def _parse(raw: bytes, path: str) -> LoadedDocument:
     if len(raw) > MAX_BYTES:
         message = f"the file is larger than the limit of {MAX_BYTES:,} bytes (1 MiB)"
         hint = "a declaration of even thousands of users is far smaller; is this the right file?"
