@@ -61,7 +61,7 @@ SETTINGS = {
     "backend": "sqlite:///PATH or postgresql://…",
     "catalog": "a catalog file overriding the packaged one",
 }
-_TYPES = {str: "a string", list: "a list", dict: "a mapping", bool: "true or false"}
+_TYPES = {list: "a list", dict: "a mapping", bool: "true or false"}
 
 
 def _read_config(path: Path) -> dict:
