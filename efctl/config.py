@@ -6,18 +6,18 @@ the folder that holds it (the repository root), so commands behave the same from
 
 from __future__ import annotations
 
+import difflib
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
-import yaml
-
+from efctl.declarations.loader import LoadedDocument, load_document
 from efctl.errors import EfctlError
+from reconcile.diagnostics import Diagnostic, error
 
 CONFIG_NAME = "efctl.yaml"
 DEFAULT_STORE = ".efctl/sandbox.db"
-KNOWN_KEYS = {"clients", "seed", "backend", "catalog"}
 
 
 @dataclass(frozen=True)
@@ -30,11 +30,20 @@ class Settings:
     today: date
 
     def display(self, path: Path) -> str:
-        """A path as the user should see it: relative to the working directory when possible."""
-        try:
-            return str(path.resolve().relative_to(Path.cwd().resolve()))
-        except ValueError:
-            return str(path)
+        return _display(path)
+
+
+def _display(path: Path) -> str:
+    """A path as the user should see it: relative to the working directory when possible.
+
+    Symbolic links are not followed: ``clients/x.yaml`` linked to a file elsewhere is still
+    shown as ``clients/x.yaml``, the name the user knows.
+    """
+    absolute = Path(os.path.normpath(path.absolute()))
+    try:
+        return str(absolute.relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
 
 
 def find_config(start: Path) -> Path | None:
@@ -45,20 +54,65 @@ def find_config(start: Path) -> Path | None:
     return None
 
 
+# What each setting is, in the words of a hint.
+SETTINGS = {
+    "clients": "the folder (or a list of folders and files) holding the declarations",
+    "seed": "the folder of the sandbox bank's seed, e.g. examples/bank",
+    "backend": "sqlite:///PATH or postgresql://…",
+    "catalog": "a catalog file overriding the packaged one",
+}
+_TYPES = {list: "a list", dict: "a mapping", bool: "true or false"}
+
+
 def _read_config(path: Path) -> dict:
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise EfctlError(f"{path}: cannot read the settings: {exc}") from exc
-    if not isinstance(data, dict):
-        raise EfctlError(f"{path}: the settings must be a mapping of keys to values")
-    unknown = sorted(set(data) - KNOWN_KEYS)
-    if unknown:
+    """The settings of efctl.yaml; every mistake in it a located diagnostic, all raised at once."""
+    shown = _display(path)
+    document = load_document(path, display=shown)
+    problems = list(document.diagnostics)
+    if [d.code for d in problems] == ["EF007"]:  # not a mapping: say what efctl.yaml is
+        if problems[0].message == "the document is empty":
+            return {}  # every setting has its default
+        hint = "efctl.yaml maps settings to values, e.g. 'clients: clients'"
+        problems = [replace(problems[0], hint=hint)]
+    problems.extend(_setting_problems(document))
+    if problems:
         raise EfctlError(
-            f"{path}: unknown setting(s): {', '.join(unknown)}",
-            hint=f"known settings: {', '.join(sorted(KNOWN_KEYS))}",
+            f"{shown} has errors (listed above)",
+            hint="fix them and run again; the settings are clients, seed, backend and catalog",
+            diagnostics=sorted(problems, key=lambda d: d.sort_key),
         )
-    return data
+    return document.data
+
+
+def _setting_problems(document: LoadedDocument) -> list[Diagnostic]:
+    data = document.data if isinstance(document.data, dict) else {}
+    problems = []
+    for key, value in data.items():
+        if key not in SETTINGS:
+            close = difflib.get_close_matches(key, SETTINGS, n=1)
+            maybe = f"; did you mean '{close[0]}'?" if close else ""
+            hint = f"settings: {', '.join(SETTINGS)}"
+            unknown = error("EF010", f"unknown setting '{key}'{maybe}", (key,), hint)
+            problems.append(unknown.at(document.path, *document.locate((key,), key=True)))
+        elif key == "clients" and isinstance(value, list):
+            problems.extend(
+                document.place(_wrong_type(f"clients[{index}]", item, (key, index), "a string"))
+                for index, item in enumerate(value)
+                if not isinstance(item, str)
+            )
+        elif not isinstance(value, str):
+            wanted = "a string or a list" if key == "clients" else "a string"
+            problems.append(document.place(_wrong_type(key, value, (key,), wanted)))
+    return problems
+
+
+def _wrong_type(label: str, value: object, pointer: tuple, wanted: str) -> Diagnostic:
+    kind = "a number" if isinstance(value, int | float) and not isinstance(value, bool) else None
+    kind = kind or ("empty" if value is None else _TYPES.get(type(value), "a value"))
+    hint = f"{pointer[0]}: {SETTINGS[pointer[0]]}"
+    if kind == "a number":
+        hint = f'put it in quotes to keep it text: "{value}"'
+    return error("EF012", f"{label} must be {wanted}, not {kind}", pointer, hint)
 
 
 def _today(raw: str | None) -> date:

@@ -8,7 +8,8 @@ bank's side (contracts, deliveries, effective rights) run only when the bank kno
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 from reconcile.catalog import Catalog
@@ -29,6 +30,21 @@ API_KEY_CONTRACT_TYPE = "billing_solutions"
 LISTED = 10  # candidates named in a hint before "and N more"
 
 
+@dataclass(frozen=True)
+class Gaps:
+    """What a spec built from the accepted part of a declaration leaves out.
+
+    The left-out nodes have been reported already (schema errors); checks that depend on them
+    are skipped rather than repeated as false follow-on errors.
+    """
+
+    unsure: frozenset[str] = frozenset()  # users with a part left out: declared, rights unknown
+    origin: Callable[[Pointer], Pointer] = field(default=lambda pointer: pointer)  # -> document
+
+
+NO_GAPS = Gaps()
+
+
 def check_client(
     spec: ClientSpec,
     bank: ClientState | None,
@@ -36,14 +52,16 @@ def check_client(
     today: date,
     *,
     bank_known: bool = True,
+    gaps: Gaps = NO_GAPS,
 ) -> list[Diagnostic]:
     """Every semantic problem of ``spec``: client, then users, API keys and deliveries in order.
 
     ``bank`` is the bank's side of the relationship, None when the bank does not know it
     (EF111). With ``bank_known=False`` no bank was asked (offline validation): the checks that
-    need the bank are skipped without a diagnostic.
+    need the bank are skipped without a diagnostic. Pointers are into the document ``gaps``
+    names.
     """
-    checks = _Checks(spec, bank, catalog, today)
+    checks = _Checks(spec, bank, catalog, today, gaps)
     problems: list[Diagnostic] = []
     if bank is None and bank_known:
         problems.append(
@@ -58,12 +76,15 @@ def check_client(
     problems.extend(checks.users())
     problems.extend(checks.api_keys())
     problems.extend(checks.deliveries())
-    return problems
+    return [replace(problem, pointer=gaps.origin(problem.pointer)) for problem in problems]
 
 
 class _Checks:
-    def __init__(self, spec: ClientSpec, bank: ClientState | None, catalog: Catalog, today: date):
+    def __init__(
+        self, spec: ClientSpec, bank: ClientState | None, catalog: Catalog, today: date, gaps: Gaps
+    ):
         self.spec = spec
+        self.gaps = gaps
         self.bank = bank
         self.catalog = catalog
         self.today = today
@@ -84,8 +105,8 @@ class _Checks:
             if first is not user:
                 yield error(
                     "EF101",
-                    f"duplicate user id '{user.id}': users[{self.spec.users.index(first)}] "
-                    "already declares it",
+                    f"duplicate user id '{user.id}': "
+                    f"{self._item('users', self.spec.users.index(first))} already declares it",
                     (*at, "id"),
                     "the user id is the stable key of a user: give each user its own id, "
                     "or merge the two entries",
@@ -110,7 +131,24 @@ class _Checks:
                 yield from self._contracts(user, grants_at, self.bank)
             if self.resolution is not None and first is user:
                 yield from self._fallen_to_none(user, grants_at, self.resolution)
-                yield from self._no_rights(user, at, self.resolution)
+                if not self._rights_unknown(user.id):
+                    yield from self._no_rights(user, at, self.resolution)
+
+    def _item(self, items: str, index: int) -> str:
+        """``users[2]``, counted in the document, not in the accepted part."""
+        return "{}[{}]".format(*self.gaps.origin((items, index)))
+
+    def _rights_unknown(self, user_id: str) -> bool:
+        """The user, or a user it copies from, has a part left out: its rights are unknown."""
+        seen: set[str] = set()
+        current: str | None = user_id
+        while current is not None and current not in seen:
+            if current in self.gaps.unsure:
+                return True
+            seen.add(current)
+            declared = self.declared.get(current)
+            current = declared.grants.copy_from if declared is not None else None
+        return False
 
     def _all(self, user: UserSpec, at: Pointer) -> Iterable[Diagnostic]:
         for contract_type in user.grants.all or {}:
@@ -141,7 +179,7 @@ class _Checks:
                 at,
                 "keep one of them, and correct single contracts with `single`",
             )
-        if source not in self.declared:
+        if source not in self.declared and source not in self.gaps.unsure:
             others = [uid for uid in self.declared if uid != user.id]
             yield error(
                 "EF105",
@@ -228,10 +266,13 @@ class _Checks:
             if earlier != index:
                 yield error(
                     "EF115",
-                    f"duplicate API key name '{key.name}': api_keys[{earlier}] already declares it",
+                    f"duplicate API key name '{key.name}': {self._item('api_keys', earlier)} "
+                    "already declares it",
                     (*at, "name"),
                     "the name identifies the key at the bank: give each key its own name",
                 )
+            if self._rights_unknown(key.user):
+                continue
             if key.user not in self.declared:
                 yield error(
                     "EF107",

@@ -57,6 +57,8 @@ CODES: dict[str, str] = {
     "EF005": "file larger than the size limit",
     "EF006": "file unreadable or not UTF-8",
     "EF007": "document is empty or not a mapping",
+    "EF008": "no declaration file in the folders given",
+    "EF009": "a file that looks like a declaration is skipped",
     # the schema
     "EF010": "unknown key",
     "EF011": "required key missing",

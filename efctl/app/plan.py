@@ -84,7 +84,7 @@ def make_plan(
 def digest_name(root: Path, loaded: LoadedClient) -> str:
     """How the digest names a declaration: its path in the repository (as git names it, links
     not followed), or its absolute path when it lies outside."""
-    path = Path(os.path.abspath(loaded.document.path))
+    path = Path(os.path.abspath(loaded.document.source or loaded.document.path))
     try:
         return path.relative_to(Path(os.path.abspath(root))).as_posix()
     except ValueError:

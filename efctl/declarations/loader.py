@@ -51,6 +51,7 @@ _CORE_SCALARS: dict[str, re.Pattern[str]] = {
     ),
     STR: re.compile(r".*\Z", re.DOTALL),
 }
+_SURROGATE = re.compile("[\ud800-\udfff]")
 _TAGS_BY_KIND = {ScalarNode: tuple(_CORE_SCALARS), SequenceNode: (SEQ,), MappingNode: (MAP,)}
 
 
@@ -61,7 +62,8 @@ class LoadedDocument:
     marks: Mapping[Pointer, Position]  # 1-based (line, col) of each node's value
     key_marks: Mapping[Pointer, Position]  # 1-based (line, col) of each mapping key
     diagnostics: tuple[Diagnostic, ...]  # located load problems (EF001..EF007)
-    content: bytes = b""  # the exact bytes parsed: what the plan's inputs digest covers
+    content: bytes = b""  # the exact bytes read, once: what was validated is what is digested
+    source: Path | None = None  # the file as discovered, symbolic links not followed
 
     def locate(self, pointer: Pointer, *, key: bool = False) -> Position:
         """(line, col) of the node, or of its deepest existing ancestor."""
@@ -88,13 +90,18 @@ def load_document(path: Path, display: str | None = None) -> LoadedDocument:
             content = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
-        return _refused(name, error("EF006", f"cannot read the file: {reason}"), (1, 1))
-    return parse_document(content, name)
+        unread = _refused(name, error("EF006", f"cannot read the file: {reason}"), (1, 1))
+        return replace(unread, source=path)
+    return replace(parse_document(content, name), source=path)
 
 
 def parse_document(content: bytes | str, path: str) -> LoadedDocument:
     """Parse one YAML document; any input gives a LoadedDocument, problems as diagnostics."""
     raw = content.encode("utf-8", "surrogatepass") if isinstance(content, str) else content
+    return replace(_parse(raw, path), content=raw)
+
+
+def _parse(raw: bytes, path: str) -> LoadedDocument:
     if len(raw) > MAX_BYTES:
         message = f"the file is larger than the limit of {MAX_BYTES:,} bytes (1 MiB)"
         hint = "a declaration of even thousands of users is far smaller; is this the right file?"
@@ -107,7 +114,7 @@ def parse_document(content: bytes | str, path: str) -> LoadedDocument:
         hint = "save the file as UTF-8"
         return _refused(path, error("EF006", message, hint=hint), (1, 1))
     try:
-        return replace(_Builder(path).build(_compose(text)), content=raw)
+        return _Builder(path).build(_compose(text))
     except _Refusal as refusal:
         return _refused(path, refusal.diagnostic, refusal.position)
     except ReaderError as exc:
@@ -300,16 +307,16 @@ class _Builder:
     def value(self, node: Node | _AliasUse, pointer: Pointer) -> Any:
         self.marks[pointer] = _where(node)
         node = _target(node)
-        self._check_tag(node)
+        self._check_tag(node, pointer)
         if isinstance(node, ScalarNode):
-            return self._scalar(node)
+            return self._encodable(self._scalar(node), node, pointer)
         if isinstance(node, SequenceNode):
             return [self.value(item, (*pointer, index)) for index, item in enumerate(node.value)]
         result: dict[str, Any] = {}
         first_lines: dict[str, int] = {}
         for key_node, value_node in node.value:
             key_position = _where(key_node)
-            key = self._key(_target(key_node), key_position)
+            key = self._key(_target(key_node), key_position, pointer)
             if key is None:
                 continue
             if key in first_lines:
@@ -322,25 +329,43 @@ class _Builder:
             result[key] = self.value(value_node, (*pointer, key))
         return result
 
-    def _key(self, node: Node, position: Position) -> str | None:
+    def _key(self, node: Node, position: Position, pointer: Pointer) -> str | None:
         """A key as text, the way it is written (``2019:`` is the key '2019')."""
         if isinstance(node, ScalarNode):
-            self._check_tag(node)
-            return node.value
+            self._check_tag(node, (*pointer, node.value))
+            return self._encodable(
+                node.value, node, (*pointer, _SURROGATE.sub("\ufffd", node.value))
+            )
         message = "a mapping key must be a plain value, not a list or a mapping"
-        self._problem(error("EF001", message), position)
+        self._problem(error("EF001", message, pointer), position)
         return None
 
-    def _check_tag(self, node: Node) -> None:
+    def _check_tag(self, node: Node, pointer: Pointer) -> None:
         if node.tag not in _TAGS_BY_KIND[type(node)]:
             shown = node.tag.replace(_YAML_TAG, "!!", 1)
             message = f"the tag {shown} is refused; only plain YAML values are read"
             hint = "remove the tag: values are text, numbers, true/false, null, lists, mappings"
-            self._problem(error("EF003", message, hint=hint), _position(node.start_mark))
+            self._problem(error("EF003", message, pointer, hint), _position(node.start_mark))
         elif isinstance(node, ScalarNode) and not _CORE_SCALARS[node.tag].match(node.value):
             shown = node.tag.replace(_YAML_TAG, "!!", 1)
             message = f"'{node.value}' cannot be read as {shown}"
-            self._problem(error("EF003", message), _position(node.start_mark))
+            self._problem(error("EF003", message, pointer), _position(node.start_mark))
+
+    def _encodable(self, value: Any, node: Node, pointer: Pointer) -> Any:
+        """Text UTF-8 can write: a ``"\\ud800"`` escape is reported, and read as U+FFFD.
+
+        Such a lone surrogate would pass validation and then break the first write (the plan,
+        the terminal), so it is refused where it stands.
+        """
+        if not isinstance(value, str) or not (lone := _SURROGATE.search(value)):
+            return value
+        message = (
+            f"the text contains U+{ord(lone.group()):04X}, half of a UTF-16 pair, which UTF-8 "
+            "cannot encode"
+        )
+        hint = "write the character itself, or its \\U escape, not two \\u halves"
+        self._problem(error("EF006", message, pointer, hint), _position(node.start_mark))
+        return _SURROGATE.sub("\ufffd", value)
 
     def _problem(self, diagnostic: Diagnostic, position: Position) -> None:
         self.problems.append(diagnostic.at(self.path, *position))

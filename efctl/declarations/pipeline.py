@@ -1,24 +1,27 @@
 """From paths to checked declarations: load, schema, convert, semantic checks, located and sorted.
 
-Every problem of a run is collected; a file with load or schema errors gets no semantic checks
-(its data cannot be trusted), but every other file still does.
+Every problem of a run is collected; a file with load or schema errors still gets the semantic
+checks of the part the schema accepted (accepted.py), but is not handed on to planning.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+import os
+import re
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from efctl.declarations.accepted import accepted_spec
 from efctl.declarations.convert import to_client_spec
 from efctl.declarations.loader import LoadedDocument, load_document
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
-from reconcile.checks import check_client
-from reconcile.diagnostics import Diagnostic, Severity, error
-from reconcile.model import ClientSpec
+from reconcile.checks import NO_GAPS, check_client
+from reconcile.diagnostics import Diagnostic, Severity, error, warning
+from reconcile.model import ClientSpec, ClientState
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -48,22 +51,76 @@ class Validation:
 
 
 def discover(paths: Iterable[Path], display) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
-    """Declaration files under the given paths, sorted; a missing path is a diagnostic."""
+    """Declaration files under the given paths, each once, sorted per folder.
+
+    A missing path is an error, and so is finding no declaration at all (a misspelt folder
+    must not plan "no changes"); a file that looks like a declaration but is not read is a
+    warning, so nobody wonders why their edit in ``c.YAML`` has no effect.
+    """
     found: list[tuple[Path, str]] = []
     problems: list[Diagnostic] = []
+    folders: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+
+    def add(file: Path) -> None:
+        identity = (status := file.stat()).st_dev, status.st_ino
+        if identity not in seen:  # the same file by two names, or a file inside a folder given
+            seen.add(identity)
+            found.append((file, display(file)))
+
     for path in paths:
         if path.is_dir():
-            files = sorted(p for p in path.rglob("*") if p.suffix in YAML_SUFFIXES and p.is_file())
-            found.extend((f, display(f)) for f in files)
+            folders.append(path)
+            for candidate in sorted(path.rglob("*")):
+                if (skipped := _skipped(candidate)) is not None:
+                    problems.append(skipped.at(display(candidate), None, None))
+                elif candidate.suffix in YAML_SUFFIXES and candidate.is_file():
+                    add(candidate)
         elif path.is_file():
-            found.append((path, display(path)))
+            add(path)
         else:
-            problems.append(
-                error(
-                    "EF006", "no such file or folder", hint="name a declaration file or a folder"
-                ).at(display(path), None, None)
+            unread = (
+                error("EF006", "not a regular file", hint=_NOT_REGULAR)
+                if path.exists()
+                else error("EF006", "no such file or folder", hint=_NAME_A_PATH)
             )
+            problems.append(unread.at(display(path), None, None))
+    if not found:
+        hint = "a declaration file ends in .yaml or .yml; is this the right folder?"
+        message = "no declaration (*.yaml, *.yml) in this folder"
+        problems.extend(
+            error("EF008", message, hint=hint).at(display(f), None, None) for f in folders
+        )
     return found, problems
+
+
+_LEFT_OVER = re.compile(r"\.ya?ml(?:\.[^.]+|~)$", re.IGNORECASE)  # c.yaml.bak, c.yaml~, .c.yaml.swp
+
+
+def _skipped(candidate: Path) -> Diagnostic | None:
+    """Why a file that looks like a declaration is not read; None for other files."""
+    suffix = candidate.suffix
+    if candidate.is_dir():
+        return None
+    if suffix in YAML_SUFFIXES:
+        if candidate.is_symlink() and not candidate.exists():
+            hint = f"the link points to {os.readlink(candidate)}, which does not exist"
+            return warning("EF009", "skipped: a symbolic link to nothing", hint=hint)
+        if not candidate.is_file():
+            return warning("EF009", "skipped: not a regular file", hint=_NOT_REGULAR)
+        return None
+    if suffix.lower() in YAML_SUFFIXES:
+        message = f"skipped: the suffix {suffix} is not lowercase"
+        hint = f"rename it to {candidate.stem}{suffix.lower()} to have it read"
+        return warning("EF009", message, hint=hint)
+    if _LEFT_OVER.search(candidate.name):
+        hint = "only *.yaml and *.yml files are read; delete it if it is left over"
+        return warning("EF009", "skipped: a backup or editor file", hint=hint)
+    return None
+
+
+_NOT_REGULAR = "a declaration is a plain file, not a pipe, socket or device"
+_NAME_A_PATH = "name a declaration file or a folder"
 
 
 def validate(
@@ -79,23 +136,47 @@ def validate(
     clients: list[LoadedClient] = []
     for path, shown in files:
         document = load_document(path, display=shown)
-        problems = list(document.diagnostics)
-        if document.data is not None:  # a duplicate key still leaves data worth checking
-            problems.extend(schema_diagnostics(document, schema))
+        state = bank.read_client if bank is not None else None
+        problems, spec = check_document(document, schema, catalog, state, today)
         diagnostics.extend(problems)
-        if problems:
-            continue
-        spec = to_client_spec(document.data)
-        state = bank.read_client(spec.id) if bank is not None else None
-        checks = check_client(spec, state, catalog, today, bank_known=bank is not None)
-        diagnostics.extend(document.place(d) for d in checks)
-        clients.append(LoadedClient(document, spec))
+        if spec is not None:
+            clients.append(LoadedClient(document, spec))
     diagnostics.extend(_declared_twice(clients))
     return Validation(
         clients=tuple(clients),
         diagnostics=tuple(sorted(diagnostics, key=lambda d: d.sort_key)),
         files=len(files),
     )
+
+
+def check_document(
+    document: LoadedDocument,
+    schema: dict,
+    catalog: Catalog,
+    read_client: Callable[[str], ClientState | None] | None,
+    today: date,
+) -> tuple[list[Diagnostic], ClientSpec | None]:
+    """All located problems of one document; its spec only when it loaded and fits the schema.
+
+    ``read_client`` is the bank's side of a relationship, None to validate offline.
+    """
+    problems = list(document.diagnostics)
+    if document.data is None:
+        return problems, None
+    problems.extend(schema_diagnostics(document, schema))
+    broken = bool(problems)
+    if broken:  # a duplicate key or a schema error: check the part the schema accepted
+        accepted = accepted_spec(document, problems, schema)
+        if accepted is None:
+            return problems, None
+        spec, gaps = accepted
+    else:
+        spec, gaps = to_client_spec(document.data), NO_GAPS
+    online = read_client is not None
+    state = read_client(spec.id) if online else None
+    checks = check_client(spec, state, catalog, today, bank_known=online, gaps=gaps)
+    problems.extend(document.place(d) for d in checks)
+    return problems, None if broken else spec
 
 
 def _declared_twice(clients: Sequence[LoadedClient]) -> list[Diagnostic]:

@@ -209,7 +209,7 @@ class _Explainer:
             description = properties.get(name, {}).get("description")
             hint = f"{name}: {description}" if description else None
             message = f"{self.subject(pointer)} is missing '{name}'"
-            yield self.at(error("EF011", message, pointer, hint))
+            yield self.at(error("EF011", message, (*pointer, name), hint))  # placed at the parent
 
     def _wrong_type(self, found: ValidationError, pointer: Pointer) -> Diagnostic:
         expected = _branch_types(found) or _as_list(found.validator_value)

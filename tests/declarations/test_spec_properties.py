@@ -3,13 +3,19 @@ has a place."""
 
 from __future__ import annotations
 
+import copy
 import re
+from datetime import date
+from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from efctl.catalog import load_catalog
 from efctl.declarations.loader import LoadedDocument, dump_document, parse_document
-from efctl.declarations.schema import load_schema, schema_diagnostics
+from efctl.declarations.pipeline import check_document
+from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
+from efctl.sandbox.seed import load_seed
 from reconcile.diagnostics import CODES
 
 SCHEMA = load_schema("client")
@@ -100,3 +106,77 @@ def test_any_data_shaped_like_a_declaration_gets_located_schema_diagnostics(data
     doc = parse_document(dump_document(data), "fuzz.yaml")
     assert doc.data == data
     assert_well_formed(doc)
+
+
+# --- mangled declarations through the whole per-file pipeline ---------------------------
+
+CATALOG = load_catalog(None)
+CLIENT_SCHEMA = with_catalog(SCHEMA, CATALOG)
+BANK = {state.id: state for state in load_seed(Path(__file__).parent.parent / "cli" / "bank")}
+VALID = {
+    "version": 1,
+    "client": {"id": "10000001", "name": "Testfirma AG", "language": "de"},
+    "deliveries": {
+        "iso_version": "2019",
+        "overrides": [{"delivery": "D-1", "iso_version": "2019"}],
+    },
+    "users": [
+        {
+            "id": "anna.muster",
+            "name": "Anna Muster",
+            "email": "anna@example.ch",
+            "github": "anna-m",
+            "admin": "collective",
+            "authorizations": {"all": {"account": "sign_collective", "*": "read"}},
+        },
+        {
+            "id": "bruno.keller",
+            "name": "Bruno Keller",
+            "authorizations": {
+                "copy_from": "anna.muster",
+                "exclude": ["custody"],
+                "single": [{"contract": "BS-10000001-1", "profile": "read"}],
+            },
+        },
+    ],
+    "api_keys": [{"name": "erp", "user": "bruno.keller"}],
+}
+
+
+def _nodes(node, at=()):
+    yield at
+    if isinstance(node, dict | list):
+        for key, child in node.items() if isinstance(node, dict) else enumerate(node):
+            yield from _nodes(child, (*at, key))
+
+
+NODES = [pointer for pointer in _nodes(VALID) if pointer]
+WRONG = LEAVES | st.lists(LEAVES, max_size=2) | st.dictionaries(KEYS, LEAVES, max_size=2)
+
+
+@st.composite
+def mangled(draw):
+    """The valid declaration with up to four of its nodes replaced by wrong types or values."""
+    data = copy.deepcopy(VALID)
+    for pointer in draw(st.lists(st.sampled_from(NODES), min_size=1, max_size=4)):
+        parent = data
+        try:
+            for part in pointer[:-1]:
+                parent = parent[part]
+            parent[pointer[-1]] = draw(WRONG)
+        except (LookupError, TypeError):  # an earlier replacement took the path away
+            continue
+    return data
+
+
+@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(mangled(), st.booleans())
+def test_mangled_declarations_get_located_diagnostics_and_never_raise(data, online):
+    doc = parse_document(dump_document(data), "fuzz.yaml")
+    problems, spec = check_document(
+        doc, CLIENT_SCHEMA, CATALOG, BANK.get if online else None, date(2026, 11, 28)
+    )
+    for diagnostic in problems:
+        assert diagnostic.code in CODES
+        assert (diagnostic.file, diagnostic.line >= 1, diagnostic.col >= 1) == ("fuzz.yaml", 1, 1)
+    assert (spec is None) == bool(doc.diagnostics or schema_diagnostics(doc, CLIENT_SCHEMA))

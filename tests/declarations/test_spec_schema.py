@@ -125,7 +125,7 @@ def test_merge_key_gets_its_own_hint():
     assert found.hint == "YAML merge keys (<<) are not supported; use an alias for a whole value"
 
 
-def test_missing_required_key_points_at_the_mapping_and_names_the_user():
+def test_missing_required_key_is_placed_at_the_mapping_and_names_the_user():
     text = users(
         """\
           - id: anna.muster
@@ -140,7 +140,7 @@ def test_missing_required_key_points_at_the_mapping_and_names_the_user():
         "c.yaml:8:3: EF011 users[2] is missing 'id'",
     ]
     first = diagnostics(text)[0]
-    assert first.pointer == ("users", 1)
+    assert first.pointer == ("users", 1, "name")  # the missing node; placed at its mapping
     assert first.hint == "name: Full name of the person."
 
 
