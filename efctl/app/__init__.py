@@ -71,7 +71,7 @@ class Workspace:
 
     def _seed_sandbox(self, verb: str, operation, seed: Path | None) -> str:
         seed_dir = self.seed_dir(seed)
-        with open_store(self.settings.backend) as store:
+        with open_store(self.settings.backend, create=True) as store:
             count = operation(store, seed_dir)
             source = self.settings.display(seed_dir)
             return f"{verb} the sandbox bank at {store.url} from {source} ({count} relationships)"

@@ -25,7 +25,8 @@ AT = "2025-05-01T12:00:00+00:00"
 
 @pytest.fixture
 def store(store_url):
-    with open_store(store_url, seed_dir=SEED, notify=lambda _: None, clock=lambda: NOON) as s:
+    with open_store(store_url, create=True, clock=lambda: NOON) as s:
+        s.init(SEED)
         yield s
 
 
