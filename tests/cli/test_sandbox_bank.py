@@ -13,6 +13,8 @@ import pytest
 from click.testing import CliRunner
 
 from efctl.cli import cli
+from efctl.render.diagnostics import format_diagnostic
+from efctl.sandbox import SeedError, load_seed
 
 EXAMPLES_BANK = Path(__file__).parent.parent.parent / "examples" / "bank"
 INIT_HINT = (
@@ -188,3 +190,21 @@ def test_no_password_in_init_status_and_errors(folder, store_url):
     )
     assert shown in outputs[4].stdout
     assert not [r.output for r in outputs if "pw-not-needed" in r.output]
+
+
+# --- a bad seed -------------------------------------------------------------------------------
+
+
+def test_a_bad_seed_prints_each_diagnostic_once_then_the_message(folder):
+    bad = Path(__file__).parent.parent / "sandbox" / "seeds" / "bad"
+    with pytest.raises(SeedError) as caught:
+        load_seed(bad)
+    located = [format_diagnostic(d) for d in caught.value.diagnostics]
+    assert len(located) == 13
+    assert outcome(efctl("sandbox", "init", "--seed", str(bad))) == (
+        1,
+        "",
+        "".join(f"{line}\n" for line in located)
+        + f"efctl: error: the bank seed in {bad} has 13 problems (listed above)\n"
+        "    hint: fix the seed files; the sandbox bank was left as it was\n",
+    )
