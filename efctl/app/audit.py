@@ -14,7 +14,14 @@ from pathlib import Path
 from typing import Any
 
 from efctl.errors import EfctlError
-from reconcile.audit import AuditEntry, ChainBreak, verify_anchor, verify_chain
+from reconcile.audit import (
+    HASH_FORM_TEXT,
+    AuditEntry,
+    ChainBreak,
+    is_chain_hash,
+    verify_anchor,
+    verify_chain,
+)
 from reconcile.plan import canonical_json
 
 ENTRY_KEYS = tuple(f.name for f in fields(AuditEntry))
@@ -63,17 +70,29 @@ def write_export(workspace, out: Path) -> ChainCheck:
 
 
 def verify_bank(workspace, recorded_hash: str | None = None) -> ChainCheck:
+    _require_hash_form(recorded_hash)
     return check_chain(workspace.bank.audit_entries(), recorded_hash)
 
 
 def verify_file(path: Path, recorded_hash: str | None = None) -> ChainCheck:
+    _require_hash_form(recorded_hash)
     return check_chain(read_export(path), recorded_hash)
+
+
+def _require_hash_form(recorded_hash: str | None) -> None:
+    """A mistyped --expect-hash is the user's slip, not a tampered chain: no alarm for it."""
+    if recorded_hash is not None and not is_chain_hash(recorded_hash):
+        raise EfctlError(
+            f"--expect-hash {recorded_hash!r} is not an audit hash",
+            hint=f"an audit hash is {HASH_FORM_TEXT}, as `efctl audit verify` prints it as the"
+            " last hash",
+        )
 
 
 def check_chain(entries: list[AuditEntry], recorded_hash: str | None = None) -> ChainCheck:
     """The chain's own check, then, given a hash kept from an earlier check, truncation."""
     broken = verify_chain(entries)
-    if broken is None and recorded_hash:
+    if broken is None and recorded_hash is not None:
         broken = verify_anchor(entries, recorded_hash)
     return ChainCheck(
         entries=len(entries),
