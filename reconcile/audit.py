@@ -8,6 +8,7 @@ the last hash kept elsewhere (a CI log, a plan comment) can show that.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, replace
 
@@ -35,9 +36,16 @@ class AuditEntry:
         return body
 
 
+# Every hash of the chain (reconcile.plan.sha256_of): the algorithm, then 64 lowercase hex digits.
+HASH_FORM = re.compile(r"sha256:[0-9a-f]{64}")
+HASH_FORM_TEXT = "'sha256:' and 64 hex digits (0-9, a-f)"
+
+
 @dataclass(frozen=True)
 class ChainBreak:
-    seq: int  # the entry where the chain breaks (for a removed entry: the missing seq)
+    # The entry where the chain breaks (for a removed entry: the missing seq); None when no
+    # entry of the chain can be named, as for a hash kept from earlier that is gone.
+    seq: int | None
     reason: str
 
 
@@ -103,16 +111,25 @@ def verify_chain(entries: Sequence[AuditEntry]) -> ChainBreak | None:
     return None
 
 
+def is_chain_hash(text: str) -> bool:
+    """Whether ``text`` has the form of a hash of the chain (whether or not it is in one)."""
+    return HASH_FORM.fullmatch(text) is not None
+
+
 def verify_anchor(entries: Sequence[AuditEntry], recorded_hash: str) -> ChainBreak | None:
     """Truncation, which a chain cannot show by itself: a hash recorded earlier (the last one
-    an earlier verify printed) must still be in the chain; later entries may have been added."""
+    an earlier verify printed) must still be in the chain; later entries may have been added.
+
+    A hash that is gone says nothing of where: the newest entries may have been removed, or the
+    whole chain replaced, so the break names no seq.
+    """
     if any(entry.hash == recorded_hash for entry in entries):
         return None
-    last = entries[-1].seq if entries else 0
+    noun = "entry" if len(entries) == 1 else "entries"
     return ChainBreak(
-        last + 1,
-        f"the recorded hash {recorded_hash[:19]}… is not in the chain of {last} entries: "
-        "entries after it were removed, or the chain was rebuilt",
+        None,
+        f"the hash kept from an earlier verify ({recorded_hash[:19]}…) is not in the chain of"
+        f" {len(entries)} {noun}: entries were removed or the chain was replaced",
     )
 
 

@@ -20,6 +20,7 @@ from efctl.app.audit import (
     Export,
     audit_entries,
     check_chain,
+    require_hash_form,
     verify_file,
 )
 from efctl.app.audit import export as export_chain
@@ -147,6 +148,7 @@ class Application:
         return audit_entries(self.bank, client)
 
     def audit_verify(self, export: Path | None, expect_hash: str | None) -> ChainCheck:
+        require_hash_form(expect_hash)  # a mistyped hash is refused before the bank is opened
         if export is not None:
             return verify_file(export, expect_hash)
         return check_chain(self.bank.audit_entries(), expect_hash)

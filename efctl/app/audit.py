@@ -16,7 +16,14 @@ from typing import Any
 from efctl.declarations.convert import normalise_client_id
 from efctl.errors import EfctlError
 from efctl.files import write_file
-from reconcile.audit import AuditEntry, ChainBreak, verify_anchor, verify_chain
+from reconcile.audit import (
+    HASH_FORM_TEXT,
+    AuditEntry,
+    ChainBreak,
+    is_chain_hash,
+    verify_anchor,
+    verify_chain,
+)
 from reconcile.backend import Backend
 from reconcile.plan import canonical_json
 
@@ -76,10 +83,20 @@ def verify_file(path: Path, recorded_hash: str | None = None) -> ChainCheck:
     return check_chain(read_export(path), recorded_hash)
 
 
+def require_hash_form(recorded_hash: str | None) -> None:
+    """A mistyped --expect-hash is the user's slip, not a tampered chain: no alarm for it."""
+    if recorded_hash is not None and not is_chain_hash(recorded_hash):
+        raise EfctlError(
+            f"--expect-hash {recorded_hash!r} is not an audit hash",
+            hint=f"an audit hash is {HASH_FORM_TEXT}, as `efctl audit verify` prints it as the"
+            " last hash",
+        )
+
+
 def check_chain(entries: list[AuditEntry], recorded_hash: str | None = None) -> ChainCheck:
     """The chain's own check, then, given a hash kept from an earlier check, truncation."""
     broken = verify_chain(entries)
-    if broken is None and recorded_hash:
+    if broken is None and recorded_hash is not None:
         broken = verify_anchor(entries, recorded_hash)
     return ChainCheck(
         entries=len(entries),

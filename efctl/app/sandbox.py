@@ -40,6 +40,6 @@ def seed_bank(settings: Settings, override: Path | None, operation: Callable) ->
             hint="pass --seed DIR (a folder of bank-state YAML files) or set `seed:` in efctl.yaml",
         )
     verb = "created" if operation is Store.init else "reset"
-    with open_store(settings.backend) as store:
+    with open_store(settings.backend, create=True) as store:
         count = operation(store, seed)
         return Seeded(verb, store.url, settings.display(seed), count)

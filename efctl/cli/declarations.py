@@ -10,6 +10,7 @@ import click
 from efctl.app import Application
 from efctl.cli.completion import complete_client, complete_user
 from efctl.cli.options import DECLARATIONS, EXIT_ERROR, PATHS, TEXT_OR_JSON, command, emit, pass_app
+from efctl.config import CONFIG_NAME
 from efctl.render.diagnostics import FORMATS, render_diagnostics
 
 
@@ -37,7 +38,7 @@ def validate(
     """
     validation = app.validate(paths, offline=offline)
     failed = bool(validation.errors or (strict and validation.warnings))
-    shown = render_diagnostics(validation.diagnostics, fmt, validation.files)
+    shown = render_diagnostics(validation.diagnostics, fmt, validation.files, anchor=CONFIG_NAME)
     if fmt == "text":
         click.echo(shown, nl=False, err=True)
         if not failed:

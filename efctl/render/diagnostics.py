@@ -9,20 +9,23 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
 
-from efctl.config import CONFIG_NAME
 from reconcile.diagnostics import CODES, Diagnostic, Severity
 
 SARIF_SCHEMA = (
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 )
 INFORMATION_URI = "https://efctl.dev/"  # the domain of efctl's schema $ids
+
+
 # GitHub refuses a whole SARIF file when one result has no location; a problem of no one file
 # is the run's, whose settings file is at the root.
-UNLOCATED = CONFIG_NAME
-
-
-def render_diagnostics(diagnostics: Sequence[Diagnostic], fmt: str, files_checked: int) -> str:
-    """DIAGNOSTICS as FMT (one of FORMATS), from a check of FILES_CHECKED files."""
+def render_diagnostics(
+    diagnostics: Sequence[Diagnostic], fmt: str, files_checked: int, *, anchor: str
+) -> str:
+    """DIAGNOSTICS as FMT (one of FORMATS), from a check of FILES_CHECKED files; a diagnostic
+    without a file is shown at ANCHOR where the format needs a file (SARIF)."""
+    if fmt == "sarif":
+        return _sarif(diagnostics, files_checked, anchor)
     return RENDERERS[fmt](diagnostics, files_checked)
 
 
@@ -94,7 +97,7 @@ def _escape_property(text: str) -> str:
     return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
-def _sarif(diagnostics: Sequence[Diagnostic], files: int) -> str:
+def _sarif(diagnostics: Sequence[Diagnostic], files: int, anchor: str) -> str:
     """One run whose rules are the codes used (sorted), each result located in its file."""
     codes = sorted({d.code for d in diagnostics})
     rules = [
@@ -115,7 +118,7 @@ def _sarif(diagnostics: Sequence[Diagnostic], files: int) -> str:
             "ruleIndex": codes.index(d.code),
             "level": d.severity.value,
             "message": {"text": _with_hint(d)},
-            "locations": [{"physicalLocation": _physical_location(d)}],
+            "locations": [{"physicalLocation": _physical_location(d, anchor)}],
         }
         for d in diagnostics
     ]
@@ -146,10 +149,10 @@ def _rule_level(code: str, diagnostics: Sequence[Diagnostic]) -> str:
     return (Severity.ERROR if Severity.ERROR in severities else Severity.WARNING).value
 
 
-def _physical_location(d: Diagnostic) -> dict:
+def _physical_location(d: Diagnostic, anchor: str) -> dict:
     """The file relative to the checkout (%SRCROOT%), or as a file: URI when absolute; the
     region only as far as it is known."""
-    path = Path(d.file or UNLOCATED)
+    path = Path(d.file or anchor)
     if path.is_absolute():
         artifact = {"uri": path.as_uri()}
     else:
@@ -179,6 +182,5 @@ RENDERERS: dict[str, Callable[[Sequence[Diagnostic], int], str]] = {
     "text": _text,
     "json": _json,
     "github": _github,
-    "sarif": _sarif,
 }
-FORMATS = tuple(RENDERERS)
+FORMATS = (*RENDERERS, "sarif")

@@ -65,7 +65,8 @@ def audit_text(entries: Sequence[Mapping[str, Any]], client: str | None = None) 
 def chain_text(check) -> str:
     """One line: intact with its length and last hash, or where and why it breaks."""
     if check.broken:
-        return f"audit chain broken at seq {check.broken.seq}: {check.broken.reason}\n"
+        at = "" if check.broken.seq is None else f" at seq {check.broken.seq}"
+        return f"audit chain broken{at}: {check.broken.reason}\n"
     noun = "entry" if check.entries == 1 else "entries"
     last = f", last hash {check.last_hash}" if check.last_hash else ""
     return f"audit chain intact: {check.entries} {noun}{last}\n"

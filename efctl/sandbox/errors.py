@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from efctl.errors import EfctlError
-from efctl.render.diagnostics import format_diagnostic
 from reconcile.backend import BackendError, StaleOrder
 from reconcile.diagnostics import Diagnostic
 
@@ -15,20 +14,16 @@ class SandboxError(EfctlError, BackendError):
 
 
 class SeedError(SandboxError):
-    """A seed folder has problems; every one of them is a located Diagnostic.
-
-    The message lists them too, so that a caller printing only the message still shows
-    the user every file:line:col.
-    """
+    """A seed folder has problems; every one of them is a located Diagnostic in ``diagnostics``,
+    which the CLI prints before the message (the sandbox formats nothing itself)."""
 
     def __init__(self, seed_dir: str, diagnostics: Sequence[Diagnostic]):
-        self.diagnostics = tuple(diagnostics)
-        count = len(self.diagnostics)
-        lines = "\n".join(format_diagnostic(d) for d in self.diagnostics)
+        count = len(diagnostics)
         super().__init__(
-            f"the bank seed in {seed_dir} has {count} problem{'' if count == 1 else 's'}:\n{lines}",
+            f"the bank seed in {seed_dir} has {count} problem{'' if count == 1 else 's'}"
+            " (listed above)",
             hint="fix the seed files; the sandbox bank was left as it was",
-            diagnostics=self.diagnostics,
+            diagnostics=diagnostics,
         )
 
 

@@ -26,6 +26,7 @@ from efctl.sandbox.rules import four_eyes_missing
 from efctl.sandbox.sql import Database
 from reconcile.audit import AuditEntry, chained_entry
 from reconcile.backend import GITHUB_PREFIX, Order, OrderOutcome, OrderStatus, PendingOrder
+from reconcile.model import AdminRight
 from reconcile.plan import Action, Address, Change, Resource, canonical_json
 
 ORDER_COLUMNS = (
@@ -227,10 +228,13 @@ class OrderDesk:
             raise OrderRefused(f"there is no client relationship {client} at the bank")
         return rows[0][0]
 
-    def _relationship(self, client: str) -> tuple[dict[str, str], Holdings]:
+    def _relationship(self, client: str) -> tuple[dict[str, AdminRight], Holdings]:
         """The users' Admin rights and what the order's changes may refer to."""
         query = self._db.query
-        users = dict(query("SELECT id, admin FROM users WHERE client_id = ?", (client,)))
+        users = {
+            user: AdminRight(admin)
+            for user, admin in query("SELECT id, admin FROM users WHERE client_id = ?", (client,))
+        }
         holdings = Holdings(
             users=set(users),
             rights=set(
@@ -357,7 +361,7 @@ class OrderDesk:
             case Resource.USER, Action.CREATE:
                 self._db.execute(
                     "INSERT INTO users (client_id, id, name, email, language, github, admin)"
-                    " VALUES (?, ?, ?, ?, ?, ?, 'none')",
+                    " VALUES (?, ?, ?, ?, ?, ?, ?)",
                     (
                         client,
                         user,
@@ -365,6 +369,7 @@ class OrderDesk:
                         after.get("email"),
                         after["language"],
                         after.get("github"),
+                        AdminRight.NONE,  # given only on the bank's paper form
                     ),
                 )
             case Resource.USER, Action.UPDATE:
@@ -441,7 +446,7 @@ class OrderDesk:
 
 
 def _refuse_checker(
-    order_id: str, order: Order, user: str, admin_rights: Mapping[str, str]
+    order_id: str, order: Order, user: str, admin_rights: Mapping[str, AdminRight]
 ) -> None:
     """Why ``user`` may not check and authorise the order, raised; nothing when they may."""
     if user not in admin_rights:
@@ -453,7 +458,7 @@ def _refuse_checker(
         )
     if user in order.checkers:
         raise OrderRefused(f"'{user}' has already authorised order {order_id}")
-    if admin_rights[user] == "none":
+    if admin_rights[user] is AdminRight.NONE:
         raise OrderRefused(
             f"'{user}' holds no Admin right in relationship {order.client}; only admins"
             " authorise orders"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import date
 
+from reconcile.model import AdminRight
+
 API_KEY_VALIDITY_YEARS = 2
 
 
@@ -22,24 +24,25 @@ def api_key_expiry(created: date) -> date:
 
 
 def four_eyes_missing(
-    maker: str, checkers: Sequence[str], admin_rights: Mapping[str, str]
+    maker: str, checkers: Sequence[str], admin_rights: Mapping[str, AdminRight]
 ) -> str | None:
     """What the bank's four-eyes rule still needs for an order, or None when it holds.
 
     The admins among maker and checkers, counted as distinct people, must include one
     individual admin or two collective admins, and someone other than the maker must have
     checked. ``admin_rights`` maps the relationship's user ids to their Admin right; anyone
-    else (a ``github:<login>``) is no admin.
+    else (a ``github:<login>``) is no admin. Worded as efctl words its own check (the maker is
+    the author, a checker a reviewer), so that a refusal reads the same from either side.
     """
-    rights = [admin_rights.get(person, "none") for person in {maker, *checkers}]
-    collective = rights.count("collective")
+    rights = [admin_rights.get(person, AdminRight.NONE) for person in {maker, *checkers}]
+    collective = rights.count(AdminRight.COLLECTIVE)
     needs = []
     if all(checker == maker for checker in checkers):
-        needs.append("a checker who is not the maker")
-    if "individual" not in rights and collective < 2:
+        needs.append("a reviewer who is not the author")
+    if AdminRight.INDIVIDUAL not in rights and collective < 2:
         needs.append(
-            "an individual admin or a second collective admin"
+            "one individual admin or a second collective admin"
             if collective == 1
-            else "an individual admin or two collective admins"
+            else "one individual admin or two collective admins"
         )
     return " and ".join(needs) or None

@@ -22,7 +22,15 @@ from efctl.sandbox.rules import api_key_expiry
 from efctl.sandbox.state import client_state
 from reconcile.backend import Order, PendingOrder
 from reconcile.diagnostics import Diagnostic, Severity, error
-from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState
+from reconcile.model import (
+    AdminRight,
+    ApiKeyState,
+    ClientState,
+    Contract,
+    Delivery,
+    Signatory,
+    UserState,
+)
 from reconcile.plan import Change
 
 SEED_SCHEMA = "bank-state"
@@ -100,7 +108,7 @@ def to_client_state(data: Mapping) -> ClientState:
                 email=u.get("email"),
                 language=u.get("language", client["language"]),
                 github=u.get("github"),
-                admin=u.get("admin", "none"),
+                admin=u.get("admin", AdminRight.NONE),
                 authorizations=u.get("authorizations", {}),
             )
             for u in data.get("users", ())
@@ -204,10 +212,10 @@ def _order_problems(doc: LoadedDocument) -> Iterator[Diagnostic]:
     """Would the bank take each pending order, made by an admin, on this file's state?"""
     data = doc.data
     client_id = data["client"]["id"]
-    admin = {u["id"]: u.get("admin", "none") for u in data.get("users", ())}
+    admin = {u["id"]: AdminRight(u.get("admin", AdminRight.NONE)) for u in data.get("users", ())}
     for i, entry in enumerate(data.get("orders", ())):
         name, maker = entry["id"], entry["maker"]
-        if maker not in admin or admin[maker] == "none":
+        if maker not in admin or admin[maker] is AdminRight.NONE:
             who = (
                 "is not among the users of this file"
                 if maker not in admin

@@ -14,13 +14,15 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 from efctl.sandbox.errors import SandboxError
 
 SQLITE_PREFIX = "sqlite:///"
 POSTGRES_SCHEMES = ("postgresql", "postgres")
 CONNECT_TIMEOUT_SECONDS = 5
+# URL parameters whose values are never shown: password, sslpassword, and their kin.
+SECRET_KEY = re.compile(r"password|secret|token", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,7 @@ class Database:
         errors: tuple[type[Exception], ...],
     ):
         self.dialect = dialect
-        self.where = where  # the store as the user should see it, without a password
+        self.where = where  # the store as the user should see it: sql.display(url)
         self.trace: Callable[[str], None] | None = None
         self._connection = connection
         self._errors = errors
@@ -165,41 +167,92 @@ class Database:
             ) from exc
 
 
-def connect(url: str) -> Database:
-    """A Database for ``sqlite:///PATH`` or ``postgresql://...[?schema=NAME]``."""
-    if url.startswith(SQLITE_PREFIX):
-        return _connect_sqlite(url[len(SQLITE_PREFIX) :])
-    if urlsplit(url).scheme in POSTGRES_SCHEMES:
-        return _connect_postgres(url)
+def connect(url: str, *, create: bool = False) -> Database:
+    """A Database for ``sqlite:///PATH`` or ``postgresql://...[?schema=NAME]``.
+
+    Nothing is created unless ``create``: then a missing SQLite file (with its folder) or
+    PostgreSQL schema is made; without it a missing SQLite file is an error.
+    """
+    file = sqlite_file(url)
+    if file is not None:
+        return _connect_sqlite(file, create)
+    try:
+        scheme = urlsplit(url).scheme
+    except ValueError as exc:  # the URL itself cannot be shown: it may hold a password
+        raise SandboxError(f"the sandbox bank URL cannot be read: {exc}") from exc
+    if scheme in POSTGRES_SCHEMES:
+        return _connect_postgres(url, create)
     raise SandboxError(
-        f"unknown sandbox bank URL {redact(url)!r}",
+        f"unknown sandbox bank URL {display(url)!r}",
         hint="use sqlite:///PATH (relative) or sqlite:////PATH (absolute) or postgresql://...",
     )
 
 
-def redact(url: str) -> str:
-    """The URL without its password, fit for messages and status output."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    host = parts.netloc.rpartition("@")[2]
-    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}@{host}"))
-
-
-def _connect_sqlite(path: str) -> Database:
+def sqlite_file(url: str) -> Path | None:
+    """The file of a ``sqlite:///PATH`` URL, None for any other URL."""
+    if not url.startswith(SQLITE_PREFIX):
+        return None
+    path = url[len(SQLITE_PREFIX) :]
     if not path:
         raise SandboxError("the sqlite URL names no file", hint="use sqlite:///.efctl/sandbox.db")
-    file = Path(path)
+    return Path(path)
+
+
+def display(url: str) -> str:
+    """The store as every message and output shows it: a SQLite file by its path, any other URL
+    with each password (``user:PASSWORD@``, ``?password=``, ``sslpassword=``...) as ``***``."""
+    if url.startswith(SQLITE_PREFIX):
+        return url[len(SQLITE_PREFIX) :]
     try:
-        file.parent.mkdir(parents=True, exist_ok=True)
-        connection = sqlite3.connect(file, isolation_level=None, timeout=CONNECT_TIMEOUT_SECONDS)
+        parts = urlsplit(url)
+    except ValueError:
+        return "(an unreadable URL)"
+    userinfo, _, host = parts.netloc.rpartition("@")
+    user, colon, _ = userinfo.partition(":")
+    netloc = f"{user}:***@{host}" if colon else parts.netloc
+    query = "&".join(
+        f"{key}=***" if _is_secret(key) else f"{key}{eq}{value}"
+        for key, eq, value in _pairs(parts.query)
+    )
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def _pairs(query: str) -> list[tuple[str, str, str]]:
+    """``a=1&b=2`` as written: [("a", "=", "1"), ("b", "=", "2")]."""
+    return [pair.partition("=") for pair in query.split("&")]
+
+
+def _is_secret(key: str) -> bool:
+    return SECRET_KEY.search(unquote(key)) is not None
+
+
+def _scrub(text: str, url: str) -> str:
+    """A driver's message without any password of ``url`` (libpq quotes bad parts of a URL)."""
+    parts = urlsplit(url)
+    secrets = [parts.netloc.rpartition("@")[0].partition(":")[2]]
+    secrets += [value for key, _, value in _pairs(parts.query) if _is_secret(key)]
+    for secret in sorted({*secrets, *map(unquote, secrets)} - {""}, key=len, reverse=True):
+        text = text.replace(secret, "***")
+    return text
+
+
+def _connect_sqlite(file: Path, create: bool) -> Database:
+    try:
+        if create:
+            file.parent.mkdir(parents=True, exist_ok=True)
+        connection = sqlite3.connect(
+            f"file:{quote(str(file))}?mode={'rwc' if create else 'rw'}",
+            uri=True,
+            isolation_level=None,
+            timeout=CONNECT_TIMEOUT_SECONDS,
+        )
         connection.execute("PRAGMA foreign_keys = ON")
     except (OSError, sqlite3.Error) as exc:
-        raise SandboxError(f"cannot open the sandbox bank at {path}: {exc}") from exc
-    return Database(connection, SQLITE, path, (sqlite3.Error,))
+        raise SandboxError(f"cannot open the sandbox bank at {file}: {exc}") from exc
+    return Database(connection, SQLITE, str(file), (sqlite3.Error,))
 
 
-def _connect_postgres(url: str) -> Database:
+def _connect_postgres(url: str, create: bool) -> Database:
     try:
         import psycopg
     except ImportError as exc:
@@ -208,19 +261,21 @@ def _connect_postgres(url: str) -> Database:
             hint="pip install 'efctl[postgres]'",
         ) from exc
     conninfo, schema = _split_schema(url)
-    where = redact(url)
+    where = display(url)
     timeout_given = "connect_timeout" in dict(parse_qsl(urlsplit(url).query))
     options = {} if timeout_given else {"connect_timeout": CONNECT_TIMEOUT_SECONDS}
     try:
         connection = psycopg.connect(conninfo, autocommit=True, **options)
     except psycopg.Error as exc:
         raise SandboxError(
-            f"cannot connect to the sandbox bank at {where}: {_first_line(exc)}",
+            f"cannot connect to the sandbox bank at {where}: {_scrub(_first_line(exc), url)}",
             hint="is the server running and the URL right? (postgresql://USER@HOST:PORT/DB)",
         ) from exc
     database = Database(connection, POSTGRES, where, (psycopg.Error,))
     if schema:
-        database.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        if create:
+            database.execute(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+        # A schema that does not exist leaves current_schema() NULL: no tables, nothing created.
         database.execute(f'SET search_path TO "{schema}"')
     return database
 

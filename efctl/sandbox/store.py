@@ -2,17 +2,19 @@
 
 URLs:
 
-- ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``: a file, created (with its
-  folder) when missing.
+- ``sqlite:///relative/path.db`` or ``sqlite:////absolute/path.db``: a file.
 - ``postgresql://USER[:PASSWORD]@HOST[:PORT]/DB[?schema=NAME]``: the store's tables live in the
-  PostgreSQL schema (namespace) NAME, created if missing, made the connection's search_path; the
-  ``schema`` parameter is taken out of the URL before it reaches libpq, every other parameter is
-  passed on. Without it the tables go where the connection's search_path puts them (``public``).
+  PostgreSQL schema (namespace) NAME, made the connection's search_path; the ``schema``
+  parameter is taken out of the URL before it reaches libpq, every other parameter is passed
+  on. Without it the tables go where the connection's search_path puts them (``public``).
   Tests use a fresh schema each and drop it afterwards.
 
-:func:`open_store` creates and seeds an empty store when given a seed folder (SQLite file or
-PostgreSQL schema without tables alike) and says so once through ``notify``. Reading a store of
-another schema version raises a SandboxError naming both versions and ``efctl sandbox reset``.
+Nothing is created or seeded that the user did not ask for: :func:`open_store` creates and
+seeds only a *new* SQLite file, only from a seed folder that exists, and says so once through
+``notify``. An existing file or database without the store's tables is someone's, and only
+``efctl sandbox init`` (``open_store(url, create=True)``, then :meth:`Store.init`) fills it.
+Reading a store of another schema version raises a SandboxError naming both versions and
+``efctl sandbox reset``.
 
 The write side (orders, the bank's four-eyes check, the audit chain) is in ``orders.py``.
 """
@@ -31,7 +33,7 @@ from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
 from efctl.sandbox.errors import SandboxError
 from efctl.sandbox.orders import Clock, OrderDesk, utc_now
 from efctl.sandbox.seed import SeededClient, load_bank
-from efctl.sandbox.sql import Database, connect
+from efctl.sandbox.sql import Database, connect, display, sqlite_file
 from efctl.sandbox.state import client_state
 from reconcile.audit import AuditEntry
 from reconcile.backend import Order, OrderOutcome, PendingOrder
@@ -39,6 +41,7 @@ from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signat
 
 EMPTY = -1  # the store has no tables at all
 UNVERSIONED = 0  # the store has tables but no schema_version table: not ours, or very old
+INIT_HINT = "`efctl sandbox init --seed DIR` creates it and seeds it from the bank seed folder DIR"
 
 # The columns of each part of a relationship, in the order rows are written and read.
 COLUMNS: Mapping[str, tuple[str, ...]] = {
@@ -70,7 +73,7 @@ class ClientStatus:
 
 @dataclass(frozen=True)
 class StoreStatus:
-    url: str  # without a password
+    url: str  # as sql.display shows it: no password
     schema_version: int
     clients: tuple[ClientStatus, ...]
 
@@ -89,7 +92,7 @@ class Store:
 
     @property
     def url(self) -> str:
-        """The store as the user should see it, without a password."""
+        """The store as the user should see it (sql.display): a path, or a URL without passwords."""
         return self._db.where
 
     @property
@@ -151,12 +154,14 @@ class Store:
 
     def init(self, seed_dir: Path) -> int:
         """Create the tables and seed them; the number of relationships seeded."""
+        return self._seed(load_bank(seed_dir))
+
+    def _seed(self, seeded: Sequence[SeededClient]) -> int:
         if self._version != EMPTY:
             raise SandboxError(
                 f"the sandbox bank at {self.url} is already initialised",
                 hint="`efctl sandbox reset` drops it and seeds it again",
             )
-        seeded = load_bank(seed_dir)
         with self._db.transaction(write=True):
             self._create(seeded)
         self._version = SCHEMA_VERSION
@@ -210,10 +215,7 @@ class Store:
         if self._version == SCHEMA_VERSION:
             return
         if self._version == EMPTY:
-            raise SandboxError(
-                f"the sandbox bank at {self.url} is empty",
-                hint="`efctl sandbox init` creates and seeds it",
-            )
+            raise SandboxError(f"there is no sandbox bank at {self.url}", hint=INIT_HINT)
         found = (
             "no schema version"
             if self._version == UNVERSIONED
@@ -250,22 +252,45 @@ def open_store(
     url: str,
     *,
     seed_dir: Path | None = None,
+    create: bool = False,
     notify: Callable[[str], None] = lambda line: print(line, file=sys.stderr),
     clock: Clock = utc_now,
 ) -> Store:
-    """Open the sandbox bank at ``url``; an empty one is created and seeded from ``seed_dir``.
+    """Open the sandbox bank at ``url``.
 
-    ``clock`` (default: now, in UTC) dates orders and audit entries.
+    A SQLite file that does not exist yet is created and seeded from ``seed_dir`` (read first:
+    a bad seed creates nothing) with a notice; without ``seed_dir`` it is an error that creates
+    nothing, and so is any other store without tables. ``create`` (for ``efctl sandbox init``
+    and ``reset``) lets the connection make the SQLite file or PostgreSQL schema, left empty for
+    :meth:`Store.init`. ``clock`` (default: now, in UTC) dates orders and audit entries.
     """
-    database = connect(url)
+    file = sqlite_file(url)
+    new_file = file is not None and not file.exists()
+    if new_file and seed_dir is not None:
+        seeded = load_bank(seed_dir)
+        store = _opened(connect(url, create=True), clock, seeded)
+        noun = "relationship" if len(seeded) == 1 else "relationships"
+        notify(
+            f"efctl: created the sandbox bank at {store.url} from {seed_dir} ({len(seeded)} {noun})"
+        )
+        return store
+    if new_file and not create:
+        raise SandboxError(f"there is no sandbox bank at {display(url)}", hint=INIT_HINT)
+    store = _opened(connect(url, create=create), clock)
+    if not create and store._version == EMPTY:
+        store.close()
+        raise SandboxError(f"there is no sandbox bank at {store.url}", hint=INIT_HINT)
+    return store
+
+
+def _opened(
+    database: Database, clock: Clock, seeded: Sequence[SeededClient] | None = None
+) -> Store:
+    """The Store on ``database`` (seeded when given), or the database closed again."""
     try:
         store = Store(database, clock)
-        if seed_dir is not None and store._version == EMPTY:
-            count = store.init(seed_dir)
-            noun = "relationship" if count == 1 else "relationships"
-            notify(
-                f"efctl: created the sandbox bank at {store.url} from {seed_dir} ({count} {noun})"
-            )
+        if seeded is not None:
+            store._seed(seeded)
     except BaseException:
         database.close()
         raise

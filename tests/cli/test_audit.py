@@ -196,8 +196,43 @@ def test_removing_the_newest_entries_is_found_with_a_recorded_hash(bank, chain):
     assert outcome(bank.efctl("audit", "verify", "--expect-hash", recorded)) == (
         1,
         "",
-        f"audit chain broken at seq 3: the recorded hash {recorded[:19]}… is not in the chain of"
-        " 2 entries: entries after it were removed, or the chain was rebuilt\n",
+        f"audit chain broken: the hash kept from an earlier verify ({recorded[:19]}…) is not in"
+        " the chain of 2 entries: entries were removed or the chain was replaced\n",
+    )
+
+
+def test_a_hash_that_was_never_in_the_chain_names_no_seq(bank, chain):
+    never = "sha256:" + "0f" * 32
+    assert outcome(bank.efctl("audit", "verify", "--expect-hash", never)) == (
+        1,
+        "",
+        "audit chain broken: the hash kept from an earlier verify (sha256:0f0f0f0f0f0f…) is not"
+        " in the chain of 3 entries: entries were removed or the chain was replaced\n",
+    )
+
+
+@pytest.mark.parametrize(
+    "malformed",
+    [
+        "garbage",
+        "",
+        "sha256:" + "0f" * 31,
+        "sha256:" + "0F" * 32,
+        "0f" * 32,
+        "sha256:" + "0f" * 32 + "\n",
+        "sha1:" + "0f" * 20,
+    ],
+    ids=["word", "empty", "short", "upper-case", "no-prefix", "newline", "other-algorithm"],
+)
+@pytest.mark.parametrize("source", [[], ["--file", "audit.jsonl"]], ids=["bank", "file"])
+def test_a_malformed_expected_hash_is_a_usage_error_not_an_alarm(bank, chain, malformed, source):
+    assert bank.efctl("audit", "export", "--out", "audit.jsonl").exit_code == 0
+    assert outcome(bank.efctl("audit", "verify", *source, "--expect-hash", malformed)) == (
+        1,
+        "",
+        f"efctl: error: --expect-hash {malformed!r} is not an audit hash\n"
+        "    hint: an audit hash is 'sha256:' and 64 hex digits (0-9, a-f), as `efctl audit"
+        " verify` prints it as the last hash\n",
     )
 
 

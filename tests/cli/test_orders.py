@@ -85,20 +85,21 @@ orders:
         after: {profile: capture}
 """
 
-WEB_1 = """\
-WEB-1  relationship 10000001 (Bärtschi Holzbau AG)
-  made           2025-04-30T14:45:00+00:00 by anna.muster in the web UI
-  checked by     nobody yet
-  needs          a checker who is not the maker and an individual admin or a second collective admin
-  may authorise  bruno.keller (collective), urs.baertschi (individual)
-  changes        + egon.huber on CH9300762011623852957: read
-                 ~ delivery D-1: ISO version 2009 -> 2019
-"""
+WEB_1 = (
+    "WEB-1  relationship 10000001 (Bärtschi Holzbau AG)\n"
+    "  made           2025-04-30T14:45:00+00:00 by anna.muster in the web UI\n"
+    "  checked by     nobody yet\n"
+    "  needs          a reviewer who is not the author and one individual admin or a second"
+    " collective admin\n"
+    "  may authorise  bruno.keller (collective), urs.baertschi (individual)\n"
+    "  changes        + egon.huber on CH9300762011623852957: read\n"
+    "                 ~ delivery D-1: ISO version 2009 -> 2019\n"
+)
 WEB_2 = """\
 WEB-2  relationship 10000001 (Bärtschi Holzbau AG)
   made           2025-05-02T09:00:00+00:00 by urs.baertschi in the web UI
   checked by     nobody yet
-  needs          a checker who is not the maker
+  needs          a reviewer who is not the author
   may authorise  anna.muster (collective), bruno.keller (collective)
 {stale}  changes        + user dora.meier: Dora Meier, language fr
 """
@@ -106,7 +107,7 @@ WEB_3 = """\
 WEB-3  relationship 10000002 (Fiduciaire Gisèle Favre SA)
   made           2025-05-03T06:30:00+00:00 by gisele.favre in the web UI
   checked by     nobody yet
-  needs          a checker who is not the maker
+  needs          a reviewer who is not the author
   may authorise  marc.dubois (collective)
   changes        + marc.dubois on EB-10000002-1: capture
 """
@@ -176,7 +177,7 @@ def test_list_as_json(bank):
             "commit": None,
             "maker": "gisele.favre",
             "checkers": [],
-            "missing": "a checker who is not the maker",
+            "missing": "a reviewer who is not the author",
             "may_authorise": [{"user": "marc.dubois", "admin": "collective"}],
             "changes": [
                 {
@@ -272,14 +273,14 @@ def test_an_order_from_a_plan_stays_pending_until_enough_admins_authorise(bank):
         f"  made           {_created(bank, order_id)} by egon.huber from plan"
         " sha256:abababababab… (commit c0ffee1)\n"
         "  checked by     github:reviewer\n"
-        "  needs          an individual admin or two collective admins\n"
+        "  needs          one individual admin or two collective admins\n"
         "  may authorise  anna.muster (collective), bruno.keller (collective),"
         " urs.baertschi (individual)\n"
         "  changes        + egon.huber on CH9300762011623852957: capture\n"
     )
     assert outcome(bank.efctl("orders", "approve", order_id, "--as", "anna.muster")) == (
         0,
-        f"order {order_id} authorised by anna.muster; still pending at the bank: it needs an"
+        f"order {order_id} authorised by anna.muster; still pending at the bank: it needs one"
         " individual admin or a second collective admin\n",
         "",
     )

@@ -37,7 +37,8 @@ def evidence(plan: Plan) -> Evidence:
 
 
 def test_a_plan_another_run_applies_meanwhile_is_applied_by_that_run(store_url):
-    with open_store(store_url, seed_dir=SEED, notify=lambda line: None) as bank:
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
         plan = reviewed_plan(bank.read_client(FAVRE).serial)
     [client_plan] = plan.clients
     other_run: list[ClientResult] = []
@@ -69,7 +70,8 @@ def test_a_plan_another_run_applies_meanwhile_is_applied_by_that_run(store_url):
 
 
 def test_an_order_the_bank_refuses_as_stale_for_another_change_stays_stale(store_url):
-    with open_store(store_url, seed_dir=SEED, notify=lambda line: None) as bank:
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
         serial = bank.read_client(FAVRE).serial
     plan, moved = reviewed_plan(serial), reviewed_plan(serial)
     someone_else = Plan(

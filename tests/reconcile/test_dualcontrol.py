@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import pytest
+from four_eyes_cases import PEOPLE, REVIEWER, each_case
+
 from reconcile.dualcontrol import RULE, Admin, Evidence, Verdict, admins_of, judge
-from reconcile.model import ClientState, UserState
+from reconcile.model import AdminRight, ClientState, UserState
 
 ANNA = Admin("anna.muster", "anna-m", "collective")
 BRUNO = Admin("bruno.keller", "bkeller", "collective")
@@ -20,6 +23,20 @@ def test_the_rule_in_words():
         RULE
         == "one individual admin or two collective admins, plus a reviewer who is not the author"
     )
+
+
+@pytest.mark.parametrize("case", each_case())
+def test_four_eyes_rule(case):
+    admins = [Admin(who, None, right) for who, right in PEOPLE.items() if right != AdminRight.NONE]
+    result = judge(Evidence("sha256:" + "0" * 64, None, case.maker, case.checkers), admins)
+    assert (result.satisfied, result.missing) == (
+        case.needs is None,
+        "" if case.needs is None else f"needs {case.needs}",
+    )
+
+
+def test_the_rule_words_the_reviewer_as_a_refusal_does():
+    assert RULE.endswith(f", plus {REVIEWER}")
 
 
 def test_admins_of_lists_the_banks_admins_in_bank_order():

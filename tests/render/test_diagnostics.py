@@ -37,7 +37,7 @@ DIAGNOSTICS = (LOCATED, ODD, NOWHERE)
 
 
 def test_text_is_compiler_style_with_hints_and_a_summary():
-    assert render_diagnostics(DIAGNOSTICS, "text", 3) == (
+    assert render_diagnostics(DIAGNOSTICS, "text", 3, anchor="efctl.yaml") == (
         "clients/20145837.yaml:12:5: error EF010: unknown key `emial`\n"
         "    hint: did you mean `email`?\n"
         "clients/a,b: c.yaml: warning EF113: user a has no rights: 100% gone\r\nsecond line\n"
@@ -48,7 +48,7 @@ def test_text_is_compiler_style_with_hints_and_a_summary():
 
 
 def test_json_lists_every_field_and_a_summary():
-    assert json.loads(render_diagnostics(DIAGNOSTICS, "json", 3)) == {
+    assert json.loads(render_diagnostics(DIAGNOSTICS, "json", 3, anchor="efctl.yaml")) == {
         "diagnostics": [
             {
                 "code": "EF010",
@@ -83,7 +83,7 @@ def test_json_lists_every_field_and_a_summary():
 
 
 def test_github_annotations_escape_messages_and_properties():
-    assert render_diagnostics(DIAGNOSTICS, "github", 3) == (
+    assert render_diagnostics(DIAGNOSTICS, "github", 3, anchor="efctl.yaml") == (
         "::error file=clients/20145837.yaml,line=12,col=5,title=EF010::"
         "unknown key `emial`%0Ahint: did you mean `email`?\n"
         "::warning file=clients/a%2Cb%3A c.yaml,title=EF113::"
@@ -95,7 +95,7 @@ def test_github_annotations_escape_messages_and_properties():
 
 
 def test_sarif_has_the_rules_used_and_located_results():
-    assert json.loads(render_diagnostics(DIAGNOSTICS, "sarif", 3)) == {
+    assert json.loads(render_diagnostics(DIAGNOSTICS, "sarif", 3, anchor="efctl.yaml")) == {
         "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"
         "sarif-schema-2.1.0.json",
         "version": "2.1.0",
@@ -187,7 +187,9 @@ def _rule(code: str, summary: str, level: str) -> dict:
 
 def test_sarif_names_an_absolute_file_by_its_file_uri():
     absolute = Diagnostic("EF001", Severity.ERROR, "bad", file="/srv/repo/my clients/x.yaml")
-    (result,) = json.loads(render_diagnostics([absolute], "sarif", 1))["runs"][0]["results"]
+    (result,) = json.loads(render_diagnostics([absolute], "sarif", 1, anchor="efctl.yaml"))["runs"][
+        0
+    ]["results"]
     assert result["locations"] == [
         {"physicalLocation": {"artifactLocation": {"uri": "file:///srv/repo/my%20clients/x.yaml"}}}
     ]
@@ -203,7 +205,7 @@ def test_sarif_names_an_absolute_file_by_its_file_uri():
     ],
 )
 def test_no_diagnostics(fmt, expected):
-    rendered = render_diagnostics([], fmt, 5)
+    rendered = render_diagnostics([], fmt, 5, anchor="efctl.yaml")
     if fmt == "json":
         rendered = json.loads(rendered)
     elif fmt == "sarif":

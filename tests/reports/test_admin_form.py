@@ -230,6 +230,7 @@ def workspace(tmp_path, store_url):
         today=TODAY,
     )
     ws = Application(settings, notify=lambda _: None)
+    ws.sandbox_init(None)  # PostgreSQL is filled only by `efctl sandbox init`
     yield ws
     ws.close()
 

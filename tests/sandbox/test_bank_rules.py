@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import pytest
+from four_eyes_cases import PEOPLE, each_case
 
 from efctl.sandbox.rules import four_eyes_missing
 from reconcile.audit import ChainBreak, chained_entry, changes_digest, verify_chain
 from reconcile.plan import Action, Change, Resource, canonical_json, sha256_of
 
-ADMINS = {"ind": "individual", "col1": "collective", "col2": "collective", "nobody": "none"}
 
-
-@pytest.mark.parametrize(
-    ("maker", "checkers", "missing"),
-    [
-        ("ind", ["nobody"], None),
-        ("nobody", ["ind"], None),
-        ("col1", ["col2"], None),
-        ("github:x", ["col1", "col2"], None),
-        ("ind", [], "a checker who is not the maker"),
-        ("ind", ["ind", "ind"], "a checker who is not the maker"),
-        (
-            "col1",
-            ["col1"],
-            "a checker who is not the maker and an individual admin or a second collective admin",
-        ),
-        ("col1", ["github:col2"], "an individual admin or a second collective admin"),
-        ("nobody", ["github:x"], "an individual admin or two collective admins"),
-        ("unknown", ["also-unknown"], "an individual admin or two collective admins"),
-    ],
-)
-def test_four_eyes_rule(maker, checkers, missing):
-    assert four_eyes_missing(maker, checkers, ADMINS) == missing
+@pytest.mark.parametrize("case", each_case())
+def test_four_eyes_rule(case):
+    assert four_eyes_missing(case.maker, case.checkers, PEOPLE) == case.needs
 
 
 CHANGE = Change("1/deliveries/D-1", Action.UPDATE, Resource.DELIVERY, None, {"iso_version": "2019"})

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from four_eyes_cases import REVIEWER, SECOND
 
 from efctl.sandbox import open_store
 from efctl.sandbox.errors import OrderRefused, SandboxError, StaleOrderError
@@ -25,7 +26,8 @@ AT = "2025-05-01T12:00:00+00:00"
 
 @pytest.fixture
 def store(store_url):
-    with open_store(store_url, seed_dir=SEED, notify=lambda _: None, clock=lambda: NOON) as s:
+    with open_store(store_url, create=True, clock=lambda: NOON) as s:
+        s.init(SEED)
         yield s
 
 
@@ -162,28 +164,28 @@ def test_a_stale_order_is_refused_and_writes_nothing(store):
             "anna.muster",
             (),
             (),
-            "a checker who is not the maker and an individual admin or a second collective admin",
+            f"{REVIEWER} and {SECOND}",
         ),
         (
             "anna.muster",
             ("anna.muster",),
             (),
-            "a checker who is not the maker and an individual admin or a second collective admin",
+            f"{REVIEWER} and {SECOND}",
         ),
         (
             "anna.muster",
             ("bruno.keller", "github:reviewer"),
             ("bruno.keller", "github:reviewer"),
-            "an individual admin or a second collective admin",
+            "one individual admin or a second collective admin",
         ),
         (
             "bruno.keller",
             ("egon.huber",),
             ("egon.huber",),
-            "an individual admin or two collective admins",
+            "one individual admin or two collective admins",
         ),
-        ("urs.baertschi", (), (), "a checker who is not the maker"),
-        ("urs.baertschi", ("urs.baertschi",), (), "a checker who is not the maker"),
+        ("urs.baertschi", (), (), "a reviewer who is not the author"),
+        ("urs.baertschi", ("urs.baertschi",), (), "a reviewer who is not the author"),
     ],
 )
 def test_an_order_the_rule_does_not_authorise_waits_pending(
@@ -259,7 +261,7 @@ def test_approvals_accumulate_until_the_rule_holds(store):
         A,
         OrderStatus.PENDING,
         41,
-        "an individual admin or a second collective admin",
+        "one individual admin or a second collective admin",
     )
     assert store.pending_orders(A)[1].order.checkers == ("anna.muster",)
     with pytest.raises(OrderRefused) as caught:

@@ -15,13 +15,27 @@ from efctl.sandbox import (
     StoreStatus,
     open_store,
 )
-from efctl.sandbox.sql import redact
+from efctl.sandbox.sql import display
 
 NOON = "2025-05-01T12:00:00+00:00"
 
 
+INIT_HINT = "`efctl sandbox init --seed DIR` creates it and seeds it from the bank seed folder DIR"
+
+
 def opened(url: str, seed_dir: Path | None = None, notes: list[str] | None = None):
-    return open_store(url, seed_dir=seed_dir, notify=(notes if notes is not None else []).append)
+    """The store at ``url``; seeded from ``seed_dir`` on first use, explicitly on PostgreSQL."""
+    notify = (notes if notes is not None else []).append
+    if seed_dir is not None and url.startswith("postgresql"):
+        with open_store(url, create=True) as store:
+            if not store.database.tables():
+                store.init(seed_dir)
+    return open_store(url, seed_dir=seed_dir, notify=notify)
+
+
+def created(url: str):
+    """An empty store, as `efctl sandbox init` opens it before seeding."""
+    return open_store(url, create=True)
 
 
 def test_seed_round_trip(store_url, good_seed, good_states):
@@ -35,13 +49,40 @@ def test_unknown_client_reads_as_none(store_url, good_seed):
         assert store.read_client("99999999") is None
 
 
-def test_a_new_store_is_created_and_seeded_with_one_notice(store_url, good_seed):
+def test_a_new_sqlite_store_is_created_and_seeded_with_one_notice(tmp_path, good_seed):
+    url = f"sqlite:///{tmp_path / 'new' / 'bank.db'}"
     notes: list[str] = []
-    with opened(store_url, good_seed, notes) as store:
-        url = store.url
-    with opened(store_url, good_seed, notes) as store:
+    with open_store(url, seed_dir=good_seed, notify=notes.append):
+        pass
+    with open_store(url, seed_dir=good_seed, notify=notes.append) as store:
         assert store.list_clients() == ["10000001", "10000002"]
-    assert notes == [f"efctl: created the sandbox bank at {url} from {good_seed} (2 relationships)"]
+    assert notes == [
+        f"efctl: created the sandbox bank at {tmp_path / 'new' / 'bank.db'} from {good_seed}"
+        " (2 relationships)"
+    ]
+
+
+def test_a_missing_sqlite_file_without_seed_creates_nothing(tmp_path):
+    with pytest.raises(SandboxError) as caught:
+        open_store(f"sqlite:///{tmp_path / 'new' / 'bank.db'}")
+    assert caught.value.message == f"there is no sandbox bank at {tmp_path / 'new' / 'bank.db'}"
+    assert caught.value.hint == INIT_HINT
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_store_without_tables_is_never_seeded_on_opening(store_url, good_seed):
+    with created(store_url) as store:
+        url = store.url
+    notes: list[str] = []
+    with pytest.raises(SandboxError) as caught:
+        open_store(store_url, seed_dir=good_seed, notify=notes.append)
+    assert (caught.value.message, caught.value.hint) == (
+        f"there is no sandbox bank at {url}",
+        INIT_HINT,
+    )
+    assert notes == []
+    with created(store_url) as store:
+        assert store.database.tables() == set()
 
 
 def test_the_notice_names_a_relative_sqlite_path_as_given(tmp_path, monkeypatch, good_seed):
@@ -55,26 +96,28 @@ def test_the_notice_names_a_relative_sqlite_path_as_given(tmp_path, monkeypatch,
     ]
 
 
-def test_a_bad_seed_creates_nothing(store_url, bad_seed, good_seed):
+def test_a_bad_seed_creates_nothing(tmp_path, bad_seed, good_seed):
+    url = f"sqlite:///{tmp_path / 'new' / 'bank.db'}"
     with pytest.raises(SeedError):
-        opened(store_url, bad_seed)
+        open_store(url, seed_dir=bad_seed)
+    assert list(tmp_path.iterdir()) == []
     notes: list[str] = []
-    with opened(store_url, good_seed, notes) as store:
+    with open_store(url, seed_dir=good_seed, notify=notes.append) as store:
         assert store.list_clients() == ["10000001", "10000002"]
     assert len(notes) == 1
 
 
-def test_an_empty_store_opened_without_seed_says_how_to_init(store_url):
-    with opened(store_url) as store:
+def test_an_empty_store_opened_for_init_says_how_to_init_when_read(store_url):
+    with created(store_url) as store:
         for read in (store.list_clients, store.status, lambda: store.read_client("10000001")):
             with pytest.raises(SandboxError) as caught:
                 read()
-            assert caught.value.message == f"the sandbox bank at {store.url} is empty"
-            assert caught.value.hint == "`efctl sandbox init` creates and seeds it"
+            assert caught.value.message == f"there is no sandbox bank at {store.url}"
+            assert caught.value.hint == INIT_HINT
 
 
 def test_init_seeds_an_empty_store_and_refuses_a_second_time(store_url, good_seed):
-    with opened(store_url) as store:
+    with created(store_url) as store:
         assert store.init(good_seed) == 2
         assert store.list_clients() == ["10000001", "10000002"]
         with pytest.raises(SandboxError) as caught:
@@ -162,7 +205,7 @@ def test_another_schema_version_names_both_versions_and_the_fix(store_url, good_
 
 
 def test_tables_without_a_schema_version_are_not_taken_for_a_bank(store_url, good_seed):
-    with opened(store_url) as store:
+    with created(store_url) as store:
         store.database.execute("CREATE TABLE clients (id TEXT PRIMARY KEY)")
     with opened(store_url, good_seed) as store:
         with pytest.raises(SandboxError) as caught:
@@ -256,7 +299,7 @@ def test_the_tables_refuse_what_the_bank_never_holds(store_url, good_seed, state
 def test_unknown_url_scheme():
     with pytest.raises(SandboxError) as caught:
         open_store("mysql://root:secret@localhost/bank")
-    assert caught.value.message == "unknown sandbox bank URL 'mysql://root@localhost/bank'"
+    assert caught.value.message == "unknown sandbox bank URL 'mysql://root:***@localhost/bank'"
 
 
 def test_unreachable_postgres_names_the_url_without_password():
@@ -265,7 +308,7 @@ def test_unreachable_postgres_names_the_url_without_password():
     message = caught.value.message
     assert message.startswith(
         "cannot connect to the sandbox bank at "
-        "postgresql://postgres@127.0.0.1:1/test?connect_timeout=2: "
+        "postgresql://postgres:***@127.0.0.1:1/test?connect_timeout=2: "
     )
     assert "secret" not in message
 
@@ -284,11 +327,26 @@ def test_postgres_without_psycopg_says_what_to_install(monkeypatch):
     assert caught.value.hint == "pip install 'efctl[postgres]'"
 
 
-def test_redact_drops_only_the_password():
-    assert redact("postgresql://u:pw@db.example.ch:5432/bank?schema=s") == (
-        "postgresql://u@db.example.ch:5432/bank?schema=s"
-    )
-    assert redact("sqlite:///.efctl/sandbox.db") == "sqlite:///.efctl/sandbox.db"
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://u:pw@db.example.ch:5432/bank?schema=s",
+            "postgresql://u:***@db.example.ch:5432/bank?schema=s",
+        ),
+        (
+            "postgresql://u@db/bank?password=pw&sslmode=require&sslpassword=key%20pw",
+            "postgresql://u@db/bank?password=***&sslmode=require&sslpassword=***",
+        ),
+        ("postgresql://u:p@w:rd@db/bank?PASSWORD=x", "postgresql://u:***@db/bank?PASSWORD=***"),
+        ("postgres://db/bank?schema=s&api_token=t", "postgres://db/bank?schema=s&api_token=***"),
+        ("postgresql://db/bank", "postgresql://db/bank"),
+        ("mysql://root:secret@localhost/bank", "mysql://root:***@localhost/bank"),
+        ("sqlite:///.efctl/sandbox.db", ".efctl/sandbox.db"),
+    ],
+)
+def test_display_hides_every_password(url, shown):
+    assert display(url) == shown
 
 
 def test_a_file_that_is_no_database(tmp_path):

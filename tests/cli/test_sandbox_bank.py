@@ -1,0 +1,210 @@
+"""What efctl may create at the bank, and how it shows a bank's URL, through the real CLI.
+
+Outside a repository (no efctl.yaml): nothing is created unless the seed folder exists, and then
+only a new local SQLite file. A PostgreSQL database is filled only by `efctl sandbox init`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from efctl.cli import cli
+from efctl.render.diagnostics import format_diagnostic
+from efctl.sandbox import SeedError, load_seed
+
+EXAMPLES_BANK = Path(__file__).parent.parent.parent / "examples" / "bank"
+INIT_HINT = (
+    "    hint: `efctl sandbox init --seed DIR` creates it and seeds it from the bank seed folder"
+    " DIR\n"
+)
+# Every variable that could point efctl elsewhere is unset; None removes it for the run.
+ENV = {
+    "EFCTL_BACKEND": None,
+    "EFCTL_SEED": None,
+    "EFCTL_CATALOG": None,
+    "EFCTL_TODAY": "2026-11-28",
+    "NO_COLOR": "1",
+}
+
+
+def efctl(*args: str):
+    return CliRunner().invoke(cli, list(args), env=ENV, catch_exceptions=False)
+
+
+def outcome(result) -> tuple[int, str, str]:
+    return result.exit_code, result.stdout, result.stderr
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch) -> Path:
+    """An empty working folder that is no efctl repository."""
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    return work
+
+
+# The PostgreSQL run of conftest's store_url only: a URL whose fresh schema does not exist yet.
+ON_POSTGRES = pytest.mark.parametrize(
+    "store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
+)
+
+
+def postgres_tables(url: str) -> tuple[bool, int]:
+    """Whether the schema of ``url`` exists, and how many tables it holds."""
+    import psycopg
+
+    server, _, schema = url.rpartition("schema=")
+    with psycopg.connect(server[:-1], autocommit=True) as connection:
+        exists = connection.execute(
+            "SELECT COUNT(*) FROM information_schema.schemata WHERE schema_name = %s", (schema,)
+        ).fetchone()[0]
+        tables = connection.execute(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchone()[0]
+    return bool(exists), tables
+
+
+# --- never create or seed what the user did not ask for ---------------------------------------
+
+
+@pytest.mark.parametrize("command", [["plan"], ["validate"], ["sandbox", "status"]])
+def test_outside_a_repository_nothing_is_created(folder, command):
+    assert outcome(efctl(*command)) == (
+        1,
+        "",
+        f"efctl: error: there is no sandbox bank at {folder / '.efctl' / 'sandbox.db'}\n"
+        + INIT_HINT,
+    )
+    assert list(folder.iterdir()) == []
+
+
+def test_the_hint_works_outside_a_repository(folder):
+    assert efctl("plan").exit_code == 1
+    assert outcome(efctl("sandbox", "init", "--seed", str(EXAMPLES_BANK))) == (
+        0,
+        f"created the sandbox bank at {folder / '.efctl' / 'sandbox.db'} from {EXAMPLES_BANK}"
+        " (5 relationships)\n",
+        "",
+    )
+    assert efctl("sandbox", "status").exit_code == 0
+
+
+def test_a_new_sqlite_file_is_created_and_seeded_when_the_seed_folder_exists(folder):
+    shutil.copytree(EXAMPLES_BANK, folder / "examples" / "bank")
+    status = efctl("sandbox", "status")
+    assert status.exit_code == 0
+    assert status.stderr == (
+        f"efctl: created the sandbox bank at {folder / '.efctl' / 'sandbox.db'} from"
+        f" {folder / 'examples' / 'bank'} (5 relationships)\n"
+    )
+    assert (folder / ".efctl" / "sandbox.db").is_file()
+
+
+def test_an_existing_sqlite_file_without_tables_is_never_seeded(folder):
+    shutil.copytree(EXAMPLES_BANK, folder / "examples" / "bank")
+    theirs = folder / "theirs.db"
+    theirs.write_bytes(b"")
+    assert outcome(efctl("--backend", f"sqlite:///{theirs}", "plan")) == (
+        1,
+        "",
+        f"efctl: error: there is no sandbox bank at {theirs}\n" + INIT_HINT,
+    )
+    assert theirs.read_bytes() == b""
+    assert sorted(p.name for p in folder.iterdir()) == ["examples", "theirs.db"]
+
+
+@ON_POSTGRES
+@pytest.mark.parametrize("command", [["plan"], ["validate"], ["sandbox", "status"]])
+def test_a_postgres_database_is_never_created_into(folder, store_url, command):
+    url = store_url
+    shutil.copytree(EXAMPLES_BANK, folder / "examples" / "bank")  # even with a seed at hand
+    assert outcome(efctl("--backend", url, *command)) == (
+        1,
+        "",
+        f"efctl: error: there is no sandbox bank at {url}\n" + INIT_HINT,
+    )
+    assert postgres_tables(url) == (False, 0)
+
+
+@ON_POSTGRES
+def test_only_sandbox_init_fills_a_postgres_database(folder, store_url):
+    url = store_url
+    assert outcome(efctl("--backend", url, "sandbox", "init", "--seed", str(EXAMPLES_BANK))) == (
+        0,
+        f"created the sandbox bank at {url} from {EXAMPLES_BANK} (5 relationships)\n",
+        "",
+    )
+    assert postgres_tables(url) == (True, 11)
+    assert efctl("--backend", url, "sandbox", "status").exit_code == 0
+
+
+# --- passwords in URLs ------------------------------------------------------------------------
+
+
+def test_no_password_of_an_unreachable_postgres_url_is_shown(folder):
+    url = (
+        "postgresql://postgres:pw-in-userinfo@127.0.0.1:1/test"
+        "?password=pw-in-query&sslpassword=pw-of-the-key&connect_timeout=2"
+    )
+    result = efctl("--backend", url, "plan")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "efctl: error: cannot connect to the sandbox bank at postgresql://postgres:***@127.0.0.1:1"
+        "/test?password=***&sslpassword=***&connect_timeout=2: "
+    )
+    assert "pw-" not in result.output
+
+
+def test_no_password_from_a_malformed_url_is_echoed(folder):
+    result = efctl("--backend", "postgresql://postgres@127.0.0.1:1/test?password=pw%zz", "plan")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(
+        "efctl: error: cannot connect to the sandbox bank at"
+        " postgresql://postgres@127.0.0.1:1/test?password=***: "
+    )
+    assert "pw" not in result.output
+
+
+@ON_POSTGRES
+def test_no_password_in_init_status_and_errors(folder, store_url):
+    url = store_url + "&password=pw-not-needed-under-trust"
+    shown = url.replace("pw-not-needed-under-trust", "***")
+    outputs = [
+        efctl("--backend", url, "sandbox", "status"),
+        efctl("--backend", url, "sandbox", "init", "--seed", str(EXAMPLES_BANK)),
+        efctl("--backend", url, "sandbox", "status"),
+        efctl("--backend", url, "sandbox", "init", "--seed", str(EXAMPLES_BANK)),
+        efctl("--backend", url, "import", "20145837"),
+    ]
+    assert [r.exit_code for r in outputs] == [1, 0, 0, 1, 0]
+    assert outputs[0].stderr.startswith(f"efctl: error: there is no sandbox bank at {shown}\n")
+    assert outputs[1].stdout.startswith(f"created the sandbox bank at {shown} from ")
+    assert f"{shown}" in outputs[2].stdout
+    assert outputs[3].stderr.startswith(
+        f"efctl: error: the sandbox bank at {shown} is already initialised\n"
+    )
+    assert shown in outputs[4].stdout
+    assert not [r.output for r in outputs if "pw-not-needed" in r.output]
+
+
+# --- a bad seed -------------------------------------------------------------------------------
+
+
+def test_a_bad_seed_prints_each_diagnostic_once_then_the_message(folder):
+    bad = Path(__file__).parent.parent / "sandbox" / "seeds" / "bad"
+    with pytest.raises(SeedError) as caught:
+        load_seed(bad)
+    located = [format_diagnostic(d) for d in caught.value.diagnostics]
+    assert len(located) == 13
+    assert outcome(efctl("sandbox", "init", "--seed", str(bad))) == (
+        1,
+        "",
+        "".join(f"{line}\n" for line in located)
+        + f"efctl: error: the bank seed in {bad} has 13 problems (listed above)\n"
+        "    hint: fix the seed files; the sandbox bank was left as it was\n",
+    )
