@@ -61,6 +61,10 @@ class Application:
     def bank(self) -> Store:
         return open_bank(self.settings, self.notify)
 
+    def _view(self) -> BankView:
+        """A fresh per-command view of the bank, which opens the bank only when it reads."""
+        return BankView(lambda: self.bank)
+
     def close(self) -> None:
         if "bank" in self.__dict__:
             self.bank.close()
@@ -68,11 +72,11 @@ class Application:
     # --- declarations -------------------------------------------------------------------
 
     def validate(self, paths: Sequence[Path] = (), *, offline: bool = False) -> Validation:
-        view = None if offline else BankView(self.bank)
+        view = None if offline else self._view()
         return validate(self._paths(paths), self.settings, self.catalog, view)
 
     def explain(self, client: str, user: str, paths: Sequence[Path] = ()) -> Explanation:
-        view = BankView(self.bank)
+        view = self._view()
         checked = validate(self._paths(paths), self.settings, self.catalog, view)
         return explain(checked, client, user, view, self.catalog)
 
@@ -85,7 +89,7 @@ class Application:
         *,
         allow_mass_removal: bool = False,
     ) -> PlanDocument:
-        return self._plan(BankView(self.bank), paths, clients, allow_mass_removal)
+        return self._plan(self._view(), paths, clients, allow_mass_removal)
 
     def _plan(self, view: BankView, paths, clients, allow_mass_removal: bool) -> PlanDocument:
         checked = validate(self._paths(paths), self.settings, self.catalog, view)
@@ -104,7 +108,7 @@ class Application:
     def approve(
         self, planfile: Path, user: str, author: str | None, out: Path | None = None
     ) -> Approved:
-        return approve(planfile, user, author, out, BankView(self.bank))
+        return approve(planfile, user, author, out, self._view())
 
     def apply(
         self,
@@ -116,7 +120,7 @@ class Application:
         progress: Callable[[list], Iterable] = iter,
     ) -> ApplyReport:
         """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``."""
-        view = BankView(self.bank)
+        view = self._view()
         reviewed = read_plan(planfile)
         fresh = self._plan(
             view, paths, [c["client"] for c in reviewed["clients"]],
@@ -139,7 +143,7 @@ class Application:
         return import_client(client, self.bank, self.catalog, self.settings, out=out)
 
     def orders(self, client: str | None = None) -> OrderListing:
-        return pending_orders(BankView(self.bank), client)
+        return pending_orders(self._view(), client)
 
     def approve_order(self, order_id: str, user: str) -> OrderApproval:
         return approve_order(self.bank, order_id, user)

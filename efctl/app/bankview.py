@@ -8,7 +8,8 @@ snapshot never lets a stale plan through.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from functools import cached_property
 from typing import Any
 
 from reconcile.backend import Backend
@@ -16,11 +17,19 @@ from reconcile.model import ClientState
 
 
 class BankView:
-    """A read-through memo of ``read_client`` over a Backend; writes go to the bank itself."""
+    """A read-through memo of ``read_client`` over a Backend; writes go to the bank itself.
 
-    def __init__(self, bank: Backend):
-        self.bank = bank
+    The bank is opened on the first read, so that a command whose declarations are already
+    broken reports them, not a missing bank.
+    """
+
+    def __init__(self, open_bank: Callable[[], Backend]):
+        self._open_bank = open_bank
         self._states: dict[str, ClientState | None] = {}
+
+    @cached_property
+    def bank(self) -> Backend:
+        return self._open_bank()
 
     def read_client(self, client_id: str) -> ClientState | None:
         if client_id not in self._states:

@@ -72,14 +72,30 @@ def postgres_tables(url: str) -> tuple[bool, int]:
 # --- never create or seed what the user did not ask for ---------------------------------------
 
 
-@pytest.mark.parametrize("command", [["plan"], ["validate"], ["sandbox", "status"]])
-def test_outside_a_repository_nothing_is_created(folder, command):
-    assert outcome(efctl(*command)) == (
-        1,
-        "",
-        f"efctl: error: there is no sandbox bank at {folder / '.efctl' / 'sandbox.db'}\n"
-        + INIT_HINT,
-    )
+NO_DECLARATIONS = (
+    "clients: error EF006: no such file or folder\n"
+    "    hint: name a declaration file or a folder\n"
+    "1 error, 0 warnings in 0 files\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("command", "says"),
+    [
+        (
+            ["plan"],
+            NO_DECLARATIONS + "efctl: error: the declarations have errors (listed above)\n"
+            "    hint: fix them and run again; `efctl validate` shows the same list\n",
+        ),
+        (["validate"], NO_DECLARATIONS),
+        (["sandbox", "status"], "efctl: error: there is no sandbox bank at {bank}\n" + INIT_HINT),
+    ],
+)
+def test_outside_a_repository_nothing_is_created(folder, command, says):
+    """The first problem is the one reported (no declarations before no bank), and the
+    folder is left as it was."""
+    bank = folder / ".efctl" / "sandbox.db"
+    assert outcome(efctl(*command)) == (1, "", says.format(bank=bank))
     assert list(folder.iterdir()) == []
 
 
@@ -109,7 +125,7 @@ def test_an_existing_sqlite_file_without_tables_is_never_seeded(folder):
     shutil.copytree(EXAMPLES_BANK, folder / "examples" / "bank")
     theirs = folder / "theirs.db"
     theirs.write_bytes(b"")
-    assert outcome(efctl("--backend", f"sqlite:///{theirs}", "plan")) == (
+    assert outcome(efctl("--backend", f"sqlite:///{theirs}", "sandbox", "status")) == (
         1,
         "",
         f"efctl: error: there is no sandbox bank at {theirs}\n" + INIT_HINT,
@@ -123,6 +139,7 @@ def test_an_existing_sqlite_file_without_tables_is_never_seeded(folder):
 def test_a_postgres_database_is_never_created_into(folder, store_url, command):
     url = store_url
     shutil.copytree(EXAMPLES_BANK, folder / "examples" / "bank")  # even with a seed at hand
+    shutil.copytree(EXAMPLES_BANK.parent / "clients", folder / "clients")  # to be checked
     assert outcome(efctl("--backend", url, *command)) == (
         1,
         "",
@@ -151,7 +168,7 @@ def test_no_password_of_an_unreachable_postgres_url_is_shown(folder):
         "postgresql://postgres:pw-in-userinfo@127.0.0.1:1/test"
         "?password=pw-in-query&sslpassword=pw-of-the-key&connect_timeout=2"
     )
-    result = efctl("--backend", url, "plan")
+    result = efctl("--backend", url, "sandbox", "status")
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "efctl: error: cannot connect to the sandbox bank at postgresql://postgres:***@127.0.0.1:1"
@@ -161,7 +178,8 @@ def test_no_password_of_an_unreachable_postgres_url_is_shown(folder):
 
 
 def test_no_password_from_a_malformed_url_is_echoed(folder):
-    result = efctl("--backend", "postgresql://postgres@127.0.0.1:1/test?password=pw%zz", "plan")
+    url = "postgresql://postgres@127.0.0.1:1/test?password=pw%zz"
+    result = efctl("--backend", url, "sandbox", "status")
     assert result.exit_code == 1
     assert result.stderr.startswith(
         "efctl: error: cannot connect to the sandbox bank at"
