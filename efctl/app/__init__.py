@@ -27,7 +27,7 @@ from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
 from efctl.app.imports import Imported, import_client
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
-from efctl.app.plan import PlanDocument, make_plan
+from efctl.app.plan import Plan, make_plan
 from efctl.app.planfile import read_plan
 from efctl.app.sandbox import Seeded, open_bank, seed_bank
 from efctl.app.validate import Explanation, explain, validate
@@ -88,10 +88,10 @@ class Application:
         clients: Sequence[str] = (),
         *,
         allow_mass_removal: bool = False,
-    ) -> PlanDocument:
+    ) -> Plan:
         return self._plan(self._view(), paths, clients, allow_mass_removal)
 
-    def _plan(self, view: BankView, paths, clients, allow_mass_removal: bool) -> PlanDocument:
+    def _plan(self, view: BankView, paths, clients, allow_mass_removal: bool) -> Plan:
         checked = validate(self._paths(paths), self.settings, self.catalog, view)
         return make_plan(
             checked,
@@ -102,7 +102,7 @@ class Application:
             allow_mass_removal=allow_mass_removal,
         )
 
-    def show(self, planfile: Path) -> PlanDocument:
+    def show(self, planfile: Path) -> Plan:
         return read_plan(planfile)
 
     def approve(
@@ -123,8 +123,8 @@ class Application:
         view = self._view()
         reviewed = read_plan(planfile)
         fresh = self._plan(
-            view, paths, [c["client"] for c in reviewed["clients"]],
-            reviewed["options"]["allow_mass_removal"],
+            view, paths, [c.client for c in reviewed.clients],
+            reviewed.options["allow_mass_removal"],
         )  # fmt: skip
         return apply_plan(
             reviewed,

@@ -78,9 +78,9 @@ def approve(
     """Record USER's approval of the plan; the author's own approval is refused."""
     plan = read_plan(plan_path)
     out = out or approvals_path_for(plan_path)
-    relationships = [c["client"] for c in plan["clients"]]
+    relationships = [c.client for c in plan.clients]
     if out.exists():
-        approvals = read_approvals(out, plan["plan_id"])
+        approvals = read_approvals(out, plan.plan_id)
         if author and author != approvals["author"]:
             raise EfctlError(
                 f"{out}: the plan's author is recorded as {approvals['author']}, not {author}"
@@ -96,7 +96,7 @@ def approve(
         )
         approvals = {
             "format_version": APPROVALS_FORMAT,
-            "plan_id": plan["plan_id"],
+            "plan_id": plan.plan_id,
             "author": author,
             "approvals": [],
         }
@@ -105,12 +105,12 @@ def approve(
             f"{user} made this plan and cannot approve it: four eyes need a second person"
         )
     if user in (a["user"] for a in approvals["approvals"]):
-        raise EfctlError(f"{user} has already approved plan {plan['plan_id']}")
+        raise EfctlError(f"{user} has already approved plan {plan.plan_id}")
     hint = "approvers are e-finance user ids of the relationships they approve"
     _require_user(bank, relationships, user, hint)
     approvals["approvals"].append({"user": user, "at": _now()})
     write_approvals(approvals, out)
-    return Approved(user, plan["plan_id"], out)
+    return Approved(user, plan.plan_id, out)
 
 
 def write_approvals(approvals: dict, out: Path) -> None:
@@ -160,14 +160,14 @@ class ApplyReport:
         }
 
 
-EvidenceFor = Callable[[dict, ClientState | None], Evidence]
+EvidenceFor = Callable[[Plan, ClientState | None], Evidence]
 """Builds one relationship's evidence from the plan and the bank's state of it."""
 
 
 class EvidenceSource(Protocol):
     """Where the approvals come from (an approvals file, a pull request's reviews)."""
 
-    def __call__(self, plan: dict, bank: BankView) -> EvidenceFor:
+    def __call__(self, plan: Plan, bank: BankView) -> EvidenceFor:
         """Check the evidence against the plan as a whole; then judge each relationship."""
 
     def annotate(self, report: dict) -> dict:
@@ -188,21 +188,21 @@ class LocalEvidence:
     def __init__(self, approvals_path: Path):
         self.approvals_path = approvals_path
 
-    def __call__(self, plan: dict, bank: BankView) -> EvidenceFor:
-        approvals = read_approvals(self.approvals_path, plan["plan_id"])
+    def __call__(self, plan: Plan, bank: BankView) -> EvidenceFor:
+        approvals = read_approvals(self.approvals_path, plan.plan_id)
         author = approvals["author"]
 
         @functools.cache
         def author_elsewhere() -> str:
-            states = (bank.read_client(c["client"]) for c in plan["clients"])
+            states = (bank.read_client(c.client) for c in plan.clients)
             logins = (u.github for s in states if s for u in s.users if u.id == author)
             login = next(filter(None, logins), None)
             return GITHUB_PREFIX + login if login else author
 
-        def for_client(plan: dict, state: ClientState | None) -> Evidence:
+        def for_client(plan: Plan, state: ClientState | None) -> Evidence:
             return Evidence(
-                plan_id=plan["plan_id"],
-                commit=plan["source"]["commit"],
+                plan_id=plan.plan_id,
+                commit=plan.commit,
                 author=author if _is_user(state, author) else author_elsewhere(),
                 approvers=tuple(
                     a["user"] for a in approvals["approvals"] if _is_user(state, a["user"])
@@ -219,8 +219,8 @@ class LocalEvidence:
 
 
 def apply_plan(
-    reviewed: dict,
-    fresh: dict,
+    reviewed: Plan,
+    fresh: Plan,
     evidence: EvidenceSource,
     bank: BankView,
     catalog: Catalog,
@@ -231,23 +231,22 @@ def apply_plan(
 ) -> ApplyReport:
     """Apply the reviewed plan where it still holds (``fresh`` is the same planned now)."""
     evidence_for = evidence(reviewed, bank)
-    planned, current = reviewed["source"]["inputs_digest"], fresh["source"]["inputs_digest"]
+    planned, current = reviewed.inputs_digest, fresh.inputs_digest
     if current != planned:
         raise EfctlError(
             f"the declarations changed since the plan was made (inputs digest {planned[:19]}… "
             f"planned, {current[:19]}… now); nothing was applied",
             hint="make a new plan from the current declarations and have it reviewed",
         )
-    typed, now = Plan.from_json(reviewed), Plan.from_json(fresh)
     results = []
-    for client_plan in progress(list(typed.clients)):
+    for client_plan in progress(list(reviewed.clients)):
         client = client_plan.client
         proof = evidence_for(reviewed, bank.read_client(client))
-        results.append(apply_client(typed, client_plan, now.client(client), proof, bank.bank))
+        results.append(apply_client(reviewed, client_plan, fresh.client(client), proof, bank.bank))
     from efctl.reports.admin_form import write_admin_forms  # fpdf loads slowly: only here
 
     forms = write_admin_forms(results, bank.bank, catalog, settings.today, artifacts)
-    return ApplyReport(reviewed["plan_id"], tuple(results), tuple(forms))
+    return ApplyReport(reviewed.plan_id, tuple(results), tuple(forms))
 
 
 def _is_user(state, user: str) -> bool:

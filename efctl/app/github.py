@@ -29,6 +29,7 @@ from reconcile.apply import Outcome
 from reconcile.backend import GITHUB_PREFIX
 from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge
 from reconcile.model import ClientSpec, ClientState
+from reconcile.plan import Plan
 from reconcile.reviews import (
     DECIDING,
     ClientEvidence,
@@ -329,16 +330,13 @@ class ReviewEvidence:
         self.reviews = tuple(reviews)
         self.found: dict[str, tuple[ClientEvidence, Verdict]] = {}
 
-    def __call__(self, plan: dict, bank: BankView) -> EvidenceFor:
+    def __call__(self, plan: Plan, bank: BankView) -> EvidenceFor:
         """Refuse a plan not made from the reviewed head; then judge each relationship."""
         root = self.root
         head = commit_of(root, self.pull.head, "the reviewed head")
         base = commit_of(root, self.pull.base, "the base")
         at_head = declaration_files(root, head, self.paths)
-        if (
-            plan_digest_at(at_head, {c["client"] for c in plan["clients"]})
-            != (plan["source"]["inputs_digest"])
-        ):
+        if plan_digest_at(at_head, {c.client for c in plan.clients}) != plan.inputs_digest:
             raise EfctlError(
                 "the plan was made from declarations that differ from the reviewed head "
                 f"{self.pull.head}; nothing was applied",
@@ -347,11 +345,11 @@ class ReviewEvidence:
         declarations = declared_clients(declaration_files(root, base, self.paths), base)
         approvals = standing_approvals(self.reviews, self.pull.head, self.pull.author)
 
-        def for_client(plan: dict, state: ClientState | None) -> Evidence:
+        def for_client(plan: Plan, state: ClientState | None) -> Evidence:
             if state is None:  # unknown at the bank: no admins, nobody to map
-                return Evidence(plan["plan_id"], head, GITHUB_PREFIX + self.pull.author, ())
+                return Evidence(plan.plan_id, head, GITHUB_PREFIX + self.pull.author, ())
             found = client_evidence(
-                plan["plan_id"], self.pull, approvals, state.id, declarations.get(state.id)
+                plan.plan_id, self.pull, approvals, state.id, declarations.get(state.id)
             )
             self.found[state.id] = (found, judge(found.evidence, admins_of(state)))
             return found.evidence

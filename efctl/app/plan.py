@@ -13,7 +13,6 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 from efctl.app.bankview import BankView
 from efctl.declarations.convert import normalise_client_id
@@ -21,12 +20,9 @@ from efctl.declarations.pipeline import LoadedClient, Validation
 from efctl.errors import EfctlError, InvalidDeclarations
 from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic, Severity
-from reconcile.plan import canonical_json, sha256_of
+from reconcile.plan import Plan, canonical_json, sha256_of
 from reconcile.planner import assemble, plan_client
 from reconcile.resolve import resolve_client
-
-PlanDocument = dict[str, Any]
-"""A plan in its JSON form (schemas/plan.schema.json): what is saved, reviewed and rendered."""
 
 
 class PlanRefused(InvalidDeclarations):
@@ -46,8 +42,8 @@ def make_plan(
     root: Path,
     *,
     allow_mass_removal: bool,
-) -> PlanDocument:
-    """The plan document for the selected relationships, or PlanRefused."""
+) -> Plan:
+    """The plan of the selected relationships, stamped with its time, or PlanRefused."""
     if validation.errors:
         raise InvalidDeclarations(validation)
     selected = select(validation, clients)
@@ -78,7 +74,7 @@ def make_plan(
         allow_mass_removal=allow_mass_removal,
         diagnostics=diagnostics,
     )
-    return plan.to_json(created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    return replace(plan, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
 
 
 def digest_name(root: Path, loaded: LoadedClient) -> str:
@@ -131,8 +127,8 @@ def select(validation: Validation, clients: Sequence[str]) -> list[LoadedClient]
     return [c for c in validation.clients if not wanted or c.spec.id in wanted]
 
 
-def has_changes(plan: PlanDocument) -> bool:
-    return any(client["changes"] for client in plan["clients"])
+def has_changes(plan: Plan) -> bool:
+    return any(client.changes for client in plan.clients)
 
 
 def _at_client_id(diagnostic: Diagnostic) -> Diagnostic:

@@ -10,14 +10,14 @@ from jsonschema import Draft202012Validator
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
 from efctl.files import remove_file, write_file
-from reconcile.plan import plan_id_of
+from reconcile.plan import Plan, plan_id_of
 
 
-def write_plan(plan: dict, path: Path) -> None:
-    write_file(path, json.dumps(plan, indent=2, ensure_ascii=False) + "\n")
+def write_plan(plan: Plan, path: Path) -> None:
+    write_file(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
 
 
-def read_plan(path: Path) -> dict:
+def read_plan(path: Path) -> Plan:
     """The plan in PATH; refused when unreadable, not a plan, or edited after it was made."""
     try:
         plan = json.loads(path.read_text(encoding="utf-8"))
@@ -47,7 +47,7 @@ def read_plan(path: Path) -> dict:
             f"its plan_id {plan['plan_id']}",
             hint="a reviewed plan is applied exactly as reviewed or not at all; make a new plan",
         )
-    return plan
+    return Plan.from_json(plan)
 
 
 def write_parts(parts: list[str], folder: Path) -> list[Path]:

@@ -3,18 +3,20 @@
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from pathlib import Path
 
 import click
 
 from efctl.app import Application
-from efctl.app.plan import PlanDocument, has_changes
+from efctl.app.plan import has_changes
 from efctl.app.planfile import write_parts, write_plan
 from efctl.cli.completion import complete_client
 from efctl.cli.options import EXIT_CHANGES, PATHS, command, global_options, pass_app
 from efctl.render.plan_markdown import render_markdown
-from efctl.render.plan_text import diagnostic_text, render_text
+from efctl.render.plan_text import DEFAULT_WIDTH, diagnostic_text, render_text
+from reconcile.plan import Plan
 
 FORMAT = click.option(
     "--format",
@@ -36,17 +38,21 @@ def _parts_need_markdown(fmt: str, parts_dir: Path | None) -> None:
         raise click.UsageError("--parts-dir goes with --format markdown")
 
 
-def _emit_plan(plan: PlanDocument, fmt: str, parts_dir: Path | None) -> None:
+def _emit_plan(plan: Plan, fmt: str, parts_dir: Path | None) -> None:
+    """The plan in FMT, rendered from its JSON document (the contract every view reads)."""
+    document = plan.to_json()
     if fmt == "json":
-        click.echo(json.dumps(plan, indent=2, ensure_ascii=False))
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     elif fmt == "markdown":
-        parts = render_markdown(plan)
+        parts = render_markdown(document)
         if parts_dir:
             write_parts(parts, parts_dir)
         click.echo("\n".join(parts), nl=False)
     else:
         colored = global_options().colored()  # click strips colour off a pipe unless told
-        click.echo(render_text(plan, color=colored), nl=False, color=colored)
+        columns = shutil.get_terminal_size(fallback=(DEFAULT_WIDTH, 24)).columns  # or $COLUMNS
+        text = render_text(document, color=colored, width=columns)
+        click.echo(text, nl=False, color=colored)
 
 
 @command("plan")
@@ -82,18 +88,18 @@ def plan(
     --detailed-exitcode when there are changes.
     """
     _parts_need_markdown(fmt, parts_dir)
-    document = app.plan(paths, clients, allow_mass_removal=allow_mass_removal)
+    made = app.plan(paths, clients, allow_mass_removal=allow_mass_removal)
     if fmt != "text":  # the text view shows them itself
-        for diagnostic in document["diagnostics"]:
+        for diagnostic in made.to_json()["diagnostics"]:
             click.echo(diagnostic_text(diagnostic), err=True)
     if out:
-        write_plan(document, out)
-    _emit_plan(document, fmt, parts_dir)
+        write_plan(made, out)
+    _emit_plan(made, fmt, parts_dir)
     if out:
         click.echo(
             f"Saved the plan to {out}; apply it with: efctl apply {out} --approvals FILE", err=True
         )
-    if detailed_exitcode and has_changes(document):
+    if detailed_exitcode and has_changes(made):
         sys.exit(EXIT_CHANGES)
 
 
