@@ -53,15 +53,17 @@ def check_client(
     *,
     bank_known: bool = True,
     gaps: Gaps = NO_GAPS,
+    resolution: ClientResolution | None = None,
 ) -> list[Diagnostic]:
     """Every semantic problem of ``spec``: client, then users, API keys and deliveries in order.
 
     ``bank`` is the bank's side of the relationship, None when the bank does not know it
     (EF111). With ``bank_known=False`` no bank was asked (offline validation): the checks that
     need the bank are skipped without a diagnostic. Pointers are into the document ``gaps``
-    names.
+    names. ``resolution`` is the spec resolved against ``bank``'s contracts, when the caller
+    has it already (planning reuses it).
     """
-    checks = _Checks(spec, bank, catalog, today, gaps)
+    checks = _Checks(spec, bank, catalog, today, gaps, resolution)
     problems: list[Diagnostic] = []
     if bank is None and bank_known:
         problems.append(
@@ -81,7 +83,13 @@ def check_client(
 
 class _Checks:
     def __init__(
-        self, spec: ClientSpec, bank: ClientState | None, catalog: Catalog, today: date, gaps: Gaps
+        self,
+        spec: ClientSpec,
+        bank: ClientState | None,
+        catalog: Catalog,
+        today: date,
+        gaps: Gaps,
+        resolution: ClientResolution | None,
     ):
         self.spec = spec
         self.gaps = gaps
@@ -90,7 +98,9 @@ class _Checks:
         self.today = today
         self.declared = declared_users(spec)
         self.types = list(catalog.contract_types)
-        self.resolution = resolve_client(spec, bank.contracts, catalog) if bank else None
+        if resolution is None and bank is not None:
+            resolution = resolve_client(spec, bank.contracts, catalog)
+        self.resolution = resolution
         self.contract_ids = [c.id for c in bank.contracts] if bank else []
         self.known_contracts = set(self.contract_ids)
 

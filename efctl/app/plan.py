@@ -50,7 +50,7 @@ def make_plan(
     client_plans, problems = [], []
     for loaded in selected:
         state = bank.read_client(loaded.spec.id)
-        resolution = resolve_client(loaded.spec, state.contracts, catalog)
+        resolution = loaded.resolution or resolve_client(loaded.spec, state.contracts, catalog)
         client_plan, broken = plan_client(
             loaded.spec,
             resolution,

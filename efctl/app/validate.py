@@ -60,7 +60,7 @@ def explain(
         raise EfctlError(f"client relationship {loaded.spec.id} is unknown at the bank")
     if user_id not in {user.id for user in loaded.spec.users}:
         raise _undeclared(loaded, state, user_id)
-    resolution = resolve_client(loaded.spec, state.contracts, catalog)
+    resolution = loaded.resolution or resolve_client(loaded.spec, state.contracts, catalog)
     return Explanation(explain_json(resolution, user_id, state, catalog))
 
 

@@ -22,6 +22,7 @@ from reconcile.catalog import Catalog
 from reconcile.checks import NO_GAPS, check_client
 from reconcile.diagnostics import Diagnostic, Severity, error, warning
 from reconcile.model import ClientSpec, ClientState
+from reconcile.resolve import ClientResolution, resolve_client
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -30,6 +31,7 @@ YAML_SUFFIXES = (".yaml", ".yml")
 class LoadedClient:
     document: LoadedDocument
     spec: ClientSpec
+    resolution: ClientResolution | None = None  # against the bank's contracts, when it was read
 
 
 @dataclass(frozen=True)
@@ -137,10 +139,10 @@ def validate(
     for path, shown in files:
         document = load_document(path, display=shown)
         state = bank.read_client if bank is not None else None
-        problems, spec = check_document(document, schema, catalog, state, today)
+        problems, spec, resolution = check_document(document, schema, catalog, state, today)
         diagnostics.extend(problems)
         if spec is not None:
-            clients.append(LoadedClient(document, spec))
+            clients.append(LoadedClient(document, spec, resolution))
     diagnostics.extend(_declared_twice(clients))
     return Validation(
         clients=tuple(clients),
@@ -155,28 +157,32 @@ def check_document(
     catalog: Catalog,
     read_client: Callable[[str], ClientState | None] | None,
     today: date,
-) -> tuple[list[Diagnostic], ClientSpec | None]:
-    """All located problems of one document; its spec only when it loaded and fits the schema.
+) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
+    """All located problems of one document; its spec only when it loaded and fits the schema,
+    with its resolution against the bank's contracts when the bank knows the relationship.
 
     ``read_client`` is the bank's side of a relationship, None to validate offline.
     """
     problems = list(document.diagnostics)
     if document.data is None:
-        return problems, None
+        return problems, None, None
     problems.extend(schema_diagnostics(document, schema))
     broken = bool(problems)
     if broken:  # a duplicate key or a schema error: check the part the schema accepted
         accepted = accepted_spec(document, problems, schema)
         if accepted is None:
-            return problems, None
+            return problems, None, None
         spec, gaps = accepted
     else:
         spec, gaps = to_client_spec(document.data), NO_GAPS
     online = read_client is not None
     state = read_client(spec.id) if online else None
-    checks = check_client(spec, state, catalog, today, bank_known=online, gaps=gaps)
+    resolution = resolve_client(spec, state.contracts, catalog) if state and not broken else None
+    checks = check_client(
+        spec, state, catalog, today, bank_known=online, gaps=gaps, resolution=resolution
+    )
     problems.extend(document.place(d) for d in checks)
-    return problems, None if broken else spec
+    return problems, (None if broken else spec), resolution
 
 
 def _declared_twice(clients: Sequence[LoadedClient]) -> list[Diagnostic]:

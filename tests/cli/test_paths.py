@@ -143,6 +143,38 @@ def test_plan_reads_each_relationship_once_and_apply_a_small_constant(examples_r
         app.close()
 
 
+def test_plan_loads_and_resolves_each_relationship_once(examples_repo, monkeypatch):
+    """Validation's resolution is the plan's: counted where each is made."""
+    import efctl.app.plan
+    import efctl.declarations.loader
+    import efctl.declarations.pipeline
+
+    made: dict[str, int] = {}
+
+    def counted(name, function):
+        def wrapper(*args, **kwargs):
+            made[name] = made.get(name, 0) + 1
+            return function(*args, **kwargs)
+
+        return wrapper
+
+    monkeypatch.setattr(
+        efctl.declarations.pipeline,
+        "resolve_client",
+        counted("resolve", efctl.declarations.pipeline.resolve_client),
+    )
+    monkeypatch.setattr(
+        efctl.app.plan, "resolve_client", counted("resolve", efctl.app.plan.resolve_client)
+    )
+    monkeypatch.setattr(
+        efctl.declarations.pipeline,
+        "load_document",
+        counted("load", efctl.declarations.loader.load_document),
+    )
+    plan_json(examples_repo)
+    assert made == {"resolve": 5, "load": 5}
+
+
 def test_nothing_is_shown_twice_for_a_file_given_twice(examples_repo):
     path = f"clients/{EXAMPLE}.yaml"
     once, twice = plan_json(examples_repo, path), plan_json(examples_repo, path, path)

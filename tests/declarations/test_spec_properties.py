@@ -173,7 +173,7 @@ def mangled(draw):
 @given(mangled(), st.booleans())
 def test_mangled_declarations_get_located_diagnostics_and_never_raise(data, online):
     doc = parse_document(dump_document(data), "fuzz.yaml")
-    problems, spec = check_document(
+    problems, spec, _ = check_document(
         doc, CLIENT_SCHEMA, CATALOG, BANK.get if online else None, date(2026, 11, 28)
     )
     for diagnostic in problems:
