@@ -31,6 +31,7 @@ class Evidence:
     commit: str | None
     author: str
     approvers: tuple[str, ...]
+    outsiders: tuple[str, ...] = ()  # approved, but are no users of the relationship: never count
 
 
 @dataclass(frozen=True)
@@ -93,11 +94,13 @@ def judge(evidence: Evidence, admins: Sequence[Admin]) -> Verdict:
 
 
 def _reason(evidence: Evidence, reviewers: tuple[str, ...], counted: tuple[Admin, ...]) -> str:
-    parts = [
-        f"approved by {', '.join(reviewers)}"
-        if reviewers
-        else "no approval from anyone but the author"
-    ]
+    if reviewers:
+        parts = [f"approved by {', '.join(reviewers)}"]
+    elif evidence.outsiders:
+        who = "who is no user" if len(evidence.outsiders) == 1 else "who are no users"
+        parts = [f"approved only by {', '.join(evidence.outsiders)}, {who} of this relationship"]
+    else:
+        parts = ["no approval from anyone but the author"]
     if counted:
         listed = ", ".join(
             f"{admin.user} ({admin.signature}{', author' if admin.user == evidence.author else ''})"

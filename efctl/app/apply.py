@@ -200,13 +200,13 @@ class LocalEvidence:
             return GITHUB_PREFIX + login if login else author
 
         def for_client(plan: Plan, state: ClientState | None) -> Evidence:
+            approvers = [a["user"] for a in approvals["approvals"]]
             return Evidence(
                 plan_id=plan.plan_id,
                 commit=plan.commit,
                 author=author if _is_user(state, author) else author_elsewhere(),
-                approvers=tuple(
-                    a["user"] for a in approvals["approvals"] if _is_user(state, a["user"])
-                ),
+                approvers=tuple(a for a in approvers if _is_user(state, a)),
+                outsiders=tuple(a for a in approvers if not _is_user(state, a)),
             )
 
         return for_client

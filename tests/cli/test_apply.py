@@ -500,15 +500,17 @@ def test_relationships_without_enough_approvals_wait_and_say_who_can_give_them(e
         f" (approved by martin.gisler; admins counted: {AUTHOR} (collective, author))",
         "      eligible to approve: regula.zuercher",
         f"  {HAUSTECHNIK}  needs approval  needs a reviewer who is not the author and one"
-        " individual admin or a second collective admin (no approval from anyone but the"
-        f" author; admins counted: {AUTHOR} (collective, author))",
+        " individual admin or a second collective admin (approved only by martin.gisler,"
+        " frederic.rochat, who are no users of this relationship; admins counted:"
+        f" {AUTHOR} (collective, author))",
         "      eligible to approve: luca.brunner, regula.zuercher",
         f"  {IMMOBILIEN}  needs approval  needs one individual admin or a second collective"
         f" admin (approved by martin.gisler; admins counted: {AUTHOR} (collective, author))",
         "      eligible to approve: corinne.vogt, regula.zuercher",
         f"  {REZZONICO}  needs approval  needs a reviewer who is not the author and one"
-        " individual admin or two collective admins (no approval from anyone but the author;"
-        " no admin among the author and the approvers)",
+        " individual admin or two collective admins (approved only by martin.gisler,"
+        " frederic.rochat, who are no users of this relationship; no admin among the author"
+        " and the approvers)",
         "      eligible to approve: giorgio.rezzonico",
         f"  {ROCHAT}  needs approval  needs one individual admin or a second collective admin"
         " (approved by frederic.rochat; admins counted: frederic.rochat (collective))",
