@@ -10,8 +10,9 @@ and changes) are JSON text.
 
 from __future__ import annotations
 
-# Bump whenever a table below changes; a store of another version must be reset.
-SCHEMA_VERSION = 2
+# Bump whenever a table below, or the JSON an order stores, changes; a store of another version
+# must be reset. 3: order changes carry typed notes (plan format 2).
+SCHEMA_VERSION = 3
 
 LANGUAGES = ("de", "fr", "it", "en")
 
