@@ -3,9 +3,11 @@
 #
 # Usage: plan.sh OUT_DIR
 # Writes OUT_DIR/plan.json (the artifact) and OUT_DIR/comment/plan-N.md (one file per comment).
-# When validation or planning fails, the one comment says so and points to the run's log: the
-# problems themselves stay in the log, because a comment must not repeat e-mail addresses or
-# IBANs that a diagnostic may quote (the plan's own markdown masks them).
+# Validation problems are printed as workflow commands, so GitHub annotates them on the lines
+# of the pull request's diff; annotations mask e-mail addresses and IBANs, as the plan's own
+# markdown does, because everyone who reads the repository reads them. When validation or
+# planning fails, the one comment says so and points to the annotations and the run's log: it
+# does not repeat the problems, so that nothing a diagnostic quotes can end up in it.
 # Env: EFCTL_BACKEND (a read-only credential), GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID.
 set -euo pipefail
 out=${1:?usage: plan.sh OUT_DIR}
@@ -13,15 +15,17 @@ mkdir -p "$out/comment"
 
 # The plan records the checked-out head (what the reviewers approve), not the synthetic merge
 # commit that GITHUB_SHA names in a pull_request run: efctl prefers `git rev-parse HEAD`.
-if efctl validate && efctl plan --out "$out/plan.json" --format markdown --parts-dir "$out/comment"; then
+if efctl validate --format github &&
+  efctl plan --out "$out/plan.json" --format markdown --parts-dir "$out/comment"; then
   exit 0
 fi
 rm -f "$out"/comment/plan-*.md
 cat >"$out/comment/plan-1.md" <<MARKDOWN
 ### efctl could not plan this pull request
 
-\`efctl validate\` or \`efctl plan\` failed. The problems, with file, line and column, are in the
-log of [the workflow run]($GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID);
-\`efctl validate\` shows the same locally.
+\`efctl validate\` or \`efctl plan\` failed. The problems of the declarations are annotated on their
+lines (under *Files changed*, e-mail addresses and IBANs masked) and listed in the log of
+[the workflow run]($GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID); \`efctl validate\` shows them
+in full locally.
 MARKDOWN
 exit 1

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from efctl.config import Settings
 from efctl.errors import EfctlError
-from efctl.sandbox import Store, open_store
+from efctl.sandbox import Store, load_bank, open_store
 
 
 @dataclass(frozen=True)
@@ -32,14 +32,18 @@ def open_bank(settings: Settings, notify: Callable[[str], None]) -> Store:
 
 
 def seed_bank(settings: Settings, override: Path | None, operation: Callable) -> Seeded:
-    """Create (``Store.init``) or drop and recreate (``Store.reset``) the sandbox from a seed."""
+    """Create (``Store.init``) or drop and recreate (``Store.reset``) the sandbox from a seed.
+
+    The seed is read and checked before the bank is opened: opening it may create the SQLite
+    file or the PostgreSQL schema, and a bad seed must leave nothing behind."""
     seed = override or settings.seed
     if not seed.is_dir():
         raise EfctlError(
             f"no seed folder at {settings.display(seed)}",
             hint="pass --seed DIR (a folder of bank-state YAML files) or set `seed:` in efctl.yaml",
         )
+    seeded = load_bank(seed)
     verb = "created" if operation is Store.init else "reset"
     with open_store(settings.backend, create=True) as store:
-        count = operation(store, seed)
+        count = operation(store, seeded)
         return Seeded(verb, store.url, settings.display(seed), count)

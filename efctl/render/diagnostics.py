@@ -9,6 +9,7 @@ from importlib.metadata import version
 from pathlib import Path
 from urllib.parse import quote
 
+from efctl.render.redact import mask
 from reconcile.diagnostics import CODES, Diagnostic, Severity
 
 SARIF_SCHEMA = (
@@ -74,7 +75,9 @@ def _json(diagnostics: Sequence[Diagnostic], files: int) -> str:
 
 def _github(diagnostics: Sequence[Diagnostic], files: int) -> str:
     """One workflow command per diagnostic (an annotation on the file's line), then the summary;
-    escaped as GitHub's toolkit does, so that no message can end or inject a command."""
+    escaped as GitHub's toolkit does, so that no message can end or inject a command. Everyone
+    who can read the repository reads annotations, as they read the plan comment: e-mail
+    addresses and IBANs in the message and hint are masked the same way."""
     if not diagnostics:
         return ""
     lines = []
@@ -85,7 +88,7 @@ def _github(diagnostics: Sequence[Diagnostic], files: int) -> str:
             for name, value in properties.items()
             if value is not None
         )
-        lines.append(f"::{d.severity.value} {listed}::{_escape_data(_with_hint(d))}")
+        lines.append(f"::{d.severity.value} {listed}::{_escape_data(mask(_with_hint(d)))}")
     return "\n".join([*lines, summary(diagnostics, files)]) + "\n"
 
 

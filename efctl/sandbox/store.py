@@ -12,7 +12,8 @@ URLs:
 Nothing is created or seeded that the user did not ask for: :func:`open_store` creates and
 seeds only a *new* SQLite file, only from a seed folder that exists, and says so once through
 ``notify``. An existing file or database without the store's tables is someone's, and only
-``efctl sandbox init`` (``open_store(url, create=True)``, then :meth:`Store.init`) fills it.
+``efctl sandbox init`` (:func:`load_bank`, then ``open_store(url, create=True)`` and
+:meth:`Store.init`) fills it: the seed is read and checked first, so a bad seed creates nothing.
 Reading a store of another schema version raises a SandboxError naming both versions and
 ``efctl sandbox reset``.
 
@@ -152,9 +153,10 @@ class Store:
 
     # --- administration -------------------------------------------------------------------
 
-    def init(self, seed_dir: Path) -> int:
-        """Create the tables and seed them; the number of relationships seeded."""
-        return self._seed(load_bank(seed_dir))
+    def init(self, seed: Path | Sequence[SeededClient]) -> int:
+        """Create the tables and seed them from a seed folder, or from the relationships
+        :func:`load_bank` read from one; the number of relationships seeded."""
+        return self._seed(_loaded(seed))
 
     def _seed(self, seeded: Sequence[SeededClient]) -> int:
         if self._version != EMPTY:
@@ -167,12 +169,13 @@ class Store:
         self._version = SCHEMA_VERSION
         return len(seeded)
 
-    def reset(self, seed_dir: Path) -> int:
-        """Drop every table (of any schema version) and seed again, all in one transaction.
+    def reset(self, seed: Path | Sequence[SeededClient]) -> int:
+        """Drop every table (of any schema version) and seed again (from a seed folder or the
+        relationships read from one, as :meth:`init`), all in one transaction.
 
         The seed is read first: a bad seed leaves the store as it was.
         """
-        seeded = load_bank(seed_dir)
+        seeded = _loaded(seed)
         with self._db.transaction(write=True):
             if self._db.dialect.before_drop:
                 self._db.execute(self._db.dialect.before_drop)
@@ -261,8 +264,9 @@ def open_store(
     A SQLite file that does not exist yet is created and seeded from ``seed_dir`` (read first:
     a bad seed creates nothing) with a notice; without ``seed_dir`` it is an error that creates
     nothing, and so is any other store without tables. ``create`` (for ``efctl sandbox init``
-    and ``reset``) lets the connection make the SQLite file or PostgreSQL schema, left empty for
-    :meth:`Store.init`. ``clock`` (default: now, in UTC) dates orders and audit entries.
+    and ``reset``, once they have read the seed) lets the connection make the SQLite file or
+    PostgreSQL schema, left empty for :meth:`Store.init`. ``clock`` (default: now, in UTC)
+    dates orders and audit entries.
     """
     file = sqlite_file(url)
     new_file = file is not None and not file.exists()
@@ -281,6 +285,10 @@ def open_store(
         store.close()
         raise SandboxError(f"there is no sandbox bank at {store.url}", hint=INIT_HINT)
     return store
+
+
+def _loaded(seed: Path | Sequence[SeededClient]) -> Sequence[SeededClient]:
+    return load_bank(seed) if isinstance(seed, Path) else seed
 
 
 def _opened(

@@ -213,16 +213,39 @@ def test_no_password_in_init_status_and_errors(folder, store_url):
 # --- a bad seed -------------------------------------------------------------------------------
 
 
-def test_a_bad_seed_prints_each_diagnostic_once_then_the_message(folder):
-    bad = Path(__file__).parent.parent / "sandbox" / "seeds" / "bad"
+BAD_SEED = Path(__file__).parent.parent / "sandbox" / "seeds" / "bad"
+
+
+def bad_seed_says() -> str:
+    """What a command refusing BAD_SEED prints: each problem once, then the message."""
     with pytest.raises(SeedError) as caught:
-        load_seed(bad)
+        load_seed(BAD_SEED)
     located = [format_diagnostic(d) for d in caught.value.diagnostics]
     assert len(located) == 13
-    assert outcome(efctl("sandbox", "init", "--seed", str(bad))) == (
+    return (
+        "".join(f"{line}\n" for line in located)
+        + f"efctl: error: the bank seed in {BAD_SEED} has 13 problems (listed above)\n"
+        "    hint: fix the seed files; the sandbox bank was left as it was\n"
+    )
+
+
+@pytest.mark.parametrize("command", ["init", "reset"])
+def test_a_bad_seed_prints_each_diagnostic_once_and_creates_no_bank(folder, command):
+    assert outcome(efctl("sandbox", command, "--seed", str(BAD_SEED))) == (1, "", bad_seed_says())
+    assert list(folder.iterdir()) == []  # no .efctl/sandbox.db
+
+
+@pytest.mark.parametrize("command", ["init", "reset"])
+def test_a_bad_seed_leaves_no_sqlite_file_and_no_postgres_schema(folder, store_url, command):
+    result = efctl("--backend", store_url, "sandbox", command, "--seed", str(BAD_SEED))
+    assert outcome(result) == (1, "", bad_seed_says())
+    if store_url.startswith("sqlite"):
+        assert sorted(p.name for p in folder.parent.iterdir()) == ["work"]  # no bank.db
+    else:
+        assert postgres_tables(store_url) == (False, 0)
+    assert outcome(efctl("--backend", store_url, "sandbox", "status")) == (
         1,
         "",
-        "".join(f"{line}\n" for line in located)
-        + f"efctl: error: the bank seed in {bad} has 13 problems (listed above)\n"
-        "    hint: fix the seed files; the sandbox bank was left as it was\n",
+        f"efctl: error: there is no sandbox bank at {store_url.removeprefix('sqlite:///')}\n"
+        + INIT_HINT,
     )

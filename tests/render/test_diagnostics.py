@@ -94,6 +94,47 @@ def test_github_annotations_escape_messages_and_properties():
     )
 
 
+PERSONAL = (
+    Diagnostic(
+        "EF015",
+        Severity.ERROR,
+        "users[3].github (elias.brunner): 'elias.brunner@example.ch' has the wrong format",
+        hint="a GitHub login, not an e-mail address like anna@example.ch",
+        file="clients/10000001.yaml",
+        line=28,
+        col=13,
+    ),
+    Diagnostic(
+        "EF102",
+        Severity.ERROR,
+        "unknown contract 'CH5604835012345678009' in single of user 'elias.brunner'",
+        hint="contracts of 10000001: CH9300762011623852957, DP-10000001-1",
+        file="clients/10000001.yaml",
+        line=32,
+        col=22,
+    ),
+)
+
+
+def test_github_annotations_mask_e_mail_addresses_and_ibans_as_the_pull_request_comment_does():
+    assert render_diagnostics(PERSONAL, "github", 1, anchor="efctl.yaml") == (
+        "::error file=clients/10000001.yaml,line=28,col=13,title=EF015::"
+        "users[3].github (elias.brunner): 'e***@example.ch' has the wrong format"
+        "%0Ahint: a GitHub login, not an e-mail address like a***@example.ch\n"
+        "::error file=clients/10000001.yaml,line=32,col=22,title=EF102::"
+        "unknown contract 'CH56 **** **** **** *800 9' in single of user 'elias.brunner'"
+        "%0Ahint: contracts of 10000001: CH93 **** **** **** *295 7, DP-10000001-1\n"
+        "2 errors, 0 warnings in 1 file\n"
+    )
+
+
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_text_and_json_keep_personal_data_for_the_person_who_fixes_it(fmt):
+    rendered = render_diagnostics(PERSONAL, fmt, 1, anchor="efctl.yaml")
+    for value in ("elias.brunner@example.ch", "anna@example.ch", "CH5604835012345678009"):
+        assert value in rendered
+
+
 def test_sarif_has_the_rules_used_and_located_results():
     assert json.loads(render_diagnostics(DIAGNOSTICS, "sarif", 3, anchor="efctl.yaml")) == {
         "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/"

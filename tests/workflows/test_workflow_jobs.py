@@ -28,10 +28,8 @@ def comment(id_: int, body: str, login: str = "github-actions[bot]") -> dict:
 
 
 def plan_markdown(run: JobRun) -> str:
-    """The markdown `efctl plan` printed in the plan step, after validate's one line."""
-    validated, plan = run.step("Validate and plan").stdout.split("\n", 1)
-    assert validated == "1 declaration(s) valid."
-    return plan
+    """The markdown `efctl plan` printed in the plan step (validate, clean, prints nothing)."""
+    return run.step("Validate and plan").stdout
 
 
 # --- plan on a pull request ---------------------------------------------------------------
@@ -101,26 +99,56 @@ def test_plan_deletes_stale_parts_and_touches_no_one_elses_comment(workspace, gi
     ]
 
 
-def test_invalid_declarations_fail_the_check_with_a_comment_that_points_to_the_log(
+def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_a_comment(
     workspace, github, job
 ):
+    declared = (FIXTURES / "head/10000001.yaml").read_text()
     (workspace.root / "clients/10000001.yaml").write_text(
-        (FIXTURES / "head/10000001.yaml").read_text().replace("{account: read}", "{account: admin}")
+        declared.replace("{account: capture}", "{account: admin}").replace(
+            "    email: elias.brunner@example.ch\n"
+            "    authorizations:\n"
+            "      all: {account: read}\n",
+            "    email: elias.brunner@example.ch\n"
+            "    github: elias.brunner@example.ch\n"
+            "    authorizations:\n"
+            "      all: {account: read}\n"
+            "      single:\n"
+            "        - {contract: CH5604835012345678009, profile: read}\n",
+        )
     )
-    workspace.git("commit", "-qam", "a profile that does not exist")
+    workspace.git("commit", "-qam", "a profile that does not exist, an e-mail for a login")
     head = workspace.git("rev-parse", "HEAD")
     run = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
 
-    assert run.step("Validate and plan").returncode == 1
-    assert "error EF" in run.step("Validate and plan").stderr
+    step = run.step("Validate and plan")
+    assert step.returncode == 1
+    assert step.stdout.splitlines() == [
+        "::error file=clients/10000001.yaml,line=24,col=22,title=EF014::unknown profile 'admin'"
+        "%0Ahint: allowed: sign_individual, sign_collective, capture, read, none",
+        "::error file=clients/10000001.yaml,line=28,col=13,title=EF015::"
+        "users[3].github (elias.brunner): 'e***@example.ch' has the wrong format"
+        "%0Ahint: A GitHub login is letters, digits and single hyphens, "
+        "not starting or ending with a hyphen.",
+        "::error file=clients/10000001.yaml,line=32,col=22,title=EF102::"
+        "unknown contract 'CH56 **** **** **** *800 9' in single of user 'elias.brunner': "
+        "client relationship 10000001 has no such contract"
+        "%0Ahint: contracts of 10000001: CH93 **** **** **** *295 7, DP-10000001-1",
+        "3 errors, 0 warnings in 1 file",
+    ]
+    bank = workspace.backend.removeprefix("sqlite:///")
+    assert step.stderr == (  # the log holds no e-mail address or IBAN either
+        f"efctl: created the sandbox bank at {bank} from {workspace.root / 'bank'} "
+        "(1 relationship)\n"
+    )
     assert run.step("Comment the plan on the pull request").returncode == 0
     assert not run.step("Keep the plan (full detail)").ran
     [posted] = github.comments(PR)
     assert posted["body"] == MARKER.format(1) + (
         "### efctl could not plan this pull request\n\n"
-        "`efctl validate` or `efctl plan` failed. The problems, with file, line and column, "
-        "are in the\nlog of [the workflow run](https://github.com/acme/bank-admin/actions/runs/4242);\n"
-        "`efctl validate` shows the same locally.\n"
+        "`efctl validate` or `efctl plan` failed. The problems of the declarations are annotated "
+        "on their\nlines (under *Files changed*, e-mail addresses and IBANs masked) and listed in "
+        "the log of\n[the workflow run](https://github.com/acme/bank-admin/actions/runs/4242); "
+        "`efctl validate` shows them\nin full locally.\n"
     )
 
 
