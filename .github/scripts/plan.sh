@@ -15,9 +15,15 @@ mkdir -p "$out/comment"
 
 # The plan records the checked-out head (what the reviewers approve), not the synthetic merge
 # commit that GITHUB_SHA names in a pull_request run: efctl prefers `git rev-parse HEAD`.
-if efctl validate --format github &&
-  efctl plan --out "$out/plan.json" --format markdown --parts-dir "$out/comment"; then
-  exit 0
+# The plan's markdown quotes declared text (names, ids): between ::stop-commands:: and its
+# token, a line of it that starts with `::` is printed, never run as a workflow command.
+token="efctl-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
+if efctl validate --format github; then
+  echo "::stop-commands::$token"
+  planned=0
+  efctl plan --out "$out/plan.json" --format markdown --parts-dir "$out/comment" || planned=$?
+  echo "::$token::"
+  [ "$planned" -eq 0 ] && exit 0
 fi
 rm -f "$out"/comment/plan-*.md
 cat >"$out/comment/plan-1.md" <<MARKDOWN

@@ -28,8 +28,13 @@ def comment(id_: int, body: str, login: str = "github-actions[bot]") -> dict:
 
 
 def plan_markdown(run: JobRun) -> str:
-    """The markdown `efctl plan` printed in the plan step (validate, clean, prints nothing)."""
-    return run.step("Validate and plan").stdout
+    """The markdown `efctl plan` printed in the plan step (validate, clean, prints nothing),
+    between the lines that stop and resume workflow commands, whose token is random."""
+    start, *markdown, end = run.step("Validate and plan").stdout.splitlines(keepends=True)
+    token = start.removeprefix("::stop-commands::").strip()
+    assert token.startswith("efctl-") and len(token) == len("efctl-") + 32, start
+    assert end == f"::{token}::\n"
+    return "".join(markdown)
 
 
 # --- plan on a pull request ---------------------------------------------------------------
