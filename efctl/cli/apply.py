@@ -11,20 +11,28 @@ import click
 from efctl.app import Application
 from efctl.app.apply import EvidenceSource, LocalEvidence
 from efctl.app.github import ReviewEvidence, pull_request, read_reviews
-from efctl.cli.options import DECLARATIONS, EXIT_ERROR, TEXT_OR_JSON, command, pass_app
+from efctl.cli.options import (
+    A_FILE,
+    A_FOLDER,
+    DECLARATIONS,
+    EXIT_ERROR,
+    TEXT_OR_JSON,
+    command,
+    pass_app,
+)
 
 PROGRESS_AFTER = 5
 
 
 @command("approve")
-@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("planfile", type=A_FILE)
 @click.option("--as", "user", required=True, metavar="USER", help="Your e-finance user id.")
 @click.option(
     "--author", metavar="USER", help="Who made the plan (needed with the first approval)."
 )
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=A_FILE,
     help="The approvals file (default: PLANFILE's name + .approvals.json).",
 )
 @pass_app
@@ -34,24 +42,24 @@ def approve(app: Application, planfile: Path, user: str, author: str | None, out
 
 
 @command("apply")
-@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("planfile", type=A_FILE)
 @click.option(
     "--approvals",
     "approvals_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=A_FILE,
     help="Evidence from `efctl approve`.",
 )
 @click.option(
     "--github-reviews",
     "reviews_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=A_FILE,
     help="Evidence from a pull request: its reviews as GitHub lists them "
     "(`gh api --paginate repos/OWNER/REPO/pulls/N/reviews`).",
 )
 @click.option(
     "--github-event",
     "event_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=A_FILE,
     help="The pull_request event ($GITHUB_EVENT_PATH) or the pull request object: "
     "author, head and base.",
 )
@@ -66,7 +74,7 @@ def approve(app: Application, planfile: Path, user: str, author: str | None, out
 @TEXT_OR_JSON
 @click.option(
     "--artifacts",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=A_FOLDER,
     help="Where Admin-right forms to sign are written (default: artifacts/ at the root).",
 )
 @pass_app

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from efctl.app import Application
-from efctl.cli.options import CLIENT, TEXT_OR_JSON, CommandGroup, emit, pass_app
+from efctl.cli.options import A_FILE, CLIENT, TEXT_OR_JSON, CommandGroup, emit, pass_app
 from efctl.render.orders import audit_text, chain_text
 
 EXIT_BROKEN = 1
@@ -36,7 +36,7 @@ def audit_show(app: Application, client: str | None, fmt: str) -> None:
 @click.option(
     "--file",
     "export_file",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=A_FILE,
     help="Verify an export (JSON Lines) instead of the bank.",
 )
 @click.option(
@@ -60,7 +60,7 @@ def audit_verify(app: Application, export_file: Path | None, expect_hash: str | 
 @audit.command("export")
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=A_FILE,
     help="Write to FILE (default: standard output).",
 )
 @pass_app

@@ -8,14 +8,14 @@ import click
 
 from efctl.app import Application
 from efctl.cli.completion import complete_client
-from efctl.cli.options import command, pass_app
+from efctl.cli.options import A_FILE, command, pass_app
 
 
 @command("import")
 @click.argument("client", shell_complete=complete_client)
 @click.option(
     "--out",
-    type=click.Path(path_type=Path, dir_okay=False),
+    type=A_FILE,
     help="Write the declaration to FILE instead of printing it.",
 )
 @pass_app

@@ -24,6 +24,8 @@ from efctl.app import Application
 from efctl.config import load_settings
 
 EXIT_ERROR, EXIT_CHANGES = 1, 2
+A_FILE = click.Path(path_type=Path, dir_okay=False)  # an option's or argument's file
+A_FOLDER = click.Path(path_type=Path, file_okay=False)
 COLOR_CHOICES = ("auto", "always", "never")
 
 

@@ -13,7 +13,15 @@ from efctl.app import Application
 from efctl.app.plan import has_changes
 from efctl.app.planfile import write_parts, write_plan
 from efctl.cli.completion import complete_client
-from efctl.cli.options import EXIT_CHANGES, PATHS, command, global_options, pass_app
+from efctl.cli.options import (
+    A_FILE,
+    A_FOLDER,
+    EXIT_CHANGES,
+    PATHS,
+    command,
+    global_options,
+    pass_app,
+)
 from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import DEFAULT_WIDTH, diagnostic_text, render_text
 from reconcile.plan import Plan
@@ -28,7 +36,7 @@ FORMAT = click.option(
 )
 PARTS_DIR = click.option(
     "--parts-dir",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=A_FOLDER,
     help="With --format markdown: write each comment-sized part to DIR/plan-N.md.",
 )
 
@@ -65,9 +73,7 @@ def _emit_plan(plan: Plan, fmt: str, parts_dir: Path | None) -> None:
     help="Plan only these relationships.",
     shell_complete=complete_client,
 )
-@click.option(
-    "--out", type=click.Path(path_type=Path, dir_okay=False), help="Save the plan (JSON) for apply."
-)
+@click.option("--out", type=A_FILE, help="Save the plan (JSON) for apply.")
 @FORMAT
 @PARTS_DIR
 @click.option(
@@ -104,7 +110,7 @@ def plan(
 
 
 @command("show")
-@click.argument("planfile", type=click.Path(path_type=Path, dir_okay=False))
+@click.argument("planfile", type=A_FILE)
 @FORMAT
 @PARTS_DIR
 @pass_app

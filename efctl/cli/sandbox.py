@@ -7,12 +7,12 @@ from pathlib import Path
 import click
 
 from efctl.app import Application
-from efctl.cli.options import TEXT_OR_JSON, CommandGroup, emit, pass_app
+from efctl.cli.options import A_FOLDER, TEXT_OR_JSON, CommandGroup, emit, pass_app
 from efctl.render.sandbox import status_text
 
 SEED = click.option(
     "--seed",
-    type=click.Path(path_type=Path, file_okay=False),
+    type=A_FOLDER,
     help="Seed folder (default: `seed:` in efctl.yaml).",
 )
 
