@@ -9,8 +9,18 @@ import click
 
 from efctl.app import Application
 from efctl.cli.completion import complete_client, complete_user
-from efctl.cli.options import DECLARATIONS, EXIT_ERROR, PATHS, TEXT_OR_JSON, command, emit, pass_app
+from efctl.cli.options import (
+    DECLARATIONS,
+    EXIT_ERROR,
+    PATHS,
+    TEXT_OR_JSON,
+    command,
+    emit,
+    global_options,
+    pass_app,
+)
 from efctl.config import CONFIG_NAME
+from efctl.errors import EfctlError
 from efctl.render.diagnostics import FORMATS, render_diagnostics
 
 
@@ -27,16 +37,19 @@ from efctl.render.diagnostics import FORMATS, render_diagnostics
     help="text for people (on stderr); json, github (workflow commands that annotate the "
     "pull request's diff) or sarif (SARIF 2.1.0 for code scanning) on stdout.",
 )
-@pass_app
-def validate(
-    app: Application, paths: tuple[Path, ...], strict: bool, offline: bool, fmt: str
-) -> None:
+def validate(paths: tuple[Path, ...], strict: bool, offline: bool, fmt: str) -> None:
     """Check declarations against the schema, the catalog and the bank.
 
     PATHS are files or folders (default: `clients:` in efctl.yaml). Exit 0 when clean,
     1 on errors (and on warnings with --strict).
     """
-    validation = app.validate(paths, offline=offline)
+    try:
+        validation = global_options().app().validate(paths, offline=offline)
+    except EfctlError as exc:  # efctl.yaml's own mistakes, shown in the format asked for too
+        if fmt == "text" or not exc.diagnostics:
+            raise
+        click.echo(render_diagnostics(exc.diagnostics, fmt, 0, anchor=CONFIG_NAME), nl=False)
+        sys.exit(EXIT_ERROR)
     failed = bool(validation.errors or (strict and validation.warnings))
     shown = render_diagnostics(validation.diagnostics, fmt, validation.files, anchor=CONFIG_NAME)
     if fmt == "text":

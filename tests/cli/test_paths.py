@@ -189,3 +189,14 @@ def test_an_unknown_client_is_named_with_the_declared_ones(examples_repo):
         "efctl: error: --client 99999999: no such relationship is declared\n"
         "    hint: declared relationships: 20145837, 20145845, 20145853, 30518764, 40227319\n",
     )
+
+
+def test_settings_mistakes_are_annotations_too_with_validate_format_github(examples_repo):
+    (examples_repo.root / "efctl.yaml").write_text("clients: clients\nbackend: 42\n", "utf-8")
+    result = examples_repo.efctl("validate", "--format", "github")
+    assert (result.exit_code, result.stdout) == (
+        1,
+        "::error file=efctl.yaml,line=2,col=10,title=EF012::backend must be a string, not a"
+        ' number%0Ahint: put it in quotes to keep it text: "42"\n'
+        "1 error, 0 warnings in 0 files\n",
+    )
