@@ -1,8 +1,10 @@
-"""validate, explain and sandbox through the real CLI, on SQLite and PostgreSQL."""
+"""validate, explain and sandbox through the real CLI; the sandbox commands on both engines."""
 
 from __future__ import annotations
 
 import json
+
+import pytest
 
 FIVE_MISTAKES = """\
 version: 1
@@ -144,6 +146,7 @@ def test_explain_unknown_user_and_client(examples_repo):
     )
 
 
+@pytest.mark.stores("sqlite", "postgresql")
 def test_sandbox_status_and_reset(examples_repo):
     status = examples_repo.efctl("sandbox", "status", "--format", "json")
     data = json.loads(status.stdout)

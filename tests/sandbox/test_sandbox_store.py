@@ -17,6 +17,9 @@ from efctl.sandbox import (
 )
 from efctl.sandbox.sql import display
 
+# Both engines: the store itself.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
+
 NOON = "2025-05-01T12:00:00+00:00"
 
 
