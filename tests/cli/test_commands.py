@@ -6,6 +6,8 @@ import json
 
 import pytest
 
+from efctl.sandbox import SCHEMA_VERSION
+
 FIVE_MISTAKES = """\
 version: 1
 client: {id: "10000001", name: Testfirma AG, language: de}
@@ -150,7 +152,7 @@ def test_explain_unknown_user_and_client(examples_repo):
 def test_sandbox_status_and_reset(examples_repo):
     status = examples_repo.efctl("sandbox", "status", "--format", "json")
     data = json.loads(status.stdout)
-    assert data["schema_version"] >= 1
+    assert data["schema_version"] == SCHEMA_VERSION
     assert [(c["id"], c["serial"]) for c in data["clients"]] == [
         ("20145837", 17),
         ("20145845", 41),

@@ -358,19 +358,24 @@ def test_duplicate_keys_name_the_first_line_and_keep_the_first_value():
 
 
 @pytest.mark.parametrize(
-    ("content", "tag", "col"),
+    ("content", "tag", "col", "data"),
     [
-        ("a: !!python/object:os.system echo\n", "!!python/object:os.system", 4),
-        ("a: !!python/object/apply:os.system [echo]\n", "!!python/object/apply:os.system", 4),
-        ("!!python/name:os.system a: 1\n", "!!python/name:os.system", 1),
-        ("a: !secret x\n", "!secret", 4),
-        ("a: !!binary aGk=\n", "!!binary", 4),
-        ("a: !!timestamp 2025-03-01\n", "!!timestamp", 4),
-        ("a: !!set {x}\n", "!!set", 4),
-        ("a: !!map x\n", "!!map", 4),
+        ("a: !!python/object:os.system echo\n", "!!python/object:os.system", 4, "echo"),
+        (
+            "a: !!python/object/apply:os.system [echo]\n",
+            "!!python/object/apply:os.system",
+            4,
+            ["echo"],
+        ),
+        ("!!python/name:os.system a: 1\n", "!!python/name:os.system", 1, 1),
+        ("a: !secret x\n", "!secret", 4, "x"),
+        ("a: !!binary aGk=\n", "!!binary", 4, "aGk="),  # not decoded to bytes
+        ("a: !!timestamp 2025-03-01\n", "!!timestamp", 4, "2025-03-01"),  # not a date
+        ("a: !!set {x}\n", "!!set", 4, {"x": None}),  # a mapping, not a set
+        ("a: !!map x\n", "!!map", 4, "x"),
     ],
 )
-def test_tags_outside_the_core_schema_are_refused_and_never_constructed(content, tag, col):
+def test_tags_outside_the_core_schema_are_refused_and_never_constructed(content, tag, col, data):
     doc, diagnostic = only(content)
     assert found(content) == [
         f"c.yaml:1:{col}: EF003 the tag {tag} is refused; only plain YAML values are read"
@@ -378,7 +383,7 @@ def test_tags_outside_the_core_schema_are_refused_and_never_constructed(content,
     assert diagnostic.hint == (
         "remove the tag: values are text, numbers, true/false, null, lists, mappings"
     )
-    assert isinstance(doc.data, dict)  # read on as plain data, nothing constructed
+    assert doc.data == {"a": data}  # read on as the plain value, nothing constructed
 
 
 def test_a_core_tag_that_does_not_fit_its_value_is_refused():
