@@ -1,4 +1,15 @@
-"""Shared fixtures. ``store_url`` runs a test once on SQLite and once on PostgreSQL.
+"""Shared fixtures. ``store_url`` is a fresh sandbox bank on SQLite or on PostgreSQL.
+
+A test that reaches ``store_url`` (itself, or through the CLI's ``repo`` and ``examples_repo``)
+runs on SQLite alone, unless it or its module is marked with the engines it needs::
+
+    pytestmark = pytest.mark.stores("sqlite", "postgresql")  # the whole module, on both
+
+The mark belongs where the store matters: the store and the orders themselves, apply, the
+audit chain, import from the bank, concurrency and how often the bank is read. Everything
+else (declarations, plans, rendering, files) reads the bank through the same store interface,
+which those tests hold to the same behaviour on both engines. Test ids name the engine:
+``[sqlite]``, ``[postgresql]``; ``-m postgres`` selects the PostgreSQL runs.
 
 The PostgreSQL run uses EFCTL_TEST_POSTGRES (default postgresql://postgres@127.0.0.1:5432/test)
 with a fresh schema per test, dropped afterwards. An unreachable server skips those runs, except
@@ -14,6 +25,38 @@ import uuid
 import pytest
 
 POSTGRES_URL = os.environ.get("EFCTL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
+ENGINES = ("sqlite", "postgresql")
+DEFAULT_ENGINES = ("sqlite",)
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers",
+        "stores(*engines): the engines `store_url` runs the test on, of 'sqlite' and"
+        " 'postgresql' (unmarked: sqlite alone)",
+    )
+
+
+def pytest_generate_tests(metafunc):
+    """Run a test that reaches ``store_url`` once per engine of its closest ``stores`` mark."""
+    if "store_url" not in metafunc.fixturenames:
+        return
+    marker = metafunc.definition.get_closest_marker("stores")
+    engines = marker.args if marker else DEFAULT_ENGINES
+    unknown = [engine for engine in engines if engine not in ENGINES]
+    if unknown or not engines:
+        raise pytest.UsageError(
+            f"{metafunc.definition.nodeid}: stores({', '.join(map(repr, engines))}) names no"
+            f" engine or an unknown one; the engines are {', '.join(ENGINES)}"
+        )
+    metafunc.parametrize(
+        "store_url",
+        [
+            pytest.param(engine, id=engine, marks=[pytest.mark.postgres] * (engine != "sqlite"))
+            for engine in engines
+        ],
+        indirect=True,
+    )
 
 
 @functools.cache
@@ -30,8 +73,9 @@ def postgres_unavailable() -> str | None:
         return f"PostgreSQL at {POSTGRES_URL} is unreachable: {str(exc).strip()}"
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+@pytest.fixture
 def store_url(request, tmp_path):
+    """A URL of a fresh, empty store on the engine pytest_generate_tests chose."""
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'bank.db'}"
         return

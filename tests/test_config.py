@@ -68,7 +68,14 @@ def test_unparseable_yaml_and_a_list_at_the_top_are_located(run):
 
 def test_an_empty_file_means_the_defaults(run):
     result = run("# nothing set yet\n")
-    assert "efctl.yaml" not in result.stderr
+    # no complaint about efctl.yaml: validate looks for the default clients folder
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        "",
+        "clients: error EF006: no such file or folder\n"
+        "    hint: name a declaration file or a folder\n"
+        "1 error, 0 warnings in 0 files\n",
+    )
 
 
 def test_a_garbled_today_is_a_clear_error(run):

@@ -1,5 +1,9 @@
-"""A throwaway efctl repository per test: efctl.yaml, clients/, a bank seed, a sandbox on
-SQLite or PostgreSQL (``store_url``), and a runner that calls the real CLI in it."""
+"""A throwaway efctl repository per test: efctl.yaml, clients/, a bank seed, a sandbox bank at
+``store_url``, and a runner that calls the real CLI in it.
+
+The sandbox is on SQLite, unless the test or its module is marked
+``pytest.mark.stores("sqlite", "postgresql")`` (see tests/conftest.py): apply, orders, audit,
+import and concurrency are, because there the store is what is tested."""
 
 from __future__ import annotations
 

@@ -23,6 +23,9 @@ from reconcile.model import ClientState, UserState
 from reconcile.plan import Action, Change, Resource
 from reconcile.resolve import resolve_client
 
+# Both engines: apply writes to the bank.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
+
 HOLDING, HAUSTECHNIK, IMMOBILIEN, REZZONICO, ROCHAT = (
     "20145837",
     "20145845",

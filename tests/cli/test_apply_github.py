@@ -20,6 +20,9 @@ from efctl.errors import EfctlError
 from efctl.sandbox import open_store
 from reconcile.reviews import PullRequest, Review
 
+# Both engines: apply writes to the bank.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
+
 BASE_DECLARATION = """\
 version: 1
 client: {id: "10000001", name: Testfirma AG, language: de}

@@ -12,7 +12,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from test_apply import APPROVALS, APPROVERS, CLIENTS, PLAN, approve, audited, make_plan
+
+# Both engines: concurrent applies meet in the bank's transactions.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
 
 ROOT = Path(__file__).resolve().parents[2]
 PROCESSES = 8

@@ -16,6 +16,9 @@ from efctl.config import load_settings
 from efctl.declarations.loader import parse_document
 from efctl.render.declaration import render_declaration
 
+# Both engines: import reads everything the bank holds.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
+
 EXAMPLE_IDS = ["20145837", "20145845", "20145853", "30518764", "40227319"]
 SCHEMA_ID = "https://efctl.dev/schemas/client.schema.json"
 

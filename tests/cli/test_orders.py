@@ -11,6 +11,9 @@ from efctl.sandbox import open_store
 from reconcile.backend import Order
 from reconcile.plan import Action, Change, Resource
 
+# Both engines: orders are authorised and executed at the bank.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
+
 A, B = "10000001", "10000002"
 ACCOUNT = "CH9300762011623852957"
 PLAN = "sha256:" + "ab" * 32

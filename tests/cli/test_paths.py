@@ -121,6 +121,7 @@ def relationship_reads(app: Application) -> dict[str, int]:
     return counts
 
 
+@pytest.mark.stores("sqlite", "postgresql")  # the same number of reads on both engines
 def test_plan_reads_each_relationship_once_and_apply_a_small_constant(examples_repo, tmp_path):
     settings = load_settings(environ=examples_repo.env)
     app = Application(settings, notify=lambda _: None)

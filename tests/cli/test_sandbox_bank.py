@@ -48,10 +48,8 @@ def folder(tmp_path, monkeypatch) -> Path:
     return work
 
 
-# The PostgreSQL run of conftest's store_url only: a URL whose fresh schema does not exist yet.
-ON_POSTGRES = pytest.mark.parametrize(
-    "store_url", [pytest.param("postgresql", marks=pytest.mark.postgres)], indirect=True
-)
+# On PostgreSQL alone: conftest's store_url is then a URL whose fresh schema does not exist yet.
+ON_POSTGRES = pytest.mark.stores("postgresql")
 
 
 def postgres_tables(url: str) -> tuple[bool, int]:

@@ -1,4 +1,4 @@
-"""Golden plans: each folder under plan/ is one scenario, run through the real CLI on both engines.
+"""Golden plans: each folder under plan/ is one scenario, run through the real CLI.
 
 A case holds ``clients/`` (declarations), ``bank/`` (the sandbox's seed), optionally
 ``history.yaml`` (orders executed at the bank before the plan, to make drift) and ``args``
@@ -8,6 +8,9 @@ markdown`); or, for a plan the final-state rules refuse, ``stderr.txt`` and ``ex
 
 EFCTL_UPDATE_GOLDEN=1 rewrites the expected files. They are the spec: read every changed line
 before committing it, and fix the case, not the expectation, when the output is wrong.
+
+The sandbox is SQLite: a plan depends on the bank only through what the store reads, and the
+store tests (tests/sandbox) hold both engines to the same reads.
 """
 
 from __future__ import annotations

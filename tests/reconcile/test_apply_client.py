@@ -5,10 +5,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+
 from efctl.sandbox import open_store
 from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.dualcontrol import RULE, Evidence
 from reconcile.plan import Action, Approval, Change, ClientPlan, Note, NoteKind, Plan, Resource
+
+# Both engines: apply against the store, two connections at once.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
 
 SEED = Path(__file__).parents[1] / "sandbox" / "seeds" / "good"
 FAVRE = "10000002"  # anna.muster is its individual admin

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from dataclasses import replace
 from datetime import date
 
@@ -609,10 +608,10 @@ def test_changes_come_in_plan_order(diff):
     ]
 
 
-def test_a_large_relationship_is_diffed_in_linear_time(catalog):
+def test_a_large_relationship_gives_each_change_exactly_once(catalog):
     """2,000 users x 20 contracts: half new, half with every right changed, plus leavers.
 
-    Time is printed (pytest -s), not asserted; the change count is.
+    How fast it is diffed is measured in bench/plan_bench.py, not here.
     """
     contracts = tuple(Contract(f"CH{i:02}", "account", f"Konto {i}") for i in range(20))
     grants = Grants(all={"account": "capture"})
@@ -630,10 +629,9 @@ def test_a_large_relationship_is_diffed_in_linear_time(catalog):
     state = ClientState(C, "Gross AG", "de", 1, contracts=contracts, users=bank_users)
     resolution = resolve_client(spec, contracts, catalog)
 
-    started = time.perf_counter()
     changes = diff_client(spec, resolution, state, catalog, {})
-    print(f"\ndiff of 2,000 users x 20 contracts: {time.perf_counter() - started:.3f} s")
 
+    assert len({c.address for c in changes}) == len(changes)
     counts = {action: sum(c.action is action for c in changes) for action in Action}
     assert counts == {
         Action.CREATE: 1000 * 21,  # 1,000 new users, each with 20 rights

@@ -1,5 +1,5 @@
 """The Admin-right form: its words in four languages, its content read back with pypdf, and the
-forms apply writes, on SQLite and PostgreSQL."""
+forms apply writes (the bank they read is SQLite; tests/sandbox covers both engines)."""
 
 from __future__ import annotations
 

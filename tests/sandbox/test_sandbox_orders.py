@@ -17,6 +17,9 @@ from reconcile.backend import Order, OrderOutcome, OrderStatus, PendingOrder
 from reconcile.model import ClientState, UserState
 from reconcile.plan import Action, Change, Resource
 
+# Both engines: the store itself.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
+
 SEED = Path(__file__).parent / "seeds" / "orders"
 A, B = "10000001", "10000002"
 ACCOUNT, RENT, EBILL = "CH5604835012345678009", "CH9300762011623852957", "EB-10000001-1"

@@ -17,6 +17,9 @@ from efctl.sandbox import (
 )
 from efctl.sandbox.sql import display
 
+# Both engines: the store itself.
+pytestmark = pytest.mark.stores("sqlite", "postgresql")
+
 NOON = "2025-05-01T12:00:00+00:00"
 
 
@@ -290,10 +293,11 @@ def _write_relationship(seed: Path, client_id: str, *, users: int, contracts: in
 )
 def test_the_tables_refuse_what_the_bank_never_holds(store_url, good_seed, statement, row):
     with opened(store_url, good_seed) as store:
+        before = store.read_client("10000001")
         with pytest.raises(SandboxError) as caught, store.database.transaction(write=True):
             store.database.execute(statement, row)
         assert caught.value.message.startswith(f"the sandbox bank at {store.url} failed: ")
-        assert store.read_client("10000001") is not None
+        assert store.read_client("10000001") == before  # nothing of the refused row stayed
 
 
 def test_unknown_url_scheme():
