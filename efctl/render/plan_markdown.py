@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from efctl.render.diagnostics import format_diagnostic
 from efctl.render.plan_text import ClientView, Counts, client_views, note_label
-from efctl.render.redact import SENSITIVE, mask, mask_match
+from efctl.render.redact import mask, mask_value, sensitive_spans, with_digest
 from reconcile.plan import Action, Note, Plan
 
 GITHUB_COMMENT_LIMIT = 65000  # GitHub allows 65,536 characters; keep a margin
@@ -74,21 +74,31 @@ def html_text(text: Any) -> Markup:
     )
 
 
-def note(change_note: Note) -> Markup:
-    """A change's note, its kind in bold when a reviewer must not miss it (fallback, drift)."""
+def note(change_note: Note, digests: bool = False) -> Markup:
+    """A change's note, its kind in bold when a reviewer must not miss it (fallback, drift);
+    with ``digests`` for a change that moves values."""
+    text = (moved if digests else inline)(change_note.text)
     label = note_label(change_note)
-    if label:
-        return Markup(f"**{label}:** {inline(change_note.text)}")
-    return inline(change_note.text)
+    return Markup(f"**{label}:** {text}") if label else text
 
 
-def _split(text: str, *, plain: Callable[[str], str], sensitive: Callable[[str], str]) -> Markup:
+def moved(text: str) -> Markup:
+    """Text of a change that moves values: each masked value with the digest of the full one,
+    so that ``l***@x.ch -> l***@x.ch`` cannot hide a change."""
+    return _split(text, plain=_escape_markdown, sensitive=_code_span, masked=with_digest)
+
+
+def _split(
+    text: str,
+    *,
+    plain: Callable[[str], str],
+    sensitive: Callable[[str], str],
+    masked: Callable[[str], str] = mask_value,
+) -> Markup:
     out, start = [], 0
-    for match in SENSITIVE.finditer(text):
-        masked = mask_match(match.group())
-        if masked != match.group():
-            out += [plain(text[start : match.start()]), sensitive(masked)]
-            start = match.end()
+    for begin, end, value in sensitive_spans(text):
+        out += [plain(text[start:begin]), sensitive(masked(value))]
+        start = end
     out.append(plain(text[start:]))
     return Markup("".join(out))
 
@@ -126,7 +136,7 @@ def _macros() -> Any:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment.filters.update(code=code, html=html_text, note=note)
+    environment.filters.update(code=code, html=html_text, note=note, moved=moved)
     return environment.get_template("plan.md.j2").module
 
 

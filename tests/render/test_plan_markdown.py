@@ -12,7 +12,7 @@ from efctl.render.plan_markdown import (
     inline,
     render_markdown,
 )
-from efctl.render.redact import EMAIL, IBAN, format_iban, mask_email, mask_iban
+from efctl.render.redact import IBAN, format_iban, mask_email, mask_iban, sensitive_spans
 
 CODE_SPAN = re.compile(r"(`+).*?\1")
 SECTION = re.compile(r"^<summary>(\d+) .*?</summary>$", re.M)
@@ -38,7 +38,7 @@ def _sensitive_values(value) -> set[str]:
     if isinstance(value, list):
         return set().union(*map(_sensitive_values, value), set())
     if isinstance(value, str):
-        return set(EMAIL.findall(value)) | {m.group() for m in IBAN.finditer(value)}
+        return {found for _, _, found in sensitive_spans(value)}
     return set()
 
 
@@ -49,9 +49,9 @@ def test_no_email_address_or_iban_is_shown_in_full(full):
     for value in values:
         assert value not in document
         assert format_iban(value) not in document
-    assert EMAIL.search(document) is None
+    assert all("***@" in found for _, _, found in sensitive_spans(document) if "@" in found)
     assert IBAN.search(document) is None
-    assert "`a***@example.ch`" in document
+    assert "`a***@example.ch #" in document
     assert "`CH56 **** **** **** *800 9`" in document
 
 
@@ -92,9 +92,18 @@ def test_nobody_is_mentioned(full):
 def test_callouts(full):
     [document] = render_markdown(full)
     assert "> [!CAUTION]\n> **Mass removal is allowed for this plan**" in document
-    assert "> [!IMPORTANT]\n> **2 Admin-right changes on paper.**" in document
-    assert "> [!WARNING]\n> **2 changes undo drift.**" in document
-    assert "> [!NOTE]\n> **1 fallback.**" in document
+    client = "10432210 Muster Holding AG"
+    assert f"> [!IMPORTANT]\n> **{client}: 2 Admin-right changes on paper.**" in document
+    assert f"> [!WARNING]\n> **{client}: 2 changes undo drift.**" in document
+    assert f"> [!NOTE]\n> **{client}: 1 fallback.**" in document
+
+
+def test_a_changed_email_is_visible_as_changed_though_masked(full):
+    [document] = render_markdown(full)
+    assert (
+        "- `~` **user**: email `a***@muster-holding.ch #3824db` -> `a***@example.ch #7151a3`, "
+        "language de -> fr _(drift)_\n"
+    ) in document
 
 
 def test_one_document_has_no_part_number(full):
