@@ -39,20 +39,30 @@ class MarkdownLimitError(ValueError):
     """The limit cannot hold even the title and one change."""
 
 
-def render_markdown(plan: Mapping[str, Any], *, limit: int = GITHUB_COMMENT_LIMIT) -> list[str]:
+def render_markdown(
+    plan: Mapping[str, Any], *, limit: int = GITHUB_COMMENT_LIMIT, run_url: str | None = None
+) -> list[str]:
     """The plan JSON as one markdown document, or several when one would exceed ``limit``
-    characters."""
+    characters. Each ends with a footer: the run that planned (``run_url``, from the caller's
+    environment), the head commit whose reviews count, and "merge to apply"."""
     typed = Plan.from_json(plan)
     blocks = [_Block(view) for view in client_views(typed)]
     whole = [_Piece.whole(block) for block in blocks]
-    document = _document(typed, blocks, whole, part=1, parts=1)
+    foot = _render("foot", _Foot(run_url, typed.commit))
+    document = _document(typed, blocks, whole, part=1, parts=1) + foot
     if len(document) <= limit:
         return [document]
-    parts = _pack(blocks, limit, _head_reserve(typed, blocks))
+    parts = _pack(blocks, limit, _head_reserve(typed, blocks) + len(foot))
     return [
-        _document(typed, blocks, pieces, part=number, parts=len(parts))
+        _document(typed, blocks, pieces, part=number, parts=len(parts)) + foot
         for number, pieces in enumerate(parts, 1)
     ]
+
+
+@dataclass(frozen=True)
+class _Foot:
+    run_url: str | None
+    commit: str | None
 
 
 # --- masking and escaping: every value the template prints passes through one of these ------

@@ -170,3 +170,21 @@ def test_a_limit_too_small_for_one_change_is_refused(full):
 
 def test_deterministic(full):
     assert render_markdown(full) == render_markdown(full)
+
+
+def test_the_footer_links_the_run_names_the_head_commit_and_says_merge_to_apply(full):
+    [document] = render_markdown(full, run_url="https://github.com/muster/efinance/actions/runs/42")
+    assert document.endswith(
+        "\n</details>\n\n---\n"
+        "Planned by [this run](https://github.com/muster/efinance/actions/runs/42) at head commit "
+        "`9c4e2f1a7b3d5e6f8091a2b3c4d5e6f708192a3b`: approving reviews count only on this commit, "
+        "and a new push plans again. **Merge to apply:** after the merge, CI applies exactly this "
+        "plan.\n"
+    )
+
+
+def test_every_part_has_the_footer(generate):
+    documents = render_markdown(generate(relationships=300, users=5), run_url="https://x/runs/1")
+    assert len(documents) > 1
+    assert all(d.count("**Merge to apply:**") == 1 for d in documents)
+    _check_parts(documents, GITHUB_COMMENT_LIMIT)
