@@ -84,7 +84,10 @@ def test_group_ibans_formats_only_ibans():
         ("jürg.müller@müller-söhne.example.ch", "j***@müller-söhne.example.ch"),
         ("用户@例子.广告", "用***@例子.广告"),
         ("mail: 'anna.muster@example.ch'.", "mail: 'a***@example.ch'."),
-        ("(loredana.cattanèo@example.ch), **zoë@example.ch**", "(l***@example.ch), **z***@example.ch**"),
+        (
+            "(loredana.cattanèo@example.ch), **zoë@example.ch**",
+            "(l***@example.ch), **z***@example.ch**",
+        ),
     ],
 )
 def test_mask_hides_the_whole_local_part_of_any_unicode_address(text, masked):
@@ -104,7 +107,8 @@ def test_is_email_is_email_validator_without_dns():
 def test_with_digest_keeps_a_change_of_a_masked_value_visible():
     before, after = "lea@x.example.ch", "lea.p@x.example.ch"
     assert mask_email(before) == mask_email(after)
-    assert (with_digest(before), with_digest(after)) == ("l***@x.example.ch #ce471f", "l***@x.example.ch #3adaed")
+    assert with_digest(before) == "l***@x.example.ch #ce471f"
+    assert with_digest(after) == "l***@x.example.ch #3adaed"
     assert with_digest("CH5604835012345678009") == "CH56 **** **** **** *800 9"
 
 
