@@ -8,7 +8,17 @@ from pathlib import Path
 from efctl.sandbox import open_store
 from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.dualcontrol import RULE, Evidence
-from reconcile.plan import Action, Approval, Change, ClientPlan, Note, NoteKind, Plan, Resource
+from reconcile.plan import (
+    Action,
+    Approval,
+    Change,
+    ClientPlan,
+    EligibleAdmin,
+    Note,
+    NoteKind,
+    Plan,
+    Resource,
+)
 
 SEED = Path(__file__).parents[1] / "sandbox" / "seeds" / "good"
 FAVRE = "10000002"  # anna.muster is its individual admin
@@ -27,7 +37,11 @@ def reviewed_plan(serial: int) -> Plan:
         (lower,),
     )
     client = ClientPlan(
-        FAVRE, "Fiduciaire Gisèle Favre SA", serial, (change,), Approval(RULE, ("anna.muster",))
+        FAVRE,
+        "Fiduciaire Gisèle Favre SA",
+        serial,
+        (change,),
+        Approval(RULE, (EligibleAdmin("anna.muster", None),)),
     )
     return Plan((client,), None, "sha256:" + "0" * 64, {"allow_mass_removal": False})
 
