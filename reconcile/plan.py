@@ -17,7 +17,8 @@ from typing import Any
 
 from reconcile.diagnostics import Diagnostic, Severity
 
-FORMAT_VERSION = "2"  # 2: notes are structured ({kind, text, data}), no longer strings
+FORMAT_VERSION = "3"  # 3: eligible admins are {user, github}; 2: notes are {kind, text, data}
+OLDER_FORMATS = ("1", "2")
 
 
 class Action(StrEnum):
@@ -124,9 +125,17 @@ def plan_id_of(plan_json: Mapping[str, Any]) -> str:
 
 
 @dataclass(frozen=True)
+class EligibleAdmin:
+    """An admin whose approval counts: the e-finance user and the GitHub login that reviews."""
+
+    user: str
+    github: str | None
+
+
+@dataclass(frozen=True)
 class Approval:
     rule: str
-    eligible_admins: tuple[str, ...]
+    eligible_admins: tuple[EligibleAdmin, ...]
 
 
 @dataclass(frozen=True)
@@ -145,7 +154,10 @@ class ClientPlan:
             name=data["name"],
             serial=data["serial"],
             changes=tuple(Change.from_json(change) for change in data["changes"]),
-            approval=Approval(approval["rule"], tuple(approval["eligible_admins"])),
+            approval=Approval(
+                approval["rule"],
+                tuple(EligibleAdmin(a["user"], a["github"]) for a in approval["eligible_admins"]),
+            ),
         )
 
     def to_json(self) -> dict:
@@ -156,7 +168,9 @@ class ClientPlan:
             "changes": [c.to_json() for c in self.changes],
             "approval": {
                 "rule": self.approval.rule,
-                "eligible_admins": list(self.approval.eligible_admins),
+                "eligible_admins": [
+                    {"user": a.user, "github": a.github} for a in self.approval.eligible_admins
+                ],
             },
         }
 

@@ -13,7 +13,7 @@ from reconcile.diagnostics import Diagnostic
 from reconcile.diff import LastApplied, diff_client
 from reconcile.dualcontrol import RULE, admins_of
 from reconcile.model import ClientSpec, ClientState
-from reconcile.plan import Approval, ClientPlan, Plan
+from reconcile.plan import Approval, ClientPlan, EligibleAdmin, Plan
 from reconcile.resolve import ClientResolution
 from reconcile.rules import final_state_rules
 
@@ -30,7 +30,8 @@ def plan_client(
     """The plan of one relationship at the bank's serial, and what its final state breaks."""
     changes = diff_client(spec, resolution, state, catalog, last_applied)
     problems = final_state_rules(state, changes, allow_mass_removal=allow_mass_removal)
-    approval = Approval(RULE, tuple(admin.user for admin in admins_of(state)))
+    eligible = tuple(EligibleAdmin(admin.user, admin.github) for admin in admins_of(state))
+    approval = Approval(RULE, eligible)
     return ClientPlan(state.id, state.name, state.serial, changes, approval), problems
 
 

@@ -10,7 +10,7 @@ from jsonschema import Draft202012Validator
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
 from efctl.files import remove_file, write_file
-from reconcile.plan import Plan, plan_id_of
+from reconcile.plan import OLDER_FORMATS, Plan, plan_id_of
 
 
 def write_plan(plan: Plan, path: Path) -> None:
@@ -27,9 +27,10 @@ def read_plan(path: Path) -> Plan:
         ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EfctlError(f"{path}: not a readable plan file: {exc}") from exc
-    if isinstance(plan, dict) and plan.get("format_version") == "1":
+    if isinstance(plan, dict) and plan.get("format_version") in OLDER_FORMATS:
         raise EfctlError(
-            f"{path}: this plan was made by an older efctl (plan format 1); plan again"
+            f"{path}: this plan was made by an older efctl "
+            f"(plan format {plan['format_version']}); plan again"
         )
     problems = sorted(
         Draft202012Validator(load_schema("plan")).iter_errors(plan), key=lambda e: e.json_path

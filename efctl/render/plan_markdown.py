@@ -25,7 +25,7 @@ from markupsafe import Markup
 
 from efctl.render.diagnostics import format_diagnostic
 from efctl.render.plan_text import ClientView, Counts, client_views, note_label
-from efctl.render.redact import SENSITIVE, mask, mask_match
+from efctl.render.redact import mask, mask_value, sensitive_spans, with_digest
 from reconcile.plan import Action, Note, Plan
 
 GITHUB_COMMENT_LIMIT = 65000  # GitHub allows 65,536 characters; keep a margin
@@ -39,20 +39,30 @@ class MarkdownLimitError(ValueError):
     """The limit cannot hold even the title and one change."""
 
 
-def render_markdown(plan: Mapping[str, Any], *, limit: int = GITHUB_COMMENT_LIMIT) -> list[str]:
+def render_markdown(
+    plan: Mapping[str, Any], *, limit: int = GITHUB_COMMENT_LIMIT, run_url: str | None = None
+) -> list[str]:
     """The plan JSON as one markdown document, or several when one would exceed ``limit``
-    characters."""
+    characters. Each ends with a footer: the run that planned (``run_url``, from the caller's
+    environment), the head commit whose reviews count, and "merge to apply"."""
     typed = Plan.from_json(plan)
     blocks = [_Block(view) for view in client_views(typed)]
     whole = [_Piece.whole(block) for block in blocks]
-    document = _document(typed, blocks, whole, part=1, parts=1)
+    foot = _render("foot", _Foot(run_url, typed.commit))
+    document = _document(typed, blocks, whole, part=1, parts=1) + foot
     if len(document) <= limit:
         return [document]
-    parts = _pack(blocks, limit, _head_reserve(typed, blocks))
+    parts = _pack(blocks, limit, _head_reserve(typed, blocks) + len(foot))
     return [
-        _document(typed, blocks, pieces, part=number, parts=len(parts))
+        _document(typed, blocks, pieces, part=number, parts=len(parts)) + foot
         for number, pieces in enumerate(parts, 1)
     ]
+
+
+@dataclass(frozen=True)
+class _Foot:
+    run_url: str | None
+    commit: str | None
 
 
 # --- masking and escaping: every value the template prints passes through one of these ------
@@ -74,21 +84,31 @@ def html_text(text: Any) -> Markup:
     )
 
 
-def note(change_note: Note) -> Markup:
-    """A change's note, its kind in bold when a reviewer must not miss it (fallback, drift)."""
+def note(change_note: Note, digests: bool = False) -> Markup:
+    """A change's note, its kind in bold when a reviewer must not miss it (fallback, drift);
+    with ``digests`` for a change that moves values."""
+    text = (moved if digests else inline)(change_note.text)
     label = note_label(change_note)
-    if label:
-        return Markup(f"**{label}:** {inline(change_note.text)}")
-    return inline(change_note.text)
+    return Markup(f"**{label}:** {text}") if label else text
 
 
-def _split(text: str, *, plain: Callable[[str], str], sensitive: Callable[[str], str]) -> Markup:
+def moved(text: str) -> Markup:
+    """Text of a change that moves values: each masked value with the digest of the full one,
+    so that ``l***@x.ch -> l***@x.ch`` cannot hide a change."""
+    return _split(text, plain=_escape_markdown, sensitive=_code_span, masked=with_digest)
+
+
+def _split(
+    text: str,
+    *,
+    plain: Callable[[str], str],
+    sensitive: Callable[[str], str],
+    masked: Callable[[str], str] = mask_value,
+) -> Markup:
     out, start = [], 0
-    for match in SENSITIVE.finditer(text):
-        masked = mask_match(match.group())
-        if masked != match.group():
-            out += [plain(text[start : match.start()]), sensitive(masked)]
-            start = match.end()
+    for begin, end, value in sensitive_spans(text):
+        out += [plain(text[start:begin]), sensitive(masked(value))]
+        start = end
     out.append(plain(text[start:]))
     return Markup("".join(out))
 
@@ -126,7 +146,7 @@ def _macros() -> Any:
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
     )
-    environment.filters.update(code=code, html=html_text, note=note)
+    environment.filters.update(code=code, html=html_text, note=note, moved=moved)
     return environment.get_template("plan.md.j2").module
 
 

@@ -21,6 +21,7 @@ from reconcile.plan import (
     Address,
     Change,
     ClientPlan,
+    EligibleAdmin,
     Note,
     NoteKind,
     Plan,
@@ -153,7 +154,8 @@ class ClientView:
     groups: tuple[Group, ...]
     counts: Counts
     rule: str
-    eligible_admins: tuple[str, ...]
+    eligible_admins: tuple[str, ...]  # user ids
+    reviewers: tuple[EligibleAdmin, ...] = ()  # the same admins, with their GitHub logins
 
     def changes(self) -> Iterable[ChangeView]:
         return (change for group in self.groups for change in group.changes)
@@ -208,7 +210,8 @@ def client_view(client: ClientPlan) -> ClientView:
         groups=tuple(groups),
         counts=Counts.of(change.action for change in client.changes),
         rule=client.approval.rule,
-        eligible_admins=client.approval.eligible_admins,
+        eligible_admins=tuple(admin.user for admin in client.approval.eligible_admins),
+        reviewers=client.approval.eligible_admins,
     )
 
 

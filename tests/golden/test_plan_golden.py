@@ -83,6 +83,7 @@ def test_plan(case, tmp_path, store_url, monkeypatch):
         "EFCTL_TODAY": TODAY,
         "NO_COLOR": "1",
         "GITHUB_SHA": None,  # the commit is null: the case is no git repository ...
+        "GITHUB_RUN_ID": None,  # and no CI run: the footer says "planned outside CI"
         "GIT_CEILING_DIRECTORIES": str(tmp_path),  # ... even inside one
         "EFCTL_CATALOG": None,
         "EFCTL_SEED": None,

@@ -10,7 +10,17 @@ import pytest
 from efctl.sandbox import open_store
 from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.dualcontrol import RULE, Evidence
-from reconcile.plan import Action, Approval, Change, ClientPlan, Note, NoteKind, Plan, Resource
+from reconcile.plan import (
+    Action,
+    Approval,
+    Change,
+    ClientPlan,
+    EligibleAdmin,
+    Note,
+    NoteKind,
+    Plan,
+    Resource,
+)
 
 # Both engines: apply against the store, two connections at once.
 pytestmark = pytest.mark.stores("sqlite", "postgresql")
@@ -32,7 +42,11 @@ def reviewed_plan(serial: int) -> Plan:
         (lower,),
     )
     client = ClientPlan(
-        FAVRE, "Fiduciaire Gisèle Favre SA", serial, (change,), Approval(RULE, ("anna.muster",))
+        FAVRE,
+        "Fiduciaire Gisèle Favre SA",
+        serial,
+        (change,),
+        Approval(RULE, (EligibleAdmin("anna.muster", None),)),
     )
     return Plan((client,), None, "sha256:" + "0" * 64, {"allow_mass_removal": False})
 

@@ -7,7 +7,7 @@ import pytest
 from reconcile.diagnostics import Diagnostic, Severity, error
 from reconcile.dualcontrol import RULE
 from reconcile.model import ClientState, Contract, UserState
-from reconcile.plan import Action, Approval, Change, ClientPlan, Plan, Resource
+from reconcile.plan import Action, Approval, Change, ClientPlan, EligibleAdmin, Plan, Resource
 from reconcile.planner import assemble, plan_client
 from reconcile.resolve import resolve_client
 
@@ -55,7 +55,7 @@ def test_a_client_plan_carries_the_banks_serial_and_its_admins_as_eligible(plan)
         name="Relationship 10432210",
         serial=41,
         changes=(),
-        approval=Approval(RULE, ("anna", "carla")),
+        approval=Approval(RULE, (EligibleAdmin("anna", None), EligibleAdmin("carla", None))),
     )
     assert problems == []
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from reconcile.plan import Action, Approval, Change, ClientPlan, Plan, Resource
+from reconcile.plan import Action, Approval, Change, ClientPlan, EligibleAdmin, Plan, Resource
 
 HERE = Path(__file__).parent
 FIXTURES = HERE / "fixtures"
@@ -85,7 +85,8 @@ def _generated_plan(relationships: int, users: int, contracts: int = 4) -> dict:
                 )
                 for c in range(contracts)
             ]
-        approval = Approval("one individual admin", ("admin.one", "admin.two"))
+        admins = (EligibleAdmin("admin.one", "admin-one"), EligibleAdmin("admin.two", None))
+        approval = Approval("one individual admin", admins)
         clients.append(ClientPlan(client, f"Firm {n} AG", 1, tuple(changes), approval))
     plan = Plan(tuple(clients), "0" * 40, "sha256:" + "0" * 64, {"allow_mass_removal": False})
     return plan.to_json("2026-11-28T09:30:00Z")

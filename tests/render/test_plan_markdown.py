@@ -12,7 +12,7 @@ from efctl.render.plan_markdown import (
     inline,
     render_markdown,
 )
-from efctl.render.redact import EMAIL, IBAN, format_iban, mask_email, mask_iban
+from efctl.render.redact import IBAN, format_iban, mask_email, mask_iban, sensitive_spans
 
 CODE_SPAN = re.compile(r"(`+).*?\1")
 SECTION = re.compile(r"^<summary>(\d+) .*?</summary>$", re.M)
@@ -38,7 +38,7 @@ def _sensitive_values(value) -> set[str]:
     if isinstance(value, list):
         return set().union(*map(_sensitive_values, value), set())
     if isinstance(value, str):
-        return set(EMAIL.findall(value)) | {m.group() for m in IBAN.finditer(value)}
+        return {found for _, _, found in sensitive_spans(value)}
     return set()
 
 
@@ -49,9 +49,9 @@ def test_no_email_address_or_iban_is_shown_in_full(full):
     for value in values:
         assert value not in document
         assert format_iban(value) not in document
-    assert EMAIL.search(document) is None
+    assert all("***@" in found for _, _, found in sensitive_spans(document) if "@" in found)
     assert IBAN.search(document) is None
-    assert "`a***@example.ch`" in document
+    assert "`a***@example.ch #" in document
     assert "`CH56 **** **** **** *800 9`" in document
 
 
@@ -92,14 +92,23 @@ def test_nobody_is_mentioned(full):
 def test_callouts(full):
     [document] = render_markdown(full)
     assert "> [!CAUTION]\n> **Mass removal is allowed for this plan**" in document
-    assert "> [!IMPORTANT]\n> **2 Admin-right changes on paper.**" in document
-    assert "> [!WARNING]\n> **2 changes undo drift.**" in document
-    assert "> [!NOTE]\n> **1 fallback.**" in document
+    client = "10432210 Muster Holding AG"
+    assert f"> [!IMPORTANT]\n> **{client}: 2 Admin-right changes on paper.**" in document
+    assert f"> [!WARNING]\n> **{client}: 2 changes undo drift.**" in document
+    assert f"> [!NOTE]\n> **{client}: 1 fallback.**" in document
+
+
+def test_a_changed_email_is_visible_as_changed_though_masked(full):
+    [document] = render_markdown(full)
+    assert (
+        "- `~` **user**: email `a***@muster-holding.ch #3824db` -> `a***@example.ch #7151a3`, "
+        "language de -> fr _(drift)_\n"
+    ) in document
 
 
 def test_one_document_has_no_part_number(full):
     [document] = render_markdown(full)
-    assert document.startswith("### efctl plan `77c5b1b3d432` · commit `9c4e2f1a7b3d`\n")
+    assert document.startswith("### efctl plan `a7682e5a8593` · commit `9c4e2f1a7b3d`\n")
     assert "part 1" not in document
 
 
@@ -121,10 +130,10 @@ def test_three_hundred_relationships_split_into_standalone_parts(generate):
     assert sections == [client["client"] for client in plan["clients"]]  # each exactly once
     changes = sum(len(CHANGE_LINE.findall(document)) for document in documents)
     assert changes == sum(len(client["changes"]) for client in plan["clients"])
-    held = "This part holds 40 of 300 relationships: 1000 to create, 0 to change, 0 to delete"
+    held = "This part holds 38 of 300 relationships: 950 to create, 0 to change, 0 to delete"
     assert f"\n{held}, 0 manual.\n" in documents[1]
     assert (
-        "\n| `50000040` | Firm 40 AG | 25 | 0 | 0 | 0 | needed: 2 eligible admins |\n"
+        "\n| `50000039` | Firm 39 AG | 25 | 0 | 0 | 0 | needed: 2 eligible admins |\n"
         in documents[1]
     )
 
@@ -161,3 +170,21 @@ def test_a_limit_too_small_for_one_change_is_refused(full):
 
 def test_deterministic(full):
     assert render_markdown(full) == render_markdown(full)
+
+
+def test_the_footer_links_the_run_names_the_head_commit_and_says_merge_to_apply(full):
+    [document] = render_markdown(full, run_url="https://github.com/muster/efinance/actions/runs/42")
+    assert document.endswith(
+        "\n</details>\n\n---\n"
+        "Planned by [this run](https://github.com/muster/efinance/actions/runs/42) at head commit "
+        "`9c4e2f1a7b3d5e6f8091a2b3c4d5e6f708192a3b`: approving reviews count only on this commit, "
+        "and a new push plans again. **Merge to apply:** after the merge, CI applies exactly this "
+        "plan.\n"
+    )
+
+
+def test_every_part_has_the_footer(generate):
+    documents = render_markdown(generate(relationships=300, users=5), run_url="https://x/runs/1")
+    assert len(documents) > 1
+    assert all(d.count("**Merge to apply:**") == 1 for d in documents)
+    _check_parts(documents, GITHUB_COMMENT_LIMIT)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-from efctl.render.redact import format_iban, group_ibans, mask, mask_email, mask_iban
+from efctl.render.redact import (
+    digest,
+    format_iban,
+    group_ibans,
+    is_email,
+    mask,
+    mask_email,
+    mask_iban,
+    with_digest,
+)
 
 
 def test_mask_email_keeps_the_first_letter_and_the_domain():
@@ -65,3 +74,45 @@ def test_mask_is_idempotent():
 def test_group_ibans_formats_only_ibans():
     text = "fallback on CH9300762011623852957 (account), EB-10432210-1"
     assert group_ibans(text) == "fallback on CH93 0076 2011 6238 5295 7 (account), EB-10432210-1"
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("loredana.cattanèo@example.ch", "l***@example.ch"),
+        ("élodie.brandt@example.ch", "é***@example.ch"),
+        ("jürg.müller@müller-söhne.example.ch", "j***@müller-söhne.example.ch"),
+        ("用户@例子.广告", "用***@例子.广告"),
+        ("mail: 'anna.muster@example.ch'.", "mail: 'a***@example.ch'."),
+        (
+            "(loredana.cattanèo@example.ch), **zoë@example.ch**",
+            "(l***@example.ch), **z***@example.ch**",
+        ),
+    ],
+)
+def test_mask_hides_the_whole_local_part_of_any_unicode_address(text, masked):
+    assert mask(text) == masked
+
+
+def test_mask_leaves_text_with_an_at_sign_that_is_no_address_alone():
+    assert mask("meet @ 10:00, user@localhost, a@b") == "meet @ 10:00, user@localhost, a@b"
+
+
+def test_is_email_is_email_validator_without_dns():
+    assert is_email("loredana.cattanèo@example.ch")
+    assert not is_email("anna.muster@example.ch.")
+    assert not is_email("user@localhost")
+
+
+def test_with_digest_keeps_a_change_of_a_masked_value_visible():
+    before, after = "lea@x.example.ch", "lea.p@x.example.ch"
+    assert mask_email(before) == mask_email(after)
+    assert with_digest(before) == "l***@x.example.ch #ce471f"
+    assert with_digest(after) == "l***@x.example.ch #3adaed"
+    assert with_digest("CH5604835012345678009") == "CH56 **** **** **** *800 9"
+
+
+def test_the_digest_is_the_start_of_the_sha256_of_the_value():
+    # printf %s lea@x.example.ch | sha256sum
+    assert digest("lea@x.example.ch") == "ce471f"
+    assert digest("CH56 0483 5012 3456 7800 9") == digest("CH5604835012345678009")
