@@ -4,12 +4,17 @@ Each entry carries the hash of the one before it, and its own hash covers everyt
 it, so that changing, removing or reordering entries after the fact is detected by
 :func:`verify_chain`. Removing the newest entries leaves a valid shorter chain; only a copy of
 the last hash kept elsewhere (a CI log, a plan comment) can show that.
+
+Each entry also names its order and carries the digest of the changes the order executed, so
+that :func:`verify_orders` shows an order whose stored changes were rewritten afterwards. That
+check needs the orders: an export of the chain alone verifies the chain, not the orders.
 """
 
 from __future__ import annotations
 
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 
 from reconcile.plan import Change, canonical_json, sha256_of
@@ -19,6 +24,7 @@ from reconcile.plan import Change, canonical_json, sha256_of
 class AuditEntry:
     seq: int  # 1, 2, 3, ... over the whole bank
     client: str
+    order_id: str  # the executed order, as the bank numbers it
     at: str  # UTC, ISO 8601 to the second
     plan_id: str | None
     commit: str | None
@@ -47,16 +53,49 @@ class ChainBreak:
     # entry of the chain can be named, as for a hash kept from earlier that is gone.
     seq: int | None
     reason: str
+    # True where the chain holds but an order no longer matches its entry (the reason then
+    # names the entry and the order itself).
+    of_order: bool = False
 
 
 def changes_digest(changes: Sequence[Change]) -> str:
     return sha256_of(canonical_json([c.to_json() for c in changes]))
 
 
+def stored_changes_digest(stored: str) -> str | None:
+    """The digest of an order's changes as stored (JSON text); None for text that is no JSON.
+
+    Hashed as stored, not through :class:`Change`: a key added or a value retyped in the
+    stored text changes the digest even where reading it as changes would drop or coerce it.
+    """
+    try:
+        return sha256_of(canonical_json(json.loads(stored)))
+    except ValueError:
+        return None
+
+
+def verify_orders(entries: Sequence[AuditEntry], stored: Mapping[str, str]) -> ChainBreak | None:
+    """The first entry whose order's stored changes (``stored``: order id -> the changes as
+    the bank stores them) are gone or no longer hash to the digest the entry recorded."""
+    for entry in entries:
+        where = f"audit entry {entry.seq} (order {entry.order_id})"
+        if entry.order_id not in stored:
+            return ChainBreak(entry.seq, f"{where}: the order is no longer in the bank", True)
+        if stored_changes_digest(stored[entry.order_id]) != entry.changes_digest:
+            return ChainBreak(
+                entry.seq,
+                f"{where}: the order's stored changes no longer match the digest the audit"
+                " recorded",
+                True,
+            )
+    return None
+
+
 def chained_entry(
     previous: AuditEntry | None,
     *,
     client: str,
+    order_id: str,
     at: str,
     plan_id: str | None,
     commit: str | None,
@@ -68,6 +107,7 @@ def chained_entry(
     unhashed = AuditEntry(
         seq=previous.seq + 1 if previous else 1,
         client=client,
+        order_id=order_id,
         at=at,
         plan_id=plan_id,
         commit=commit,

@@ -19,8 +19,8 @@ from efctl.app.audit import (
     ChainCheck,
     Export,
     audit_entries,
-    check_chain,
     require_hash_form,
+    verify_bank,
     verify_file,
 )
 from efctl.app.audit import export as export_chain
@@ -155,7 +155,7 @@ class Application:
         require_hash_form(expect_hash)  # a mistyped hash is refused before the bank is opened
         if export is not None:
             return verify_file(export, expect_hash)
-        return check_chain(self.bank.audit_entries(), expect_hash)
+        return verify_bank(self.bank, expect_hash)
 
     def audit_export(self, out: Path | None) -> Export:
         return export_chain(self.bank, out)

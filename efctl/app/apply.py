@@ -245,7 +245,9 @@ def apply_plan(
         results.append(apply_client(reviewed, client_plan, fresh.client(client), proof, bank.bank))
     from efctl.reports.admin_form import write_admin_forms  # fpdf loads slowly: only here
 
-    forms = write_admin_forms(results, bank.bank, catalog, settings.today, artifacts)
+    forms = write_admin_forms(
+        results, bank.bank, catalog, settings.today, artifacts, plan_id=reviewed.plan_id
+    )
     return ApplyReport(reviewed.plan_id, tuple(results), tuple(forms))
 
 

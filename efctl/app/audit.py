@@ -4,11 +4,16 @@ The chain links every executed order of the whole bank (reconcile.audit); only t
 verifies, so ``verify`` and ``export`` always take all of it. An export is one entry per line in
 canonical JSON (sorted keys, no spaces), so that the file verifies on its own, diffs line by
 line against an earlier export, and its last hash can be kept elsewhere to show truncation.
+
+Verifying the bank also checks each entry's order: its stored changes must still hash to the
+digest the entry recorded. An export carries the digests but not the orders, so verifying an
+export checks the chain only; its intact line says so.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from pathlib import Path
 from typing import Any
@@ -16,6 +21,7 @@ from typing import Any
 from efctl.declarations.convert import normalise_client_id
 from efctl.errors import EfctlError
 from efctl.files import write_file
+from efctl.sandbox import Store
 from reconcile.audit import (
     HASH_FORM_TEXT,
     AuditEntry,
@@ -23,8 +29,8 @@ from reconcile.audit import (
     is_chain_hash,
     verify_anchor,
     verify_chain,
+    verify_orders,
 )
-from reconcile.backend import Backend
 from reconcile.plan import canonical_json
 
 ENTRY_KEYS = tuple(f.name for f in fields(AuditEntry))
@@ -36,6 +42,7 @@ class ChainCheck:
     entries: int
     last_hash: str | None
     broken: ChainBreak | None
+    orders_checked: bool = False  # False for an export: it holds no orders to check
 
     @property
     def intact(self) -> bool:
@@ -59,7 +66,7 @@ class Export:
     check: ChainCheck  # the exported entries, checked as they were read
 
 
-def audit_entries(bank: Backend, client: str | None = None) -> AuditListing:
+def audit_entries(bank: Store, client: str | None = None) -> AuditListing:
     """The chain by seq, or only one relationship's entries of it."""
     client = normalise_client_id(client) if client else None
     return AuditListing(client, [entry_json(entry) for entry in bank.audit_entries(client)])
@@ -70,17 +77,25 @@ def export_lines(entries: list[AuditEntry]) -> str:
     return "".join(canonical_json(entry_json(entry)) + "\n" for entry in entries)
 
 
-def export(bank: Backend, out: Path | None) -> Export:
-    """The bank's whole chain as JSON Lines, written to ``out`` when given."""
+def export(bank: Store, out: Path | None) -> Export:
+    """The bank's whole chain as JSON Lines, written to ``out`` when given; checked as
+    ``verify`` checks the bank, orders included."""
     entries = bank.audit_entries()
     lines = export_lines(entries)
     if out is not None:
         write_file(out, lines)
-    return Export(out, lines, check_chain(entries))
+    return Export(out, lines, check_chain(entries, stored_changes=bank.stored_changes()))
 
 
 def verify_file(path: Path, recorded_hash: str | None = None) -> ChainCheck:
+    """An export's chain; the orders are not in it, so their changes are not checked."""
     return check_chain(read_export(path), recorded_hash)
+
+
+def verify_bank(bank: Store, recorded_hash: str | None = None) -> ChainCheck:
+    """The bank's chain, then each entry's order against the digest the entry recorded."""
+    entries = bank.audit_entries()
+    return check_chain(entries, recorded_hash, bank.stored_changes())
 
 
 def require_hash_form(recorded_hash: str | None) -> None:
@@ -93,15 +108,28 @@ def require_hash_form(recorded_hash: str | None) -> None:
         )
 
 
-def check_chain(entries: list[AuditEntry], recorded_hash: str | None = None) -> ChainCheck:
-    """The chain's own check, then, given a hash kept from an earlier check, truncation."""
+def check_chain(
+    entries: list[AuditEntry],
+    recorded_hash: str | None = None,
+    stored_changes: Mapping[str, str] | None = None,
+) -> ChainCheck:
+    """The chain's own check and, given the orders' stored changes, the orders' check (the
+    break with the lower seq is named, the chain's at the same seq); then, given a hash kept
+    from an earlier check, truncation."""
     broken = verify_chain(entries)
+    if stored_changes is not None:
+        of_order = verify_orders(entries, stored_changes)
+        if of_order is not None and (
+            broken is None or broken.seq is None or of_order.seq < broken.seq
+        ):
+            broken = of_order
     if broken is None and recorded_hash is not None:
         broken = verify_anchor(entries, recorded_hash)
     return ChainCheck(
         entries=len(entries),
         last_hash=entries[-1].hash if entries else None,
         broken=broken,
+        orders_checked=stored_changes is not None,
     )
 
 

@@ -64,12 +64,20 @@ def audit_text(entries: Sequence[Mapping[str, Any]], client: str | None = None) 
 
 def chain_text(check) -> str:
     """One line: intact with its length and last hash, or where and why it breaks."""
+    if check.broken and check.broken.of_order:
+        return f"{check.broken.reason}\n"  # the chain holds; the reason names entry and order
     if check.broken:
         at = "" if check.broken.seq is None else f" at seq {check.broken.seq}"
         return f"audit chain broken{at}: {check.broken.reason}\n"
     noun = "entry" if check.entries == 1 else "entries"
     last = f", last hash {check.last_hash}" if check.last_hash else ""
-    return f"audit chain intact: {check.entries} {noun}{last}\n"
+    text = f"audit chain intact: {check.entries} {noun}{last}\n"
+    if not check.orders_checked and check.entries:
+        text += (
+            "the orders were not checked: an export carries their digests but not the orders;"
+            " `efctl audit verify` against the bank checks them\n"
+        )
+    return text
 
 
 def change_line(change: Mapping[str, Any]) -> str:

@@ -3,6 +3,11 @@
 The font is Roboto from the font-roboto package on PyPI (Apache-2.0), embedded so that names
 like Gisèle Bärtschi print on any machine without system fonts. The creation date is the day
 the document is for, so the same input gives the same bytes.
+
+A document for the bank's files is PDF/A-2u (``compliance``): fpdf2 then embeds the sRGB output
+intent, writes the metadata as XMP only and refuses what PDF/A forbids (base fonts,
+encryption). Its XMP is written here, dated like the document, because fpdf2's own stamps the
+moment of output and would make every run's bytes differ.
 """
 
 from __future__ import annotations
@@ -11,9 +16,10 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime, time
 from importlib import resources
 from typing import Any
+from xml.sax.saxutils import escape
 
 from fpdf import FPDF
-from fpdf.enums import XPos, YPos
+from fpdf.enums import DocumentCompliance, XPos, YPos
 
 FONT = "Roboto"
 MARGIN = 20  # mm
@@ -24,9 +30,22 @@ def _font_file(style: str) -> str:
     return str(resources.files("font_roboto") / "files" / f"Roboto-{style}.ttf")
 
 
+PDFA = DocumentCompliance.PDFA_2U  # for the bank's archive; U: every glyph maps to Unicode
+CREATOR = "efctl"
+
+
 class Document(FPDF):
-    def __init__(self, title: str, language: str, today: date, texts: Mapping[str, Any]):
-        super().__init__(format="A4")
+    def __init__(
+        self,
+        title: str,
+        language: str,
+        today: date,
+        texts: Mapping[str, Any],
+        *,
+        compliance: DocumentCompliance | None = None,
+        subject: str | None = None,
+    ):
+        super().__init__(format="A4", enforce_compliance=compliance)
         self._page_word = texts["page"]
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN)
@@ -34,8 +53,14 @@ class Document(FPDF):
         self.add_font(FONT, "B", _font_file("Bold"))
         self.set_title(title)
         self.set_lang(language)
-        self.set_creator("efctl")
-        self.set_creation_date(datetime.combine(today, time(), UTC))
+        self.set_creator(CREATOR)
+        self.set_producer(CREATOR)
+        if subject:
+            self.set_subject(subject)
+        created = datetime.combine(today, time(), UTC)
+        self.set_creation_date(created)
+        if compliance is not None:
+            self.xmp_metadata = _xmp(compliance, title, subject, language, created)
 
     def footer(self) -> None:
         self.set_y(-MARGIN + LINE)
@@ -58,3 +83,38 @@ class Document(FPDF):
         self.cell(self.get_string_width(label + ": ") + 1, LINE + 1, label + ":")
         self.set_font(FONT, "", 10)
         self.cell(0, LINE + 1, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+
+
+def _xmp(
+    compliance: DocumentCompliance,
+    title: str,
+    subject: str | None,
+    language: str,
+    created: datetime,
+) -> str:
+    """The document's XMP metadata: what PDF/A reads instead of the document info."""
+    moment = created.isoformat(timespec="seconds")
+    description = (
+        f'<dc:description><rdf:Alt><rdf:li xml:lang="x-default">{escape(subject)}</rdf:li>'
+        "</rdf:Alt></dc:description>"
+        if subject
+        else ""
+    )
+    return (
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+        '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+        '<rdf:Description rdf:about=""'
+        ' xmlns:dc="http://purl.org/dc/elements/1.1/"'
+        ' xmlns:xmp="http://ns.adobe.com/xap/1.0/"'
+        ' xmlns:pdf="http://ns.adobe.com/pdf/1.3/"'
+        ' xmlns:pdfaid="http://www.aiim.org/pdfa/ns/id/"'
+        f' xmp:CreatorTool="{CREATOR}" xmp:CreateDate="{moment}" xmp:ModifyDate="{moment}"'
+        f' xmp:MetadataDate="{moment}" pdf:Producer="{CREATOR}"'
+        f' pdfaid:part="{compliance.part}" pdfaid:conformance="{compliance.conformance}">'
+        f'<dc:title><rdf:Alt><rdf:li xml:lang="x-default">{escape(title)}</rdf:li></rdf:Alt>'
+        "</dc:title>"
+        f"{description}"
+        f"<dc:language><rdf:Bag><rdf:li>{escape(language)}</rdf:li></rdf:Bag></dc:language>"
+        "<dc:format>application/pdf</dc:format>"
+        "</rdf:Description></rdf:RDF></x:xmpmeta>"
+    )

@@ -11,8 +11,9 @@ and changes) are JSON text.
 from __future__ import annotations
 
 # Bump whenever a table below, or the JSON an order stores, changes; a store of another version
-# must be reset. 3: order changes carry typed notes (plan format 2).
-SCHEMA_VERSION = 3
+# must be reset. 3: order changes carry typed notes (plan format 2). 4: an audit entry names
+# its order (order_id), whose stored changes its changes_digest binds.
+SCHEMA_VERSION = 4
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -160,6 +161,7 @@ CREATE TABLE documents (
 CREATE TABLE audit (
     seq INTEGER PRIMARY KEY CHECK (seq >= 1),
     client_id TEXT NOT NULL REFERENCES clients (id),
+    order_id TEXT NOT NULL REFERENCES orders (id),
     at {timestamp} NOT NULL,
     plan_id TEXT,
     commit_sha TEXT,

@@ -44,6 +44,7 @@ ORDER_COLUMNS = (
 AUDIT_COLUMNS = (
     "seq",
     "client_id",
+    "order_id",
     "at",
     "plan_id",
     "commit_sha",
@@ -119,7 +120,7 @@ class OrderDesk:
                 self._insert(order_id, order, OrderStatus.PENDING, now)
                 return OrderOutcome(order_id, order.client, OrderStatus.PENDING, serial, missing)
             self._insert(order_id, order, OrderStatus.EXECUTED, now, serial_after=serial + 1)
-            self._execute(order, now)
+            self._execute(order_id, order, now)
         return OrderOutcome(order_id, order.client, OrderStatus.EXECUTED, serial + 1)
 
     def approve(self, order_id: str, user: str) -> OrderOutcome:
@@ -160,7 +161,7 @@ class OrderDesk:
                 self._update(
                     order_id, order, OrderStatus.EXECUTED, now=now, serial_after=serial + 1
                 )
-                self._execute(order, now)
+                self._execute(order_id, order, now)
         if stale:
             raise stale
         return OrderOutcome(order_id, client, OrderStatus.EXECUTED, serial + 1)
@@ -216,6 +217,10 @@ class OrderDesk:
             params,
         )
         return [_audit_entry(row) for row in rows]
+
+    def stored_changes(self) -> dict[str, str]:
+        """Every order's changes as stored (JSON text), by order id: what the audit binds."""
+        return dict(self._db.query("SELECT id, changes FROM orders"))
 
     # --- inside ---------------------------------------------------------------------------
 
@@ -340,7 +345,7 @@ class OrderDesk:
         )
         return row[ORDER_COLUMNS.index("status")], _pending_order(row).order
 
-    def _execute(self, order: Order, now: str) -> None:
+    def _execute(self, order_id: str, order: Order, now: str) -> None:
         """Carry out the changes in the bank's sequence, bump the serial, append to the audit."""
         for index, change in execution_order(order.changes):
             try:
@@ -351,7 +356,7 @@ class OrderDesk:
                     f" relationship {order.client}; nothing of the order was executed)"
                 ) from exc
         self._db.execute("UPDATE clients SET serial = serial + 1 WHERE id = ?", (order.client,))
-        self._append_audit(order, now)
+        self._append_audit(order_id, order, now)
 
     def _carry_out(self, client: str, change: Change) -> None:
         address = Address.parse(change.address)
@@ -409,7 +414,7 @@ class OrderDesk:
                     (after["iso_version"], client, address.delivery),
                 )
 
-    def _append_audit(self, order: Order, now: str) -> None:
+    def _append_audit(self, order_id: str, order: Order, now: str) -> None:
         if self._db.dialect.lock_audit:
             self._db.execute(self._db.dialect.lock_audit)
         rows = self._db.query(
@@ -418,6 +423,7 @@ class OrderDesk:
         entry = chained_entry(
             _audit_entry(rows[0]) if rows else None,
             client=order.client,
+            order_id=order_id,
             at=now,
             plan_id=order.plan_id,
             commit=order.commit,
@@ -432,6 +438,7 @@ class OrderDesk:
                 (
                     entry.seq,
                     entry.client,
+                    entry.order_id,
                     entry.at,
                     entry.plan_id,
                     entry.commit,
@@ -509,10 +516,11 @@ def _pending_order(row: Sequence) -> PendingOrder:
 
 
 def _audit_entry(row: Sequence) -> AuditEntry:
-    seq, client, at, plan_id, commit, maker, checkers, digest, prev_hash, hash_ = row
+    seq, client, order_id, at, plan_id, commit, maker, checkers, digest, prev_hash, hash_ = row
     return AuditEntry(
         seq=seq,
         client=client,
+        order_id=order_id,
         at=utc_text(at),
         plan_id=plan_id,
         commit=commit,

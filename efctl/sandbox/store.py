@@ -151,6 +151,11 @@ class Store:
         self._require_current()
         return self._orders.audit_entries(client_id)
 
+    def stored_changes(self) -> dict[str, str]:
+        """Every order's changes as stored (JSON text), by order id: what audit entries bind."""
+        self._require_current()
+        return self._orders.stored_changes()
+
     # --- administration -------------------------------------------------------------------
 
     def init(self, seed: Path | Sequence[SeededClient]) -> int:

@@ -10,7 +10,8 @@ import pytest
 from efctl.app.audit import entry_json
 from efctl.sandbox import open_store
 from reconcile.backend import Order
-from reconcile.plan import Action, Change, Resource, canonical_json
+from reconcile.plan import Action, Change, Resource, canonical_json, sha256_of
+from tests.cli.test_apply import APPROVERS, HOLDING, apply, approve, make_plan
 
 # Both engines: the audit chain is read from (and tampered with in) the bank.
 pytestmark = pytest.mark.stores("sqlite", "postgresql")
@@ -62,6 +63,14 @@ orders:
 """
 
 ALTERED = "entry {seq} was altered: its hash does not match its content"
+REWRITTEN = (
+    "audit entry {seq} (order {order}): the order's stored changes no longer match the digest"
+    " the audit recorded\n"
+)
+NOT_CHECKED = (
+    "the orders were not checked: an export carries their digests but not the orders;"
+    " `efctl audit verify` against the bank checks them\n"
+)
 
 
 @pytest.fixture
@@ -255,7 +264,7 @@ def test_export_is_canonical_json_lines_that_verify_on_their_own(bank, chain):
     assert (bank.root / "audit.jsonl").read_text(encoding="utf-8") == on_stdout.stdout
     assert outcome(bank.efctl("audit", "verify", "--file", "audit.jsonl")) == (
         0,
-        f"audit chain intact: 3 entries, last hash {chain[-1].hash}\n",
+        f"audit chain intact: 3 entries, last hash {chain[-1].hash}\n" + NOT_CHECKED,
         "",
     )
 
@@ -309,7 +318,8 @@ def test_verify_a_tampered_export(bank, chain, edit, broken):
         ("[1, 2]", "a JSON object is needed, not list"),
         (
             '{"seq": 2, "hash": "sha256:0", "note": "x"}',
-            "missing client, at, plan_id, commit, maker, checkers, changes_digest, prev_hash;"
+            "missing client, order_id, at, plan_id, commit, maker, checkers, changes_digest,"
+            " prev_hash;"
             " unknown note",
         ),
         ("SEQ_AS_TEXT", '`seq` has the wrong type: "2"'),
@@ -338,4 +348,89 @@ def test_verify_a_missing_export(bank):
         "",
         "efctl: error: nowhere.jsonl: no such file\n"
         "    hint: `efctl audit export --out FILE` writes one\n",
+    )
+
+
+# --- the audit binds what each order did ---------------------------------------------------
+
+
+def test_each_entry_names_its_order_and_the_digest_of_its_changes(bank, chain):
+    assert [e.order_id for e in chain] == ["WEB-1", "WEB-2", f"{A}-2"]
+    with open_store(bank.env["EFCTL_BACKEND"]) as store:
+        stored = store.stored_changes()
+    for entry in chain:
+        assert entry.changes_digest == sha256_of(stored[entry.order_id])
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "UPDATE orders SET changes = '[]' WHERE id = 'WEB-2'",
+        # the same change, now giving the stronger profile
+        "UPDATE orders SET changes = REPLACE(changes, 'capture', 'sign') WHERE id = 'WEB-2'",
+        "UPDATE orders SET changes = 'not json' WHERE id = 'WEB-2'",
+    ],
+    ids=["emptied", "profile-raised", "no-json"],
+)
+def test_verify_finds_an_order_whose_changes_were_rewritten(bank, chain, statement):
+    assert outcome(bank.efctl("audit", "verify"))[0] == 0
+    tamper(bank, statement)
+    assert outcome(bank.efctl("audit", "verify")) == (
+        1,
+        "",
+        REWRITTEN.format(seq=2, order="WEB-2"),
+    )
+    assert outcome(bank.efctl("audit", "export", "--out", "audit.jsonl")) == (
+        1,
+        "exported 3 audit entries to audit.jsonl\n",
+        REWRITTEN.format(seq=2, order="WEB-2"),
+    )
+    # The export still verifies: it carries the digests, not the orders.
+    assert outcome(bank.efctl("audit", "verify", "--file", "audit.jsonl")) == (
+        0,
+        f"audit chain intact: 3 entries, last hash {chain[-1].hash}\n" + NOT_CHECKED,
+        "",
+    )
+
+
+def test_an_order_executed_through_apply_is_bound(examples_repo):
+    """plan -> approve -> apply executes the orders through the CLI; rewriting one is found."""
+    repo = examples_repo
+    plan = make_plan(repo)
+    approve(repo, plan, *APPROVERS)
+    assert apply(repo).exit_code == 0
+    entries = json.loads(repo.efctl("audit", "show", "--format", "json").stdout)
+    (holding,) = [e for e in entries if e["order_id"] == f"{HOLDING}-1"]
+    assert holding["plan_id"] == plan["plan_id"]
+    assert outcome(repo.efctl("audit", "verify"))[0] == 0
+    tamper(
+        repo,
+        f"UPDATE orders SET changes = REPLACE(changes, '\"capture\"', '\"sign\"')"
+        f" WHERE id = '{HOLDING}-1'",
+    )
+    assert outcome(repo.efctl("audit", "verify")) == (
+        1,
+        "",
+        REWRITTEN.format(seq=holding["seq"], order=f"{HOLDING}-1"),
+    )
+
+
+def test_the_first_break_by_seq_is_named_chain_or_order(bank, chain):
+    tamper(
+        bank,
+        "UPDATE orders SET changes = '[]' WHERE id = 'WEB-2'",
+        "UPDATE audit SET maker = 'marc.dubois' WHERE seq = 3",
+    )
+    assert outcome(bank.efctl("audit", "verify"))[2] == REWRITTEN.format(seq=2, order="WEB-2")
+    tamper(bank, "UPDATE audit SET maker = 'urs.baertschi' WHERE seq = 1")
+    assert outcome(bank.efctl("audit", "verify"))[2] == (
+        f"audit chain broken at seq 1: {ALTERED.format(seq=1)}\n"
+    )
+
+
+def test_an_entry_is_bound_to_its_order_id(bank, chain):
+    """Pointing an entry at another order breaks its hash: the order id is part of it."""
+    tamper(bank, "UPDATE audit SET order_id = 'WEB-1' WHERE seq = 2")
+    assert outcome(bank.efctl("audit", "verify"))[2] == (
+        f"audit chain broken at seq 2: {ALTERED.format(seq=2)}\n"
     )

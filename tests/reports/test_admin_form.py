@@ -4,6 +4,8 @@ forms apply writes (the bank they read is SQLite; tests/sandbox covers both engi
 from __future__ import annotations
 
 import io
+import shutil
+import subprocess
 from datetime import date
 from pathlib import Path
 
@@ -15,7 +17,12 @@ from efctl.app.apply import ApplyReport
 from efctl.catalog import load_catalog
 from efctl.config import Settings
 from efctl.errors import EfctlError
-from efctl.reports.admin_form import admin_form_pdf, admin_requests, write_admin_forms
+from efctl.reports.admin_form import (
+    admin_form_pdf,
+    admin_requests,
+    signing_rule,
+    write_admin_forms,
+)
 from efctl.reports.texts import all_texts
 from reconcile.apply import ClientResult, Outcome
 from reconcile.model import ClientState, Signatory, UserState
@@ -95,7 +102,9 @@ def test_the_form_in_french_names_users_rights_signatories_and_date(catalog):
     ]
     signatures = lines.index("Signatures des signataires autorisés")
     assert lines[signatures + 1 :] == [
-        "En cas de signature collective à deux, deux signataires signent ensemble.",
+        "Requis : la signature d'une personne à signature individuelle ou deux signatures, dont"
+        " au moins une à signature",
+        "collective à deux.",
         "Gisèle Favre",
         "signature individuelle",
         "Lieu, date Signature",
@@ -134,9 +143,9 @@ def test_the_form_is_the_same_bytes_for_the_same_input(catalog):
     first = admin_form_pdf(FAVRE, CHANGES, catalog, "it", TODAY)
     assert first == admin_form_pdf(FAVRE, CHANGES, catalog, "it", TODAY)
     assert first.startswith(b"%PDF-")
-    assert PdfReader(io.BytesIO(first)).metadata.title == (
-        "Conferimento/modifica del diritto Admin elettronico"
-    )
+    assert PdfReader(io.BytesIO(first)).xmp_metadata.dc_title == {
+        "x-default": "Conferimento/modifica del diritto Admin elettronico"
+    }
 
 
 def test_users_the_bank_does_not_hold_yet_are_named_from_names_or_by_id(catalog):
@@ -153,6 +162,7 @@ def test_without_signatories_the_form_has_blank_signature_fields(catalog):
     lines = pdf_lines(admin_form_pdf(state, CHANGES, catalog, "en", TODAY))
     signatures = lines.index("Signatures of the authorised signatories")
     assert lines[signatures + 1 :] == [
+        "Required: signatures as the relationship's signing rule requires.",
         "Name:",
         "Place, date Signature",
         "Name:",
@@ -255,19 +265,27 @@ def test_apply_writes_one_form_per_relationship_with_admin_changes(workspace, tm
         ),
     )
     out = tmp_path / "artifacts"
-    assert write_admin_forms(report.results, workspace.bank, workspace.catalog, TODAY, out) == [
-        out / "admin-right-form-10000001.pdf"
-    ]
+    written = write_admin_forms(
+        report.results, workspace.bank, workspace.catalog, TODAY, out, plan_id=report.plan_id
+    )
+    assert written == [out / "admin-right-form-10000001.pdf"]
     assert sorted(p.name for p in out.iterdir()) == ["admin-right-form-10000001.pdf"]
     lines = pdf_lines((out / "admin-right-form-10000001.pdf").read_bytes())
-    assert lines[:3] == [
+    assert lines[:5] == [
         "Erteilung/Änderung des elektronischen Admin-Rechts",
         "Kundenbeziehung: 10000001 – Bärtschi Holzbau AG",
         "Datum: 28.11.2026",
+        f"Antrag aus Plan: {report.plan_id}",
+        "Auftrag: 10000001-2",
     ]
     assert "Egon Huber egon.huber kein Admin-Recht Admin mit Kollektivunterschrift" in lines
     assert "Dora Meier dora.meier kein Admin-Recht Admin mit Einzelunterschrift" in lines
-    assert lines[-4:-1] == ["Urs Bärtschi", "Einzelunterschrift", "Ort, Datum Unterschrift"]
+    assert lines[-5:-1] == [
+        "Erforderlich: die Unterschrift einer Person mit Einzelunterschrift.",
+        "Urs Bärtschi",
+        "Einzelunterschrift",
+        "Ort, Datum Unterschrift",
+    ]
 
 
 def test_apply_without_admin_changes_writes_nothing(workspace, tmp_path):
@@ -282,3 +300,155 @@ def test_apply_without_admin_changes_writes_nothing(workspace, tmp_path):
         == []
     )
     assert not Path(tmp_path / "artifacts").exists()
+
+
+# --- the form as the customer's request: plan, order, signing rule, whole ids, PDF/A ---------
+
+PLAN_ID = "sha256:" + "ef" * 32
+LONG_ID = "anna-maria.zurbriggen-rappaz.treuhand"
+LONG = ClientState(
+    CLIENT,
+    FAVRE.name,
+    "fr",
+    3,
+    signatories=FAVRE.signatories,
+    users=(UserState(LONG_ID, "Anna Rappaz", None, "fr", None, "none", {}), *FAVRE.users),
+)
+
+
+@pytest.mark.parametrize(
+    ("language", "plan", "order"),
+    [
+        ("de", "Antrag aus Plan", "Auftrag"),
+        ("fr", "Demande issue du plan", "Ordre"),
+        ("it", "Richiesta dal piano", "Ordine"),
+        ("en", "Request from plan", "Order"),
+    ],
+)
+def test_the_form_names_the_plan_and_the_order_it_comes_from(catalog, language, plan, order):
+    content = admin_form_pdf(
+        FAVRE, CHANGES, catalog, language, TODAY, plan_id=PLAN_ID, order_id="10000002-4"
+    )
+    assert pdf_lines(content)[3:5] == [f"{plan}: {PLAN_ID}", f"{order}: 10000002-4"]
+
+
+def test_a_plan_without_an_order_for_the_relationship_says_so(catalog):
+    lines = pdf_lines(admin_form_pdf(FAVRE, CHANGES, catalog, "en", TODAY, plan_id=PLAN_ID))
+    assert lines[3:5] == [
+        f"Request from plan: {PLAN_ID}",
+        "Order: no electronic order, only changes on paper",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("signatures", "rule", "line"),
+    [
+        (("individual",), "individual", "Required: the signature of one person with individual"),
+        (
+            ("collective", "collective"),
+            "two_collective",
+            "Required: two signatures with joint signature by two.",
+        ),
+        (
+            ("collective",),
+            "two_collective",
+            "Required: two signatures with joint signature by two.",
+        ),
+        (
+            ("individual", "collective"),
+            "individual_or_two",
+            "Required: the signature of one person with individual signature, or two signatures of",
+        ),
+        ((), "unknown", "Required: signatures as the relationship's signing rule requires."),
+    ],
+)
+def test_the_form_says_how_many_signatures_the_signing_rule_needs(catalog, signatures, rule, line):
+    signatories = tuple(Signatory(f"S{n}", kind) for n, kind in enumerate(signatures))
+    assert signing_rule(signatories) == rule
+    state = ClientState(CLIENT, FAVRE.name, "en", 1, signatories=signatories, users=FAVRE.users)
+    lines = pdf_lines(admin_form_pdf(state, CHANGES, catalog, "en", TODAY))
+    after = lines[lines.index("Signatures of the authorised signatories") + 1]
+    assert after.startswith(line)
+
+
+def test_a_long_user_id_stays_whole_on_one_line(catalog):
+    changes = (admin(LONG_ID, "none", "collective"), *CHANGES)
+    lines = pdf_lines(admin_form_pdf(LONG, changes, catalog, "fr", TODAY))
+    table = lines.index("Nom ID utilisateur Droit Admin actuel Droit Admin demandé")
+    assert lines[table + 1] == f"Anna Rappaz {LONG_ID} pas de droit Admin"
+    assert [line for line in lines if "rappaz" in line] == [lines[table + 1]]
+    with pytest.raises(ValueError, match="a user id is too long for the form's table"):
+        admin_form_pdf(LONG, (admin("x" * 120, "none", "collective"),), catalog, "fr", TODAY)
+
+
+@pytest.mark.parametrize("language", ["de", "fr", "it", "en"])
+def test_the_form_speaks_of_the_customers_request_not_of_efctl(catalog, language):
+    text = " ".join(
+        pdf_lines(admin_form_pdf(FAVRE, CHANGES, catalog, language, TODAY, plan_id=PLAN_ID))
+    )
+    assert "efctl" not in text.lower()
+    assert all("efctl" not in line.lower() for line in _texts(all_texts()[language]))
+
+
+def _texts(node) -> list[str]:
+    if isinstance(node, dict):
+        return [text for value in node.values() for text in _texts(value)]
+    return [node]
+
+
+def test_the_form_is_pdf_a_2u_with_its_metadata(catalog):
+    content = admin_form_pdf(FAVRE, CHANGES, catalog, "de", TODAY, plan_id=PLAN_ID)
+    reader = PdfReader(io.BytesIO(content))
+    assert content.startswith(b"%PDF-1.7")
+    xmp = reader.xmp_metadata
+    assert (xmp.dc_title, xmp.dc_language, xmp.xmp_create_date.isoformat()) == (
+        {"x-default": "Erteilung/Änderung des elektronischen Admin-Rechts"},
+        ["de"],
+        "2026-11-28T00:00:00",
+    )
+    assert xmp.dc_description == {
+        "x-default": "Antrag der Kundenbeziehung 10000002 auf Erteilung/Änderung des Admin-Rechts"
+    }
+    description = xmp.rdf_root.getElementsByTagName("rdf:Description")[0]
+    assert (
+        description.getAttribute("pdfaid:part"),
+        description.getAttribute("pdfaid:conformance"),
+    ) == ("2", "U")
+    (intent,) = reader.trailer["/Root"]["/OutputIntents"]
+    intent = intent.get_object()
+    assert (intent["/S"], intent["/OutputConditionIdentifier"]) == ("/GTS_PDFA1", "sRGB")
+    assert intent["/DestOutputProfile"].get_object().get_data()[36:40] == b"acsp"  # an ICC file
+    fonts = reader.pages[0]["/Resources"]["/Font"]
+    for font in fonts.values():
+        (descendant,) = font.get_object()["/DescendantFonts"]
+        assert "/FontFile2" in descendant.get_object()["/FontDescriptor"]  # embedded
+        assert "/ToUnicode" in font.get_object()  # U: every glyph maps to Unicode
+    assert "/ID" in reader.trailer
+    assert content == admin_form_pdf(FAVRE, CHANGES, catalog, "de", TODAY, plan_id=PLAN_ID)
+
+
+@pytest.mark.skipif(shutil.which("pdftoppm") is None, reason="needs pdftoppm (poppler-utils)")
+def test_the_form_renders_as_a_page(catalog, tmp_path):
+    """poppler renders the first page: A4, and ink where the title and the table are."""
+    from PIL import Image
+
+    changes = (admin(LONG_ID, "none", "collective"), *CHANGES)
+    pdf = tmp_path / "form.pdf"
+    pdf.write_bytes(admin_form_pdf(LONG, changes, catalog, "fr", TODAY, plan_id=PLAN_ID))
+    subprocess.run(
+        ["pdftoppm", "-png", "-r", "100", "-f", "1", "-l", "1", str(pdf), str(tmp_path / "page")],
+        check=True,
+        capture_output=True,
+    )
+    page = Image.open(tmp_path / "page-1.png").convert("L")
+    assert page.size == (827, 1170)  # A4 at 100 dpi
+
+    def inked(top_mm: float, bottom_mm: float) -> int:
+        box = (0, round(top_mm / 25.4 * 100), page.width, round(bottom_mm / 25.4 * 100))
+        return sum(page.crop(box).histogram()[:192])  # pixels darker than light grey
+
+    assert inked(0, 18) == 0  # the top margin is blank
+    assert inked(18, 30) > 100  # the title
+    assert inked(60, 80) > 100  # the table's rows
+    assert inked(278, 288) > 10  # the page number
+    assert inked(289, 297) == 0  # below the footer

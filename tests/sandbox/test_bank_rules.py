@@ -6,7 +6,14 @@ import pytest
 from four_eyes_cases import PEOPLE, each_case
 
 from efctl.sandbox.rules import four_eyes_missing
-from reconcile.audit import ChainBreak, chained_entry, changes_digest, verify_chain
+from reconcile.audit import (
+    ChainBreak,
+    chained_entry,
+    changes_digest,
+    stored_changes_digest,
+    verify_chain,
+    verify_orders,
+)
 from reconcile.plan import Action, Change, Resource, canonical_json, sha256_of
 
 
@@ -24,6 +31,7 @@ def chain(length: int):
         previous = chained_entry(
             previous,
             client=str(n % 2 + 1),
+            order_id=f"{n % 2 + 1}-{n // 2 + 1}",
             at=f"2025-05-0{n + 1}T12:00:00+00:00",
             plan_id=f"sha256:{n}",
             commit=None,
@@ -64,3 +72,40 @@ def test_an_entry_hashes_its_canonical_body_and_links_the_previous_hash():
 def test_verify_names_the_seq_of_misplaced_entries(order, broken):
     entries = chain(4)
     assert verify_chain([entries[seq - 1] for seq in order]) == broken
+
+
+STORED = canonical_json([CHANGE.to_json()])
+REWRITTEN = "the order's stored changes no longer match the digest the audit recorded"
+
+
+def test_the_stored_changes_hash_to_the_recorded_digest_however_spaced():
+    assert stored_changes_digest(STORED) == changes_digest([CHANGE])
+    spaced = '[ {"resource": "delivery", ' + STORED[2:].replace(',"resource":"delivery"', "")
+    assert spaced != STORED
+    assert stored_changes_digest(spaced) == changes_digest([CHANGE])
+    assert stored_changes_digest("not json") is None
+
+
+@pytest.mark.parametrize(
+    ("stored", "broken"),
+    [
+        ({"1-1": STORED, "2-1": STORED, "1-2": STORED}, None),
+        (
+            {"1-1": STORED, "2-1": STORED.replace("2019", "2009"), "1-2": "[]"},
+            ChainBreak(2, f"audit entry 2 (order 2-1): {REWRITTEN}", of_order=True),
+        ),
+        (
+            {"1-1": STORED, "1-2": "[]"},
+            ChainBreak(
+                2, "audit entry 2 (order 2-1): the order is no longer in the bank", of_order=True
+            ),
+        ),
+        (
+            {"1-1": '[{"extra": 1}]', "2-1": STORED, "1-2": STORED},
+            ChainBreak(1, f"audit entry 1 (order 1-1): {REWRITTEN}", of_order=True),
+        ),
+    ],
+    ids=["intact", "rewritten", "gone", "first"],
+)
+def test_verify_orders_names_the_first_order_that_no_longer_matches(stored, broken):
+    assert verify_orders(chain(3), stored) == broken

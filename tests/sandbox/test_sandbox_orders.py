@@ -12,7 +12,14 @@ from four_eyes_cases import REVIEWER, SECOND
 
 from efctl.sandbox import open_store
 from efctl.sandbox.errors import OrderRefused, SandboxError, StaleOrderError
-from reconcile.audit import AuditEntry, ChainBreak, chained_entry, verify_chain
+from reconcile.audit import (
+    AuditEntry,
+    ChainBreak,
+    chained_entry,
+    stored_changes_digest,
+    verify_chain,
+    verify_orders,
+)
 from reconcile.backend import Order, OrderOutcome, OrderStatus, PendingOrder
 from reconcile.model import ClientState, UserState
 from reconcile.plan import Action, Change, Resource
@@ -678,6 +685,7 @@ def test_every_executed_order_appends_one_linked_entry(store):
     first = chained_entry(
         None,
         client=A,
+        order_id=f"{A}-2",
         at=AT,
         plan_id="sha256:p1",
         commit="c0ffee",
@@ -688,6 +696,7 @@ def test_every_executed_order_appends_one_linked_entry(store):
     second = chained_entry(
         first,
         client=B,
+        order_id=f"{B}-1",
         at=AT,
         plan_id="sha256:q1",
         commit="c0ffee",
@@ -698,6 +707,7 @@ def test_every_executed_order_appends_one_linked_entry(store):
     third = chained_entry(
         second,
         client=A,
+        order_id=f"{A}-3",
         at=AT,
         plan_id="sha256:p2",
         commit="c0ffee",
@@ -763,7 +773,15 @@ def test_a_rewritten_entry_with_a_fresh_hash_breaks_the_next_link(store):
     three_orders(store)
     first, _, third = store.audit_entries()
     forged = chained_entry(
-        first, client=B, at=AT, plan_id=None, commit=None, maker="x", checkers=(), changes=()
+        first,
+        client=B,
+        order_id="forged",
+        at=AT,
+        plan_id=None,
+        commit=None,
+        maker="x",
+        checkers=(),
+        changes=(),
     )
     assert verify_chain([first, forged, third]) == ChainBreak(
         3, "entry 3 does not link to entry 2: its prev_hash differs"
@@ -811,3 +829,25 @@ def test_orders_of_two_relationships_side_by_side_keep_one_unbroken_chain(store,
     assert sorted(e.client for e in entries) == [A] * rounds + [B] * rounds
     assert verify_chain(entries) is None
     assert (store.read_client(A).serial, store.read_client(B).serial) == (41 + rounds, 1 + rounds)
+
+
+def test_every_entry_binds_its_orders_stored_changes(store):
+    three_orders(store)
+    entries = store.audit_entries()
+    stored = store.stored_changes()
+    assert [stored_changes_digest(stored[e.order_id]) for e in entries] == [
+        e.changes_digest for e in entries
+    ]
+    assert verify_orders(entries, stored) is None
+    with store.database.transaction(write=True):
+        store.database.execute(
+            "UPDATE orders SET changes = REPLACE(changes, '2009', '2019') WHERE id = ?",
+            (entries[2].order_id,),
+        )
+    assert verify_chain(store.audit_entries()) is None  # the chain alone cannot see it
+    assert verify_orders(store.audit_entries(), store.stored_changes()) == ChainBreak(
+        3,
+        f"audit entry 3 (order {entries[2].order_id}): the order's stored changes no longer"
+        " match the digest the audit recorded",
+        of_order=True,
+    )
