@@ -46,7 +46,7 @@ def audit_show(app: Application, client: str | None, fmt: str) -> None:
 )
 @pass_app
 def audit_verify(app: Application, export_file: Path | None, expect_hash: str | None) -> None:
-    """Check that no audit entry was altered, removed or reordered.
+    """Check that no audit entry was altered, removed or reordered, and no executed order changed.
 
     Exit 0 when the chain is intact (its last hash is printed: keep it and pass it as
     --expect-hash next time to detect removed newest entries), 1 naming the first broken entry.

@@ -6,12 +6,12 @@ import json
 import shutil
 
 import pytest
+from test_apply import APPROVERS, HOLDING, apply, approve, make_plan
 
 from efctl.app.audit import entry_json
 from efctl.sandbox import open_store
 from reconcile.backend import Order
 from reconcile.plan import Action, Change, Resource, canonical_json, sha256_of
-from tests.cli.test_apply import APPROVERS, HOLDING, apply, approve, make_plan
 
 # Both engines: the audit chain is read from (and tampered with in) the bank.
 pytestmark = pytest.mark.stores("sqlite", "postgresql")
