@@ -120,9 +120,13 @@ class Application:
         out: Path | None = None,
         *,
         key: Path | None = None,
+        unsigned: bool = False,
     ) -> Approved:
-        """USER's approval, signed with KEY; unsigned (KEY None) on the local sandbox only."""
-        return approve(planfile, user, author, out, self._view(), key=key, local=self.local)
+        """USER's approval, signed with KEY; unsigned ones on the local sandbox only."""
+        return approve(
+            planfile, user, author, out, self._view(),
+            key=key, unsigned=unsigned, local=self.local,
+        )  # fmt: skip
 
     @property
     def local(self) -> bool:

@@ -18,7 +18,7 @@ from jsonschema import Draft202012Validator
 
 from efctl.app.bankview import BankView
 from efctl.app.planfile import read_plan
-from efctl.app.signing import approval_message, sign, verify
+from efctl.app.signing import approval_message, require_key, sign, verify
 from efctl.config import Settings
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
@@ -97,14 +97,15 @@ def approve(
     bank: BankView,
     *,
     key: Path | None,
+    unsigned: bool,
     local: bool,
 ) -> Approved:
-    """Record USER's approval of the plan, signed with KEY (None: unsigned, sandbox only).
+    """Record USER's approval of the plan, signed with KEY (or unsigned: sandbox only).
 
     The signature covers the relationships of the plan where USER is a user at the bank. The
     author's own approval is refused.
     """
-    if key is None and not local:
+    if unsigned and not local:
         raise unsigned_refusal([user])
     plan = read_plan(plan_path)
     out = out or approvals_path_for(plan_path)
@@ -140,7 +141,8 @@ def approve(
     _require_user(bank, relationships, user, hint)
     entry: dict[str, Any] = {"user": user, "at": _now()}
     clients = ()
-    if key is not None:
+    if not unsigned:
+        key = require_key(key)
         clients = tuple(c for c in relationships if _is_user(bank.read_client(c), user))
         signature = sign(approval_message(plan.plan_id, clients, user), key)
         entry |= {"clients": list(clients), "signature": signature}

@@ -7,7 +7,6 @@ efctl hands ssh-keygen the path of the private key and never reads or writes the
 
 from __future__ import annotations
 
-import os
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -24,9 +23,8 @@ def approval_message(plan_id: str, clients: Sequence[str], user: str) -> bytes:
     return f"efctl-approval-v1\nplan {plan_id}\nclients {','.join(clients)}\nuser {user}\n".encode()
 
 
-def signing_key(given: Path | None) -> Path:
-    """The private key to sign with: --key, else $EFCTL_SIGNING_KEY."""
-    key = given or (Path(os.environ[KEY_VARIABLE]) if os.environ.get(KEY_VARIABLE) else None)
+def require_key(key: Path | None) -> Path:
+    """The private key to sign with (or its .pub, the key being in ssh-agent)."""
     if key is None:
         raise EfctlError(
             "an approval is signed with your SSH key: no key given",

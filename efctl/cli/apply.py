@@ -11,7 +11,7 @@ import click
 from efctl.app import Application
 from efctl.app.apply import EvidenceSource
 from efctl.app.github import ReviewEvidence, pull_request, read_reviews
-from efctl.app.signing import signing_key
+from efctl.app.signing import KEY_VARIABLE
 from efctl.cli.options import (
     A_FILE,
     A_FOLDER,
@@ -39,8 +39,9 @@ PROGRESS_AFTER = 5
 @click.option(
     "--key",
     type=A_FILE,
-    help="Your SSH private key to sign with, or its .pub with the key in ssh-agent "
-    "(default: $EFCTL_SIGNING_KEY).",
+    envvar=KEY_VARIABLE,
+    show_envvar=True,
+    help="Your SSH private key to sign with, or its .pub with the key in ssh-agent.",
 )
 @click.option(
     "--unsigned",
@@ -64,9 +65,8 @@ def approve(
     line is declared as your `signing_key`.
     """
     if unsigned and key:
-        raise click.UsageError("give either --key or --unsigned")
-    chosen = None if unsigned else signing_key(key)
-    click.echo(app.approve(planfile, user, author, out, key=chosen).text())
+        raise click.UsageError(f"give either --key (or ${KEY_VARIABLE}) or --unsigned")
+    click.echo(app.approve(planfile, user, author, out, key=key, unsigned=unsigned).text())
 
 
 @command("apply")

@@ -33,10 +33,12 @@ def declare_key(declaration: Path, user: str, key: Path) -> None:
 
 
 def declare_keys(clients: Path, keys: Path, users) -> None:
-    """Declare each of USERS' keys in every declaration under CLIENTS that has them."""
+    """Declare each of USERS' keys in every declaration under CLIENTS that has them, unless
+    a signing_key is declared for them there already."""
     for declaration in sorted(clients.glob("*.yaml")):
         for user in users:
-            if f"\n  - id: {user}\n" in declaration.read_text(encoding="utf-8"):
+            text = declaration.read_text(encoding="utf-8")
+            if f"\n  - id: {user}\n" in text and f"\n  - id: {user}\n    signing_key:" not in text:
                 declare_key(declaration, user, keypair(keys, user))
 
 
