@@ -101,10 +101,10 @@ def _user_document(user: UserSpec) -> dict[str, Any]:
         name=user.name,
         email=user.email,
         github=user.github,
-        signing_key=user.signing_key,
         language=user.language,
         admin=None if user.admin == DEFAULT_ADMIN else user.admin.value,
         authorizations=authorizations or None,
+        signing_key=user.signing_key,
     )
 
 
