@@ -230,9 +230,9 @@ class LocalEvidence:
     def __init__(
         self,
         approvals_path: Path,
-        signing_keys: Callable[[], Mapping[str, Mapping[str, str]]] = dict,
+        signing_keys: Callable[[], Mapping[str, Mapping[str, str]]],
         *,
-        local: bool = True,
+        local: bool,
     ):
         self.approvals_path = approvals_path
         self.signing_keys = signing_keys  # relationship -> user -> declared public key line

@@ -167,6 +167,31 @@ def test_a_signature_counts_only_for_the_relationships_it_names(examples_repo):
     )
 
 
+def test_a_signature_without_a_declared_key_does_not_count(examples_repo):
+    repo = examples_repo
+    made = repo.efctl("plan", "--out", PLAN, *BOTH)  # no signing_key declared for anyone
+    assert made.exit_code == 0, made.output
+    plan = json.loads((repo.root / PLAN).read_text(encoding="utf-8"))
+    approve(repo, plan, REGULA)
+
+    result = apply(repo)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        waiting(
+            plan,
+            *(
+                (
+                    client,
+                    f"{REGULA}'s signature does not count for {client}: no signing_key declared",
+                )
+                for client in (HOLDING, HAUSTECHNIK)
+            ),
+        ),
+        "",
+    )
+
+
 def test_an_approval_without_a_key_is_refused_with_a_hint(examples_repo):
     repo = examples_repo
     make_plan(repo, *BOTH)
