@@ -192,6 +192,23 @@ def test_a_signature_without_a_declared_key_does_not_count(examples_repo):
     )
 
 
+def test_the_key_can_come_from_efctl_signing_key(examples_repo):
+    repo = examples_repo
+    sign_up(repo, REGULA)
+    plan = make_plan(repo, *BOTH)
+    repo.env["EFCTL_SIGNING_KEY"] = str(keypair(keys(repo), REGULA))
+
+    result = repo.efctl("approve", PLAN, "--as", REGULA, "--author", AUTHOR)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        0,
+        f"{REGULA} approved plan {plan['plan_id'][:19]}…, signed for {HOLDING}, {HAUSTECHNIK}"
+        f" ({APPROVALS})\n",
+        "",
+    )
+    assert apply(repo).stdout == applied_both(plan)
+
+
 def test_an_approval_without_a_key_is_refused_with_a_hint(examples_repo):
     repo = examples_repo
     make_plan(repo, *BOTH)
