@@ -32,6 +32,7 @@ class Evidence:
     author: str
     approvers: tuple[str, ...]
     outsiders: tuple[str, ...] = ()  # approved, but are no users of the relationship: never count
+    discounted: tuple[str, ...] = ()  # approvals that do not count here, each saying why
 
 
 @dataclass(frozen=True)
@@ -111,4 +112,5 @@ def _reason(evidence: Evidence, reviewers: tuple[str, ...], counted: tuple[Admin
         parts.append("no admin among the author and the approvers")
     if evidence.author in evidence.approvers:
         parts.append("the author's own approval does not count")
+    parts.extend(evidence.discounted)
     return "; ".join(parts)

@@ -13,7 +13,14 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 
-from efctl.app.apply import ApplyReport, Approved, EvidenceSource, apply_plan, approve
+from efctl.app.apply import (
+    ApplyReport,
+    Approved,
+    EvidenceSource,
+    LocalEvidence,
+    apply_plan,
+    approve,
+)
 from efctl.app.audit import (
     AuditListing,
     ChainCheck,
@@ -106,9 +113,37 @@ class Application:
         return read_plan(planfile)
 
     def approve(
-        self, planfile: Path, user: str, author: str | None, out: Path | None = None
+        self,
+        planfile: Path,
+        user: str,
+        author: str | None,
+        out: Path | None = None,
+        *,
+        key: Path | None = None,
+        unsigned: bool = False,
     ) -> Approved:
-        return approve(planfile, user, author, out, self._view())
+        """USER's approval, signed with KEY; unsigned ones on the local sandbox only."""
+        return approve(
+            planfile, user, author, out, self._view(),
+            key=key, unsigned=unsigned, local=self.local,
+        )  # fmt: skip
+
+    @property
+    def local(self) -> bool:
+        """Whether the bank is the local sandbox (a SQLite file), where unsigned approvals count."""
+        return self.settings.backend.startswith("sqlite:///")
+
+    def local_evidence(self, approvals: Path, paths: Sequence[Path] = ()) -> LocalEvidence:
+        """The evidence of an approvals file, checked against the declared signing keys."""
+
+        def signing_keys() -> dict[str, dict[str, str]]:
+            checked = self.validate(paths, offline=True)
+            return {
+                c.spec.id: {u.id: u.signing_key for u in c.spec.users if u.signing_key}
+                for c in checked.clients
+            }
+
+        return LocalEvidence(approvals, signing_keys, local=self.local)
 
     def apply(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -18,6 +18,7 @@ from jsonschema import Draft202012Validator
 
 from efctl.app.bankview import BankView
 from efctl.app.planfile import read_plan
+from efctl.app.signing import approval_message, require_key, sign, verify
 from efctl.config import Settings
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
@@ -67,15 +68,45 @@ class Approved:
     user: str
     plan_id: str
     approvals: Path
+    clients: tuple[str, ...] = ()  # the relationships signed for; () when unsigned
 
     def text(self) -> str:
-        return f"{self.user} approved plan {self.plan_id[:19]}… ({self.approvals})"
+        signed = f"signed for {', '.join(self.clients)}" if self.clients else "unsigned"
+        return f"{self.user} approved plan {self.plan_id[:19]}…, {signed} ({self.approvals})"
+
+
+UNSIGNED_HINT = (
+    "sign the approval with your SSH key: efctl approve PLANFILE --as USER --key KEY, "
+    "with the key's public line declared as the user's signing_key"
+)
+
+
+def unsigned_refusal(users: Iterable[str]) -> EfctlError:
+    return EfctlError(
+        f"unsigned approvals ({', '.join(users)}) count on the local sandbox (sqlite:///) only, "
+        "not at this bank",
+        hint=UNSIGNED_HINT,
+    )
 
 
 def approve(
-    plan_path: Path, user: str, author: str | None, out: Path | None, bank: BankView
+    plan_path: Path,
+    user: str,
+    author: str | None,
+    out: Path | None,
+    bank: BankView,
+    *,
+    key: Path | None,
+    unsigned: bool,
+    local: bool,
 ) -> Approved:
-    """Record USER's approval of the plan; the author's own approval is refused."""
+    """Record USER's approval of the plan, signed with KEY (or unsigned: sandbox only).
+
+    The signature covers the relationships of the plan where USER is a user at the bank. The
+    author's own approval is refused.
+    """
+    if unsigned and not local:
+        raise unsigned_refusal([user])
     plan = read_plan(plan_path)
     out = out or approvals_path_for(plan_path)
     relationships = [c.client for c in plan.clients]
@@ -108,9 +139,16 @@ def approve(
         raise EfctlError(f"{user} has already approved plan {plan.plan_id}")
     hint = "approvers are e-finance user ids of the relationships they approve"
     _require_user(bank, relationships, user, hint)
-    approvals["approvals"].append({"user": user, "at": _now()})
+    entry: dict[str, Any] = {"user": user, "at": _now()}
+    clients = ()
+    if not unsigned:
+        key = require_key(key)
+        clients = tuple(c for c in relationships if _is_user(bank.read_client(c), user))
+        signature = sign(approval_message(plan.plan_id, clients, user), key)
+        entry |= {"clients": list(clients), "signature": signature}
+    approvals["approvals"].append(entry)
     write_approvals(approvals, out)
-    return Approved(user, plan.plan_id, out)
+    return Approved(user, plan.plan_id, out, clients)
 
 
 def write_approvals(approvals: dict, out: Path) -> None:
@@ -183,14 +221,47 @@ class LocalEvidence:
     The author makes the order of every relationship of the plan. Where they are no user, the
     bank takes them only as ``github:<login>`` (never an admin there), so their login is looked
     up in the plan's other relationships: one user id is one person in all of them.
+
+    Signed approvals count in a relationship only when the signature verifies against the
+    ``signing_key`` declared for the approver there and names that relationship; unsigned ones
+    count on the local sandbox only, and anywhere else the apply is refused.
     """
 
-    def __init__(self, approvals_path: Path):
+    def __init__(
+        self,
+        approvals_path: Path,
+        signing_keys: Callable[[], Mapping[str, Mapping[str, str]]],
+        *,
+        local: bool,
+    ):
         self.approvals_path = approvals_path
+        self.signing_keys = signing_keys  # relationship -> user -> declared public key line
+        self.local = local
+        self.unsigned: tuple[str, ...] = ()
 
     def __call__(self, plan: Plan, bank: BankView) -> EvidenceFor:
         approvals = read_approvals(self.approvals_path, plan.plan_id)
         author = approvals["author"]
+        unsigned = [a["user"] for a in approvals["approvals"] if "signature" not in a]
+        if unsigned and not self.local:
+            raise unsigned_refusal(dict.fromkeys(unsigned))
+        self.unsigned = tuple(dict.fromkeys(unsigned))
+        keys = self.signing_keys() if len(unsigned) < len(approvals["approvals"]) else {}
+
+        def why_not(approval: dict, client: str) -> str | None:
+            """None when APPROVAL counts in CLIENT as far as its signature goes, else why not."""
+            if "signature" not in approval:
+                return None
+            user = approval["user"]
+            if client not in approval["clients"]:
+                covered = ", ".join(approval["clients"])
+                return f"{user}'s signature is not for {client} (it covers {covered})"
+            key = keys.get(client, {}).get(user)
+            if key is None:
+                return f"{user}'s signature does not count for {client}: no signing_key declared"
+            message = approval_message(plan.plan_id, approval["clients"], user)
+            problem = verify(message, approval["signature"], user, key)
+            return problem and f"{user}'s signature does not verify for {client} ({problem})"
 
         @functools.cache
         def author_elsewhere() -> str:
@@ -200,13 +271,20 @@ class LocalEvidence:
             return GITHUB_PREFIX + login if login else author
 
         def for_client(plan: Plan, state: ClientState | None) -> Evidence:
-            approvers = [a["user"] for a in approvals["approvals"]]
+            judged = [
+                (a["user"], why_not(a, state.id))
+                for a in approvals["approvals"]
+                if state and _is_user(state, a["user"])
+            ]
             return Evidence(
                 plan_id=plan.plan_id,
                 commit=plan.commit,
                 author=author if _is_user(state, author) else author_elsewhere(),
-                approvers=tuple(a for a in approvers if _is_user(state, a)),
-                outsiders=tuple(a for a in approvers if not _is_user(state, a)),
+                approvers=tuple(user for user, problem in judged if not problem),
+                outsiders=tuple(
+                    a["user"] for a in approvals["approvals"] if not _is_user(state, a["user"])
+                ),
+                discounted=tuple(dict.fromkeys(problem for _, problem in judged if problem)),
             )
 
         return for_client
@@ -215,7 +293,11 @@ class LocalEvidence:
         return report
 
     def text(self, report: dict) -> str:
-        return apply_text(report)
+        text = apply_text(report)
+        if self.unsigned:
+            who = ", ".join(f"{user} (unsigned)" for user in self.unsigned)
+            text += f"Approved without a signature, counted on the local sandbox only: {who}.\n"
+        return text
 
 
 def apply_plan(

@@ -9,8 +9,9 @@ from pathlib import Path
 import click
 
 from efctl.app import Application
-from efctl.app.apply import EvidenceSource, LocalEvidence
+from efctl.app.apply import EvidenceSource
 from efctl.app.github import ReviewEvidence, pull_request, read_reviews
+from efctl.app.signing import KEY_VARIABLE
 from efctl.cli.options import (
     A_FILE,
     A_FOLDER,
@@ -35,10 +36,37 @@ PROGRESS_AFTER = 5
     type=A_FILE,
     help="The approvals file (default: PLANFILE's name + .approvals.json).",
 )
+@click.option(
+    "--key",
+    type=A_FILE,
+    envvar=KEY_VARIABLE,
+    show_envvar=True,
+    help="Your SSH private key to sign with, or its .pub with the key in ssh-agent.",
+)
+@click.option(
+    "--unsigned",
+    is_flag=True,
+    help="Record the approval without a signature: it counts on the local sandbox only.",
+)
 @pass_app
-def approve(app: Application, planfile: Path, user: str, author: str | None, out: Path | None):
-    """Record a local approval of a saved plan (dual control without a pull request)."""
-    click.echo(app.approve(planfile, user, author, out).text())
+def approve(
+    app: Application,
+    planfile: Path,
+    user: str,
+    author: str | None,
+    out: Path | None,
+    key: Path | None,
+    unsigned: bool,
+):
+    """Record a local approval of a saved plan (dual control without a pull request).
+
+    The approval is signed with your SSH key (`ssh-keygen -Y sign`): it covers the plan id and
+    the relationships of the plan where you are a user, and counts only where the key's public
+    line is declared as your `signing_key`.
+    """
+    if unsigned and key:
+        raise click.UsageError(f"give either --key (or ${KEY_VARIABLE}) or --unsigned")
+    click.echo(app.approve(planfile, user, author, out, key=key, unsigned=unsigned).text())
 
 
 @command("apply")
@@ -127,7 +155,7 @@ def _evidence(
             "--github-event, --pr-author, --head-sha and --base-ref go with --github-reviews"
         )
     if approvals_file:
-        return LocalEvidence(approvals_file)
+        return app.local_evidence(approvals_file, paths)
     pull = pull_request(event_file, pr_author, head_sha, base_ref)
     where = list(paths) or list(app.settings.clients)
     return ReviewEvidence(app.settings.root, where, pull, read_reviews(reviews_file))

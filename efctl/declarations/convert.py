@@ -63,6 +63,7 @@ def _user(user: dict[str, Any]) -> UserSpec:
                 SingleGrant(s["contract"], s["profile"]) for s in grants.get("single", ())
             ),
         ),
+        signing_key=user.get("signing_key"),
     )
 
 
@@ -103,6 +104,7 @@ def _user_document(user: UserSpec) -> dict[str, Any]:
         language=user.language,
         admin=None if user.admin == DEFAULT_ADMIN else user.admin.value,
         authorizations=authorizations or None,
+        signing_key=user.signing_key,
     )
 
 

@@ -14,6 +14,7 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
+from signing import declare_keys, keypair
 
 from efctl.catalog import load_catalog
 from efctl.declarations.pipeline import validate
@@ -167,7 +168,16 @@ def held(state: ClientState) -> tuple[dict, dict]:
 # --- the commands ---------------------------------------------------------------------------
 
 
+# Who approves in these tests: their SSH keys are declared as their signing_key before a plan.
+SIGNERS = (*APPROVERS, "martin.gisler")
+
+
+def signing_key(repo, user: str):
+    return keypair(repo.root.parent / "keys", user)
+
+
 def make_plan(repo, *args: str) -> dict:
+    declare_keys(repo.root / "clients", repo.root.parent / "keys", SIGNERS)
     result = repo.efctl("plan", "--out", PLAN, *args)
     assert result.exit_code == 0, result.output
     assert result.stderr == (
@@ -183,13 +193,21 @@ def inputs_digest_now(repo) -> str:
 
 
 def approve(repo, plan: dict, *approvers: str, author: str = AUTHOR) -> None:
-    """Record the approvals, the first one naming the author."""
+    """Record the signed approvals, the first one naming the author."""
+    now = states(repo)
     for number, user in enumerate(approvers):
         first = ("--author", author) if number == 0 else ()
-        result = repo.efctl("approve", PLAN, "--as", user, *first)
+        key = ("--key", str(signing_key(repo, user)))
+        result = repo.efctl("approve", PLAN, "--as", user, *first, *key)
+        signed_for = [
+            c["client"]
+            for c in plan["clients"]
+            if any(u.id == user for u in now[c["client"]].users)
+        ]
         assert (result.exit_code, result.stdout, result.stderr) == (
             0,
-            f"{user} approved plan {plan['plan_id'][:19]}… ({APPROVALS})\n",
+            f"{user} approved plan {plan['plan_id'][:19]}…, signed for {', '.join(signed_for)}"
+            f" ({APPROVALS})\n",
             "",
         )
 

@@ -7,9 +7,9 @@ import json
 import re
 
 import pytest
+from signing import declare_keys, keypair
 
 from efctl.app import Application
-from efctl.app.apply import LocalEvidence
 from efctl.app.planfile import write_plan
 from efctl.config import load_settings
 from reconcile.plan import canonical_json, sha256_of
@@ -125,6 +125,7 @@ def relationship_reads(app: Application) -> dict[str, int]:
 def test_plan_reads_each_relationship_once_and_apply_a_small_constant(examples_repo, tmp_path):
     settings = load_settings(environ=examples_repo.env)
     app = Application(settings, notify=lambda _: None)
+    declare_keys(examples_repo.root / "clients", tmp_path / "keys", ["regula.zuercher"])
     try:
         counts = relationship_reads(app)
         plan = app.plan()
@@ -134,9 +135,11 @@ def test_plan_reads_each_relationship_once_and_apply_a_small_constant(examples_r
         path = tmp_path / "plan.json"
         write_plan(plan, path)
         approvals = tmp_path / "plan.approvals.json"
-        app.approve(path, "regula.zuercher", "thomas.baertschi", approvals)
+        key = keypair(tmp_path / "keys", "regula.zuercher")
+        app.approve(path, "regula.zuercher", "thomas.baertschi", approvals, key=key)
         counts.clear()
-        app.apply(path, LocalEvidence(approvals), artifacts=tmp_path / "artifacts")
+        evidence = app.local_evidence(approvals)
+        app.apply(path, evidence, artifacts=tmp_path / "artifacts")
         # per relationship: the plan made now (validation shares it), then the state the
         # dual-control verdict is judged on just before its order
         assert counts == {"reads": 10}

@@ -5,6 +5,7 @@ error. (tests/test_files.py covers atomicity and the errors themselves.)"""
 from __future__ import annotations
 
 import pytest
+from signing import declare_keys, keypair
 
 HOLDING = "20145837"
 REFUSED_LINK = (
@@ -108,10 +109,14 @@ def test_admin_form_through_a_symlink_is_refused(examples_repo, victim):
     repo.write(form, "placeholder")
     (repo.root / form).unlink()
     (repo.root / form).symlink_to(victim)
+    keys = repo.root.parent / "keys"
+    declare_keys(repo.root / "clients", keys, ["regula.zuercher"])
+    key = str(keypair(keys, "regula.zuercher"))
     steps = [
         ("plan", "--client", HOLDING, "--out", "plan.json"),
         ("approve", "plan.json", "--as", "regula.zuercher", "--author", "thomas.baertschi"),
     ]
+    steps[1] += ("--key", key)
     for step in steps:
         assert repo.efctl(*step).exit_code == 0
 
