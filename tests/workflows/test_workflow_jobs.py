@@ -16,11 +16,38 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PR = 7
 MARKER = "<!-- efctl-plan part {} -->\n"
 BANK_USERS = ["anna.muster", "bruno.keller", "dora.meier"]
-SYNTHETIC_MERGE = "f" * 40  # what GITHUB_SHA names in a pull_request run
+BASE_TIP = "b" * 40  # what GITHUB_SHA names in a pull_request_target run: the base branch's tip
 
 
-def pull_request_event(head: str) -> dict:
-    return {"pull_request": {"number": PR, "head": {"sha": head}}}
+def pull_request_event(head: str, base: str) -> dict:
+    return {
+        "pull_request": {
+            "number": PR,
+            "head": {"sha": head, "repo": {"full_name": "acme/bank-admin"}},
+            "base": {"sha": base},
+        }
+    }
+
+
+def open_pull_request(workspace, version: str = "head", message: str = "a new colleague") -> dict:
+    """Pull request 7 from the branch new-colleague, declaring VERSION; main stays at the base.
+
+    The plan job checks the head out as data in pr/ (the base's code runs, never the head's),
+    so the head is a worktree there.
+    """
+    base = workspace.git("rev-parse", "HEAD")
+    workspace.git("checkout", "-q", "-b", "new-colleague")
+    head = workspace.declare(version, message) if version else workspace.git("rev-parse", "HEAD")
+    workspace.git("checkout", "-q", "main")
+    workspace.git("worktree", "add", "-q", "--detach", "pr", head)
+    return {"base": base, "head": head, "event": pull_request_event(head, base)}
+
+
+def push_to_pull_request(workspace, message: str) -> dict:
+    """Commit what pr/ holds now as the next head of pull request 7."""
+    workspace.git("-C", "pr", "commit", "-qam", message)
+    head = workspace.git("-C", "pr", "rev-parse", "HEAD")
+    return {"head": head, "event": pull_request_event(head, workspace.git("rev-parse", "main"))}
 
 
 def comment(id_: int, body: str, login: str = "github-actions[bot]") -> dict:
@@ -41,26 +68,22 @@ def plan_markdown(run: JobRun) -> str:
 
 
 def test_plan_posts_the_plan_then_updates_the_same_comment(workspace, github, job):
-    head = workspace.declare("head", "a new colleague")
-    run = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
+    pull = open_pull_request(workspace)
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     plan = json.loads((workspace.root / "out/plan.json").read_text())
-    assert plan["source"]["commit"] == head  # the reviewed head, not the merge preview
+    assert plan["source"]["commit"] == pull["head"]  # the reviewed head, not the base
     [posted] = github.comments(PR)
     assert posted["body"] == MARKER.format(1) + plan_markdown(run)
     assert "elias.brunner" in posted["body"]
-    upload = run.step("Keep the plan (full detail)")
+    upload = run.step("Keep the plan (the one apply executes after the merge)")
     assert upload.ran and upload.with_["path"] == "out/plan.json"
 
-    (workspace.root / "clients/10000001.yaml").write_text(
-        (workspace.root / "clients/10000001.yaml")
-        .read_text()
-        .replace("{account: read}", "{account: capture}")
-    )
-    workspace.git("commit", "-qam", "capture, not read")
-    head = workspace.git("rev-parse", "HEAD")
-    again = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
+    declared = workspace.root / "pr/clients/10000001.yaml"
+    declared.write_text(declared.read_text().replace("{account: read}", "{account: capture}"))
+    pushed = push_to_pull_request(workspace, "capture, not read")
+    again = job("plan.yml", "plan", sha=BASE_TIP, event=pushed["event"])
 
     assert again.ok
     [updated] = github.comments(PR)
@@ -87,8 +110,8 @@ def test_plan_deletes_stale_parts_and_touches_no_one_elses_comment(workspace, gi
             ]
         }
     )
-    head = workspace.declare("head", "a new colleague")
-    run = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
+    pull = open_pull_request(workspace)
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
 
     assert run.ok
     assert [(c["id"], c["body"]) for c in github.comments(PR)] == [
@@ -107,8 +130,9 @@ def test_plan_deletes_stale_parts_and_touches_no_one_elses_comment(workspace, gi
 def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_a_comment(
     workspace, github, job
 ):
+    open_pull_request(workspace)
     declared = (FIXTURES / "head/10000001.yaml").read_text()
-    (workspace.root / "clients/10000001.yaml").write_text(
+    (workspace.root / "pr/clients/10000001.yaml").write_text(
         declared.replace("{account: capture}", "{account: admin}").replace(
             "    email: elias.brunner@example.ch\n"
             "    authorizations:\n"
@@ -121,9 +145,8 @@ def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_
             "        - {contract: CH5604835012345678009, profile: read}\n",
         )
     )
-    workspace.git("commit", "-qam", "a profile that does not exist, an e-mail for a login")
-    head = workspace.git("rev-parse", "HEAD")
-    run = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
+    pushed = push_to_pull_request(workspace, "a profile that does not exist, an e-mail for a login")
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pushed["event"])
 
     step = run.step("Validate and plan")
     assert step.returncode == 1
@@ -142,11 +165,11 @@ def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_
     ]
     bank = workspace.backend.removeprefix("sqlite:///")
     assert step.stderr == (  # the log holds no e-mail address or IBAN either
-        f"efctl: created the sandbox bank at {bank} from {workspace.root / 'bank'} "
+        f"efctl: created the sandbox bank at {bank} from {workspace.root / 'pr/bank'} "
         "(1 relationship)\n"
     )
     assert run.step("Comment the plan on the pull request").returncode == 0
-    assert not run.step("Keep the plan (full detail)").ran
+    assert not run.step("Keep the plan (the one apply executes after the merge)").ran
     [posted] = github.comments(PR)
     assert posted["body"] == MARKER.format(1) + (
         "### efctl could not plan this pull request\n\n"
@@ -193,18 +216,53 @@ def test_plan_comment_posts_every_part_in_order_and_drops_parts_a_shorter_plan_h
     assert len(github.comments(PR)) == 2
 
 
+def test_a_pull_request_that_changes_no_declaration_gets_a_quick_green_plan(workspace, github, job):
+    base = workspace.git("rev-parse", "HEAD")
+    workspace.git("checkout", "-q", "-b", "docs")
+    (workspace.root / "NOTES.md").write_text("How we work.\n")
+    workspace.git("add", "NOTES.md")
+    workspace.git("commit", "-qm", "notes, no declaration")
+    head = workspace.git("rev-parse", "HEAD")
+    workspace.git("checkout", "-q", "main")
+    workspace.git("worktree", "add", "-q", "--detach", "pr", head)
+
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull_request_event(head, base))
+
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    plan = run.step("Validate and plan")
+    assert (plan.stdout, plan.stderr) == (
+        f"pull request changes no declaration (clients, efctl.yaml) since {base[:12]}: "
+        "nothing to plan\n",
+        "",  # the bank was not even opened
+    )
+    assert not (workspace.root / "out/plan.json").exists()
+    assert [c["body"] for c in github.comments(PR)] == [
+        MARKER.format(1) + "### efctl: nothing to plan\n\n"
+        "This pull request changes no declaration (`clients`, `efctl.yaml`): "
+        "merging it applies nothing.\n"
+    ]
+
+
 # --- apply on merge -----------------------------------------------------------------------
 
+PLAN_ARTIFACT = "efctl-plan"
 
-@pytest.fixture
-def merged(workspace):
-    """Pull request 7 (a new colleague) merged into main: the base, head and merge commits."""
-    base = workspace.git("rev-parse", "HEAD")
-    workspace.git("checkout", "-q", "-b", "new-colleague")
-    head = workspace.declare("head", "a new colleague")
-    workspace.git("checkout", "-q", "main")
+
+def keep_the_plan(workspace, github, head: str, tmp_path, event="pull_request_target") -> int:
+    """What the plan job's upload step does: its out/plan.json becomes the artifact efctl-plan
+    of a plan.yml run for HEAD; the run's id."""
+    folder = tmp_path / f"artifact-{len(github.state()['runs'])}"
+    folder.mkdir()
+    shutil.copy(workspace.root / "out/plan.json", folder / "plan.json")
+    return github.add_run("plan.yml", head, event, {PLAN_ARTIFACT: folder})
+
+
+def merge(workspace) -> str:
+    """Merge pull request 7 into main; the apply job runs on a new runner: no pr/, no out/."""
+    workspace.git("worktree", "remove", "--force", "pr")
+    shutil.rmtree(workspace.root / "out", ignore_errors=True)
     workspace.git("merge", "-q", "--no-ff", "new-colleague", "-m", "Merge pull request #7")
-    return {"base": base, "head": head, "merge": workspace.git("rev-parse", "HEAD")}
+    return workspace.git("rev-parse", "HEAD")
 
 
 def github_fixture(name: str, commits: dict) -> object:
@@ -217,67 +275,255 @@ def pulls_of_commit(pull: dict) -> list[dict]:
     return [other, {k: v for k, v in pull.items() if k != "merged"}]
 
 
-def test_apply_finds_the_pull_request_and_applies_with_its_reviews(workspace, github, job, merged):
-    pull, reviews = github_fixture("pull.json", merged), github_fixture("reviews.json", merged)
+@pytest.fixture
+def planned(workspace, github, job, tmp_path):
+    """Pull request 7 (a new colleague), planned by the plan job and its plan kept."""
+    pull = open_pull_request(workspace)
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    plan_id = json.loads((workspace.root / "out/plan.json").read_text())["plan_id"]
+    run_id = keep_the_plan(workspace, github, pull["head"], tmp_path)
+    return {**pull, "plan_id": plan_id, "run_id": run_id}
+
+
+@pytest.fixture
+def merged(workspace, github, planned):
+    """…then merged: GitHub knows the merge, the pull request and its reviews."""
+    commits = {"base": planned["base"], "head": planned["head"], "merge": merge(workspace)}
+    pull, reviews = github_fixture("pull.json", commits), github_fixture("reviews.json", commits)
     github.update(
-        commit_pulls={merged["merge"]: pulls_of_commit(pull)},
+        commit_pulls={commits["merge"]: pulls_of_commit(pull)},
         pulls={str(PR): pull},
         reviews={str(PR): reviews},
+        calls=[],
     )
+    return {**planned, **commits, "pull": pull, "reviews": reviews}
+
+
+def applied_outcomes(workspace) -> list[tuple[str, str]]:
+    applied = json.loads((workspace.root / "out/apply.json").read_text())
+    return [(r["client"], r["outcome"]) for r in applied["results"]]
+
+
+def reviewed_plan_lines(merged: dict) -> list[str]:
+    return [
+        f"the reviewed plan of pull request #{PR}: {merged['plan_id']}, kept by run "
+        f"{merged['run_id']} of plan.yml for {merged['head']}"
+    ]
+
+
+def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
+    workspace, github, job, merged
+):
     run = job("apply.yml", "apply", sha=merged["merge"])
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     out = workspace.root / "out"
-    assert json.loads((out / "pr.json").read_text()) == pull
-    assert json.loads((out / "reviews.json").read_text()) == reviews  # both pages, one array
-    applied = json.loads((out / "apply.json").read_text())
-    assert [(r["client"], r["outcome"]) for r in applied["results"]] == [("10000001", "applied")]
+    assert json.loads((out / "pr.json").read_text()) == merged["pull"]
+    assert json.loads((out / "reviews.json").read_text()) == merged["reviews"]  # both pages
+    reviewed = json.loads((out / "reviewed/plan.json").read_text())
+    assert reviewed["plan_id"] == merged["plan_id"]  # the plan the reviewers saw, not a new one
+    assert run.step("Fetch the reviewed plan").stdout.splitlines() == reviewed_plan_lines(merged)
+    assert applied_outcomes(workspace) == [("10000001", "applied")]
     assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
     audit = [json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines()]
     assert audit
+    # the log shows the outcome per relationship, never the plan's or the outcome's JSON
+    assert run.step("Apply the reviewed plan").stdout == (
+        f"applying plan {merged['plan_id']} of pull request #{PR}\n10000001: applied\n"
+    )
     assert github.calls() == [
         ("GET", f"repos/acme/bank-admin/commits/{merged['merge']}/pulls"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}/reviews"),
+        ("run list", ""),
+        ("run download", str(merged["run_id"])),
     ]
+    assert github.state()["calls"][3] == {
+        "method": "run list",
+        "endpoint": "",
+        "--repo": "acme/bank-admin",
+        "--workflow": "plan.yml",
+        "--commit": merged["head"],
+        "--event": "pull_request_target",
+        "--json": "databaseId,status,conclusion",
+        "--limit": "1",
+    }
+    assert not run.step("Say on the pull request why nothing was applied").ran
     upload = run.step("Keep the results, the audit export and the forms to sign")
     assert upload.ran and upload.with_["path"] == "out/\nartifacts/\n"
+    assert upload.with_["retention-days"] == "90"
+
+
+REFUSED = "### efctl did not apply this pull request\n\n"
+FRESH_PLAN = (
+    "To apply the declarations now, get a fresh plan reviewed: open a pull request that changes "
+    "the declarations of these relationships (or push to one that is still open); its plan is "
+    "made against the bank as it is now, and merging it applies that plan.\n"
+)
+
+
+def test_a_bank_change_after_the_review_is_not_applied_and_the_pull_request_says_why(
+    workspace, github, job, tmp_path
+):
+    """The reproduction: planned, then an order made in the web UI is executed, then merged."""
+    seed = workspace.root / "bank/10000001.yaml"
+    seed.write_text(
+        seed.read_text() + "orders:\n"
+        "  - id: WEB-1\n"
+        "    maker: anna.muster\n"
+        '    created: "2026-11-28T08:30:00+01:00"\n'
+        "    changes:\n"
+        "      - {address: 10000001/users/dora.meier/authorizations/CH9300762011623852957,"
+        " action: update, resource: authorization, after: {profile: read}}\n"
+    )
+    workspace.git("commit", "-qam", "the bank holds an order made in the web UI")
+    pull = open_pull_request(workspace)
+    assert job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"]).ok
+    run_id = keep_the_plan(workspace, github, pull["head"], tmp_path)
+    approved = subprocess.run(
+        ["efctl", "orders", "approve", "WEB-1", "--as", "bruno.keller"],
+        cwd=workspace.root,
+        env=workspace.env(),
+        capture_output=True,
+        text=True,
+    )
+    assert approved.stdout == (
+        "order WEB-1 executed (authorised by bruno.keller): "
+        "relationship 10000001 is at serial 6 now\n"
+    )
+    commits = {"base": pull["base"], "head": pull["head"], "merge": merge(workspace)}
+    pull_json = github_fixture("pull.json", commits)
+    github.update(
+        commit_pulls={commits["merge"]: pulls_of_commit(pull_json)},
+        pulls={str(PR): pull_json},
+        reviews={str(PR): github_fixture("reviews.json", commits)},
+    )
+    plan_comments = github.comments(PR)
+
+    run = job("apply.yml", "apply", sha=commits["merge"])
+
+    assert run.step("Fetch the reviewed plan").returncode == 0
+    applying = run.step("Apply the reviewed plan")
+    assert applying.returncode == 1
+    assert applied_outcomes(workspace) == [("10000001", "stale")]
+    assert applying.stdout.splitlines()[1:] == ["10000001: stale"]
+    assert workspace.bank_users() == BANK_USERS  # elias.brunner was not created
+    said = run.step("Say on the pull request why nothing was applied")
+    assert said.ran and said.returncode == 0
+    assert github.comments(PR)[: len(plan_comments)] == plan_comments
+    [refusal] = [c["body"] for c in github.comments(PR)[len(plan_comments) :]]
+    assert refusal == REFUSED + (
+        f"[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) refused the "
+        f"reviewed plan `{json.loads((tmp_path / 'artifact-0/plan.json').read_text())['plan_id']}` "
+        f"(kept by run {run_id} of plan.yml) for these relationships; nothing was applied "
+        "to them:\n\n"
+        "- 10000001: stale (the bank changed since the plan was reviewed)\n\n" + FRESH_PLAN
+    )
 
 
 def test_apply_without_enough_approvals_changes_nothing_and_keeps_the_audit_export(
     workspace, github, job, merged
 ):
-    pull, reviews = github_fixture("pull.json", merged), github_fixture("reviews.json", merged)
-    github.update(
-        commit_pulls={merged["merge"]: pulls_of_commit(pull)},
-        pulls={str(PR): pull},
-        reviews={str(PR): reviews[:3]},  # bruno-k approved only an older commit
-    )
+    github.update(reviews={str(PR): merged["reviews"][:3]})  # bruno-k approved an older commit
     run = job("apply.yml", "apply", sha=merged["merge"])
 
-    assert run.step("Plan and apply").returncode == 1
+    assert run.step("Apply the reviewed plan").returncode == 1
     out = workspace.root / "out"
-    applied = json.loads((out / "apply.json").read_text())
-    assert [(r["client"], r["outcome"]) for r in applied["results"]] == [
-        ("10000001", "needs approval")
-    ]
+    assert applied_outcomes(workspace) == [("10000001", "needs approval")]
     assert workspace.bank_users() == BANK_USERS  # nothing changed
     assert (out / "audit.jsonl").is_file()
     assert run.step("Keep the results, the audit export and the forms to sign").ran
+    [refusal] = github.comments(PR)[1:]
+    assert refusal["body"] == REFUSED + (
+        "[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) refused the "
+        f"reviewed plan `{merged['plan_id']}` (kept by run {merged['run_id']} of plan.yml) for "
+        "these relationships; nothing was applied to them:\n\n"
+        "- 10000001: needs approval\n\n"
+        "When approvals were missing, approve the pull request's head commit and run the apply "
+        f"again: Actions → efctl apply → Run workflow, pull request {PR}. " + FRESH_PLAN
+    )
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        pytest.param([], id="no plan run"),
+        pytest.param([("pull_request", "success")], id="a run of the pull request's own code"),
+        pytest.param([("pull_request_target", "failure")], id="a plan run that failed"),
+    ],
+)
+def test_apply_without_a_reviewed_plan_applies_nothing_and_says_why(
+    workspace, github, job, merged, tmp_path, runs
+):
+    github.update(runs=[])
+    for event, conclusion in runs:
+        github.add_run("plan.yml", merged["head"], event, {}, conclusion=conclusion)
+    run = job("apply.yml", "apply", sha=merged["merge"])
+
+    fetch = run.step("Fetch the reviewed plan")
+    assert fetch.returncode == 1
+    assert fetch.stderr == (
+        f"efctl: error: no reviewed plan for pull request #{PR}: no successful plan.yml run "
+        f"(pull_request_target) for its head {merged['head']} kept one; nothing was applied\n"
+    )
+    assert not run.step("Apply the reviewed plan").ran
+    assert workspace.bank_users() == BANK_USERS
+    [refusal] = github.comments(PR)[1:]
+    assert refusal["body"] == REFUSED + (
+        "[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) found no reviewed "
+        f"plan for the head commit {merged['head']}: no successful run of the plan workflow kept "
+        "one (or its artifact has expired). Nothing was applied.\n\n"
+        "Re-run the plan workflow of this pull request (Actions → efctl plan, within 30 days), "
+        "check the plan it comments, then run the apply again: Actions → efctl apply → "
+        f"Run workflow, pull request {PR}. " + FRESH_PLAN
+    )
+
+
+def test_a_dispatch_applies_a_merged_pull_request_again_with_its_reviews(
+    workspace, github, job, merged
+):
+    github.update(reviews={str(PR): merged["reviews"][:3]})
+    assert not job("apply.yml", "apply", sha=merged["merge"]).ok
+    github.update(reviews={str(PR): merged["reviews"]}, calls=[])  # bruno-k approved the head
+
+    run = job("apply.yml", "apply", sha=merged["merge"], inputs={"pull-request": str(PR)})
+
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    assert run.step("Find the merged pull request").stdout == (
+        f"pull request #{PR} was merged as {merged['merge']}\n"
+    )
+    assert applied_outcomes(workspace) == [("10000001", "applied")]
+    assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
+    assert github.calls()[:2] == [
+        ("GET", f"repos/acme/bank-admin/pulls/{PR}"),
+        ("GET", f"repos/acme/bank-admin/pulls/{PR}/reviews"),
+    ]
+
+
+def test_a_dispatch_refuses_a_pull_request_that_is_not_merged(workspace, github, job, merged):
+    github.update(pulls={str(PR): {**merged["pull"], "merged_at": None, "state": "open"}})
+    run = job("apply.yml", "apply", sha=merged["merge"], inputs={"pull-request": str(PR)})
+
+    find = run.step("Find the merged pull request")
+    assert find.returncode == 1
+    assert find.stderr == (
+        f"efctl: error: pull request #{PR} is not merged into main; nothing was applied\n"
+        "    hint: declarations reach the bank only through a reviewed, merged pull request\n"
+    )
+    assert workspace.bank_users() == BANK_USERS
 
 
 def test_apply_fetches_the_reviewed_head_that_a_squash_merge_left_out_of_main(
-    workspace, github, job, tmp_path
+    workspace, github, job, planned, tmp_path
 ):
     """The checkout has main only; the reviewed head is on GitHub as refs/pull/7/head."""
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", origin], check=True)
     workspace.git("remote", "add", "origin", str(origin))
-    base = workspace.git("rev-parse", "HEAD")
-    workspace.git("checkout", "-q", "-b", "new-colleague")
-    head = workspace.declare("head", "a new colleague")
+    workspace.git("worktree", "remove", "--force", "pr")
+    head = planned["head"]
     workspace.git("push", "-q", "origin", f"{head}:refs/pull/{PR}/head")
-    workspace.git("checkout", "-q", "main")
     workspace.git("merge", "-q", "--squash", "new-colleague")
     workspace.git("commit", "-q", "-m", f"A new colleague (#{PR})")
     workspace.git("push", "-q", "origin", "main")
@@ -288,7 +534,7 @@ def test_apply_fetches_the_reviewed_head_that_a_squash_merge_left_out_of_main(
     )
     missing = subprocess.run(["git", "cat-file", "-e", head], cwd=workspace.root)
     assert missing.returncode != 0
-    commits = {"base": base, "head": head, "merge": squash}
+    commits = {"base": planned["base"], "head": head, "merge": squash}
     pull, reviews = github_fixture("pull.json", commits), github_fixture("reviews.json", commits)
     github.update(pulls={str(PR): pull}, reviews={str(PR): reviews})
     github.update(commit_pulls={squash: pulls_of_commit(pull)})
@@ -296,8 +542,7 @@ def test_apply_fetches_the_reviewed_head_that_a_squash_merge_left_out_of_main(
     run = job("apply.yml", "apply", sha=squash)
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
-    applied = json.loads((workspace.root / "out/apply.json").read_text())
-    assert [(r["client"], r["outcome"]) for r in applied["results"]] == [("10000001", "applied")]
+    assert applied_outcomes(workspace) == [("10000001", "applied")]
     assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
 
 
@@ -314,7 +559,10 @@ def test_apply_refuses_a_push_that_no_pull_request_merged(workspace, github, job
     assert [s.name for s in run.steps if s.ran and not s.uses] == [
         "Install efctl",
         "Find the merged pull request",
+        "Say on the pull request why nothing was applied",  # there is none: it says nothing
     ]
+    assert run.step("Say on the pull request why nothing was applied").stdout == ""
+    assert github.state()["comments"] == {}
     assert workspace.bank_users() == BANK_USERS  # nothing changed
 
 
