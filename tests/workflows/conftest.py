@@ -204,6 +204,7 @@ def job(workspace: Workspace, github: FakeGitHub):
             "GITHUB_SHA": sha,
             "GITHUB_WORKSPACE": str(workspace.root),
             "FAKE_GH_STATE": str(github.state_path),
+            "APPLY_WAIT_SECONDS": "0",  # wait-turn.sh: poll without sleeping
         }
         del runner_env["EFCTL_BACKEND"]  # only what the workflow passes
         return run_job(

@@ -81,6 +81,9 @@ def _command(state: dict, argv: list[str]) -> int:
     state["calls"].append({"method": " ".join(command), "endpoint": " ".join(words), **options})
     match command:
         case ["run", "list"]:
+            for run in state["runs"]:  # a run whose status changes from one list to the next
+                if run.get("statuses"):
+                    run["status"] = run["statuses"].pop(0)
             runs = [
                 run
                 for run in reversed(state["runs"])  # newest first, as gh lists them

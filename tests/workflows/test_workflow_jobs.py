@@ -4,6 +4,7 @@ them, against the sandbox bank, with a fake GitHub behind `gh`."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -329,17 +330,22 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
     audit = [json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines()]
     assert audit
     # the log shows the outcome per relationship, never the plan's or the outcome's JSON
-    assert run.step("Apply the reviewed plan").stdout == (
-        f"applying plan {merged['plan_id']} of pull request #{PR}\n10000001: applied\n"
-    )
+    printed = run.step("Apply the reviewed plan").stdout.splitlines()
+    assert printed[:-1] == [
+        f"applying plan {merged['plan_id']} of pull request #{PR}",
+        "10000001: applied",
+        "exported 1 audit entry to out/audit.jsonl",
+    ]
+    assert re.fullmatch(r"audit chain intact: 1 entry, last hash sha256:[0-9a-f]{64}", printed[-1])
     assert github.calls() == [
+        ("run list", ""),  # the earlier applies
         ("GET", f"repos/acme/bank-admin/commits/{merged['merge']}/pulls"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}/reviews"),
         ("run list", ""),
         ("run download", str(merged["run_id"])),
     ]
-    assert github.state()["calls"][3] == {
+    assert github.state()["calls"][4] == {
         "method": "run list",
         "endpoint": "",
         "--repo": "acme/bank-admin",
@@ -358,7 +364,7 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
 REFUSED = "### efctl did not apply this pull request\n\n"
 FRESH_PLAN = (
     "To apply the declarations now, get a fresh plan reviewed: open a pull request that changes "
-    "the declarations of these relationships (or push to one that is still open); its plan is "
+    "the declarations concerned (or push to one that is still open); its plan is "
     "made against the bank as it is now, and merging it applies that plan.\n"
 )
 
@@ -407,7 +413,10 @@ def test_a_bank_change_after_the_review_is_not_applied_and_the_pull_request_says
     applying = run.step("Apply the reviewed plan")
     assert applying.returncode == 1
     assert applied_outcomes(workspace) == [("10000001", "stale")]
-    assert applying.stdout.splitlines()[1:] == ["10000001: stale"]
+    assert applying.stdout.splitlines()[1:3] == [
+        "10000001: stale",
+        "exported 1 audit entry to out/audit.jsonl",  # the order WEB-1
+    ]
     assert workspace.bank_users() == BANK_USERS  # elias.brunner was not created
     said = run.step("Say on the pull request why nothing was applied")
     assert said.ran and said.returncode == 0
@@ -495,7 +504,8 @@ def test_a_dispatch_applies_a_merged_pull_request_again_with_its_reviews(
     )
     assert applied_outcomes(workspace) == [("10000001", "applied")]
     assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
-    assert github.calls()[:2] == [
+    assert github.calls()[:3] == [
+        ("run list", ""),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}/reviews"),
     ]
@@ -512,6 +522,63 @@ def test_a_dispatch_refuses_a_pull_request_that_is_not_merged(workspace, github,
         "    hint: declarations reach the bank only through a reviewed, merged pull request\n"
     )
     assert workspace.bank_users() == BANK_USERS
+
+
+def apply_run(run_id: int, *statuses: str) -> dict:
+    """A run of apply.yml (this one is 4242) whose status is STATUSES[0], then the next, …"""
+    return {
+        "databaseId": run_id,
+        "workflow": "apply.yml",
+        "headSha": "a" * 40,
+        "event": "push",
+        "status": statuses[0],
+        "conclusion": None,
+        "statuses": list(statuses),
+        "artifacts": {},
+    }
+
+
+def test_apply_waits_for_every_earlier_apply_run_and_only_for_those(workspace, github, job, merged):
+    github.update(
+        runs=[
+            *github.state()["runs"],  # the plan run
+            apply_run(4100, "completed"),
+            apply_run(4200, "in_progress", "completed"),
+            apply_run(4241, "waiting", "waiting", "completed"),  # e.g. for the environment
+            apply_run(4300, "in_progress"),  # a later one: it waits for this one, not vice versa
+        ]
+    )
+    run = job("apply.yml", "apply", sha=merged["merge"])
+
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    assert run.step("Wait for the earlier applies").stdout.splitlines() == [
+        "waiting for the earlier apply run(s) 4200, 4241 to finish",
+        "waiting for the earlier apply run(s) 4241 to finish",
+        "no earlier apply is unfinished: this one goes now",
+    ]
+    assert applied_outcomes(workspace) == [("10000001", "applied")]
+
+
+def test_apply_gives_up_waiting_and_applies_nothing(workspace, github):
+    github.update(runs=[apply_run(4100, "in_progress")])
+    env = {
+        **workspace.env(),
+        "FAKE_GH_STATE": str(github.state_path),
+        "GITHUB_REPOSITORY": "acme/bank-admin",
+        "GITHUB_RUN_ID": "4242",
+        "APPLY_WAIT_SECONDS": "0",
+        "APPLY_WAIT_TRIES": "2",
+    }
+    script = workspace.root / ".github/scripts/wait-turn.sh"
+    done = subprocess.run([script], env=env, capture_output=True, text=True)
+
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "waiting for the earlier apply run(s) 4100 to finish\n",
+        "efctl: error: the earlier apply run(s) 4100 did not finish in time; nothing was "
+        "applied\n    hint: when they have, apply this pull request again: Actions → efctl "
+        "apply → Run workflow\n",
+    )
 
 
 def test_apply_fetches_the_reviewed_head_that_a_squash_merge_left_out_of_main(
@@ -558,6 +625,7 @@ def test_apply_refuses_a_push_that_no_pull_request_merged(workspace, github, job
     )
     assert [s.name for s in run.steps if s.ran and not s.uses] == [
         "Install efctl",
+        "Wait for the earlier applies",
         "Find the merged pull request",
         "Say on the pull request why nothing was applied",  # there is none: it says nothing
     ]
