@@ -4,8 +4,11 @@
 # whose bank changed since that plan (stale), or whose approvals do not cover the head commit.
 #
 # Usage: apply.sh PR_JSON REVIEWS_JSON PLAN_JSON OUT_DIR
-# Writes OUT_DIR/apply.json (the outcome per relationship) and OUT_DIR/audit.jsonl (the bank's
-# audit chain), the export even when apply refused; the log shows only the outcome per
+# First the bank's audit chain is verified, against OUT_DIR/anchor/audit-hash when an earlier
+# apply kept one (audit-anchor.sh): a chain that lost entries since is refused, nothing applied.
+# Writes OUT_DIR/apply.json (the outcome per relationship), OUT_DIR/audit.jsonl (the bank's
+# audit chain), the export even when apply refused, and OUT_DIR/audit-anchor/audit-hash (the
+# chain's last hash now, for the next apply); the log shows only the outcome per
 # relationship (the JSON holds personal data: it stays in the artifact). When apply refuses,
 # OUT_DIR/refusal.md says why and what to do, for the pull request. Exits with apply's status.
 # Env: EFCTL_BACKEND (the write credential), GITHUB_SERVER_URL, GITHUB_REPOSITORY,
@@ -26,6 +29,19 @@ if ! git cat-file -e "$head^{commit}" 2>/dev/null; then
     fetch --no-tags origin "refs/pull/$number/head"
 fi
 
+anchor=()
+if [[ -s $out/anchor/audit-hash ]]; then
+  anchor=(--expect-hash "$(cat "$out/anchor/audit-hash")")
+fi
+if ! efctl audit verify "${anchor[@]}"; then
+  cat >"$out/refusal.md" <<MARKDOWN
+### efctl did not apply this pull request
+
+[The apply run]($run_url) found the bank's audit chain broken (the log says where): nothing was applied. Ask the bank about the audit trail before anything is applied again.
+MARKDOWN
+  exit 1
+fi
+
 echo "applying plan $plan_id of pull request #$number"
 status=0
 efctl apply "$plan" --github-event "$pr" --github-reviews "$reviews" --format json \
@@ -33,7 +49,12 @@ efctl apply "$plan" --github-event "$pr" --github-reviews "$reviews" --format js
 if [[ -s $out/apply.json ]]; then
   jq -r '.results[] | "\(.client): \(.outcome)"' "$out/apply.json"
 fi
-efctl audit export --out "$out/audit.jsonl"
+# the export verifies the chain and prints its last hash: the anchor for the next apply
+mkdir -p "$out/audit-anchor"
+efctl audit export --out "$out/audit.jsonl" | tee "$out/audit-anchor/export.txt"
+sed -n 's/^audit chain intact: .*, last hash \(sha256:[0-9a-f]*\)$/\1/p' \
+  "$out/audit-anchor/export.txt" >"$out/audit-anchor/audit-hash"
+rm "$out/audit-anchor/export.txt"
 if ((status == 0)); then
   exit 0
 fi

@@ -332,11 +332,17 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
     # the log shows the outcome per relationship, never the plan's or the outcome's JSON
     printed = run.step("Apply the reviewed plan").stdout.splitlines()
     assert printed[:-1] == [
+        "audit chain intact: 0 entries",  # no earlier apply kept an anchor
         f"applying plan {merged['plan_id']} of pull request #{PR}",
         "10000001: applied",
         "exported 1 audit entry to out/audit.jsonl",
     ]
     assert re.fullmatch(r"audit chain intact: 1 entry, last hash sha256:[0-9a-f]{64}", printed[-1])
+    assert (out / "audit-anchor/audit-hash").read_text() == printed[-1].split()[-1] + "\n"
+    assert run.step("Fetch the audit anchor of the last apply").stdout == (
+        "::warning title=No audit anchor::no earlier apply kept an audit anchor: "
+        "the audit chain is verified without one\n"
+    )
     assert github.calls() == [
         ("run list", ""),  # the earlier applies
         ("GET", f"repos/acme/bank-admin/commits/{merged['merge']}/pulls"),
@@ -344,6 +350,7 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
         ("GET", f"repos/acme/bank-admin/pulls/{PR}/reviews"),
         ("run list", ""),
         ("run download", str(merged["run_id"])),
+        ("run list", ""),  # the earlier applies' audit anchors
     ]
     assert github.state()["calls"][4] == {
         "method": "run list",
@@ -359,6 +366,66 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
     upload = run.step("Keep the results, the audit export and the forms to sign")
     assert upload.ran and upload.with_["path"] == "out/\nartifacts/\n"
     assert upload.with_["retention-days"] == "90"
+    anchor = run.step("Keep the audit anchor for the next apply")
+    assert anchor.ran and anchor.with_ == {
+        "name": "efctl-audit-anchor",
+        "path": "out/audit-anchor/audit-hash",
+        "if-no-files-found": "ignore",
+        "retention-days": "90",
+    }
+
+
+def keep_an_anchor(github, tmp_path, run_id: int, audit_hash: str) -> None:
+    """An earlier apply run that kept AUDIT_HASH as its audit anchor."""
+    folder = tmp_path / f"anchor-{run_id}"
+    folder.mkdir()
+    (folder / "audit-hash").write_text(audit_hash + "\n")
+    run = {**apply_run(run_id, "completed"), "artifacts": {"efctl-audit-anchor": str(folder)}}
+    github.update(runs=[*github.state()["runs"], run])
+
+
+def test_the_next_apply_verifies_the_audit_chain_against_the_anchor_the_last_one_kept(
+    workspace, github, job, merged, tmp_path
+):
+    assert job("apply.yml", "apply", sha=merged["merge"]).ok
+    kept = (workspace.root / "out/audit-anchor/audit-hash").read_text().strip()
+    keep_an_anchor(github, tmp_path, 4100, "sha256:" + "ab" * 32)  # an older one
+    keep_an_anchor(github, tmp_path, 4200, kept)
+    github.update(runs=[*github.state()["runs"], apply_run(4241, "completed")])  # none kept
+
+    again = job("apply.yml", "apply", sha=merged["merge"], inputs={"pull-request": str(PR)})
+
+    assert again.step("Fetch the audit anchor of the last apply").stdout == (
+        f"the audit anchor of apply run 4200: {kept}\n"
+    )
+    printed = again.step("Apply the reviewed plan").stdout.splitlines()
+    assert printed[:3] == [
+        f"audit chain intact: 1 entry, last hash {kept}",
+        f"applying plan {merged['plan_id']} of pull request #{PR}",
+        "10000001: already applied",
+    ]
+
+
+def test_apply_refuses_when_the_banks_audit_chain_lost_the_last_anchor(
+    workspace, github, job, merged, tmp_path
+):
+    keep_an_anchor(github, tmp_path, 4100, "sha256:" + "ab" * 32)  # the bank lost that entry
+    run = job("apply.yml", "apply", sha=merged["merge"])
+
+    applying = run.step("Apply the reviewed plan")
+    assert (applying.returncode, applying.stdout) == (1, "")
+    assert applying.stderr.splitlines()[-1] == (
+        "audit chain broken: the hash kept from an earlier verify (sha256:abababababab…) is not "
+        "in the chain of 0 entries: entries were removed or the chain was replaced"
+    )
+    assert workspace.bank_users() == BANK_USERS
+    assert not (workspace.root / "out/audit-anchor/audit-hash").exists()
+    [refusal] = github.comments(PR)[1:]
+    assert refusal["body"] == REFUSED + (
+        "[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) found the bank's "
+        "audit chain broken (the log says where): nothing was applied. Ask the bank about the "
+        "audit trail before anything is applied again.\n"
+    )
 
 
 REFUSED = "### efctl did not apply this pull request\n\n"
@@ -413,7 +480,9 @@ def test_a_bank_change_after_the_review_is_not_applied_and_the_pull_request_says
     applying = run.step("Apply the reviewed plan")
     assert applying.returncode == 1
     assert applied_outcomes(workspace) == [("10000001", "stale")]
-    assert applying.stdout.splitlines()[1:3] == [
+    assert applying.stdout.splitlines()[1:4] == [
+        f"applying plan {json.loads((tmp_path / 'artifact-0/plan.json').read_text())['plan_id']} "
+        f"of pull request #{PR}",
         "10000001: stale",
         "exported 1 audit entry to out/audit.jsonl",  # the order WEB-1
     ]
