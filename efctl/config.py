@@ -146,9 +146,9 @@ def load_settings(
     clients = data.get("clients", "clients")
     clients = clients if isinstance(clients, list) else [clients]
     chosen_catalog = catalog or env.get("EFCTL_CATALOG") or data.get("catalog")
+    if not backend and env.get("EFCTL_BACKEND") == "" and _in_ci(env):
+        raise _no_backend_in_ci()
     chosen_backend = backend or env.get("EFCTL_BACKEND") or data.get("backend")
-    if not chosen_backend and _in_ci(env):
-        raise _no_backend_in_ci(env)
     if not chosen_backend or chosen_backend == SANDBOX:
         chosen_backend = sqlite_url(DEFAULT_STORE)
     return Settings(
@@ -165,13 +165,12 @@ def _in_ci(env: Mapping[str, str]) -> bool:
     return any(env.get(name, "").lower() == "true" for name in ("CI", "GITHUB_ACTIONS"))
 
 
-def _no_backend_in_ci(env: Mapping[str, str]) -> EfctlError:
-    """In CI, no backend is a mistake (often a secret that is missing, so EFCTL_BACKEND is
-    empty), never a quiet use of the sandbox."""
-    how = "empty" if env.get("EFCTL_BACKEND") == "" else "not set"
+def _no_backend_in_ci() -> EfctlError:
+    """In CI, an empty EFCTL_BACKEND is a mistake (mostly a secret that does not exist, which a
+    workflow passes as ""), never a quiet use of efctl.yaml's backend or of the sandbox."""
     return EfctlError(
-        f"EFCTL_BACKEND is {how} and efctl.yaml names no backend: in CI, efctl does not fall "
-        "back to the sandbox",
+        "EFCTL_BACKEND is empty: in CI, efctl does not fall back to efctl.yaml's backend or the "
+        "sandbox",
         hint="set EFCTL_BACKEND to the bank's URL (in a workflow, check that its secret exists "
         "and is not empty), or to 'sandbox' (or sqlite:///PATH) to use a sandbox on purpose",
     )

@@ -80,8 +80,8 @@ def test_a_garbled_today_is_a_clear_error(run):
 
 
 NO_BACKEND_IN_CI = (
-    "efctl: error: EFCTL_BACKEND is {how} and efctl.yaml names no backend: in CI, efctl does not "
-    "fall back to the sandbox\n"
+    "efctl: error: EFCTL_BACKEND is empty: in CI, efctl does not fall back to efctl.yaml's "
+    "backend or the sandbox\n"
     "    hint: set EFCTL_BACKEND to the bank's URL (in a workflow, check that its secret exists "
     "and is not empty), or to 'sandbox' (or sqlite:///PATH) to use a sandbox on purpose\n"
 )
@@ -101,12 +101,18 @@ def orders(tmp_path, monkeypatch):
 
 
 @pytest.mark.parametrize("ci", [{"CI": "true"}, {"GITHUB_ACTIONS": "true"}], ids=["CI", "Actions"])
-@pytest.mark.parametrize("backend", [None, ""], ids=["unset", "empty (a missing secret)"])
-def test_in_ci_no_backend_is_an_error_never_the_sandbox(orders, tmp_path, ci, backend):
-    result = orders("clients: clients\n", {**NOT_IN_CI, "EFCTL_BACKEND": backend, **ci})
-    how = "not set" if backend is None else "empty"
+@pytest.mark.parametrize(
+    "config",
+    ["clients: clients\n", "clients: clients\nbackend: sqlite:///bank.db\n"],
+    ids=["no backend in efctl.yaml", "a backend in efctl.yaml"],
+)
+def test_in_ci_an_empty_backend_a_missing_secret_is_an_error_never_the_sandbox(
+    orders, tmp_path, ci, config
+):
+    result = orders(config, {**NOT_IN_CI, "EFCTL_BACKEND": "", **ci})
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == NO_BACKEND_IN_CI.format(how=how)
+    assert result.stderr == NO_BACKEND_IN_CI
+    assert not (tmp_path / "bank.db").exists()
 
 
 def no_sandbox_at(path: str) -> str:
@@ -124,7 +130,7 @@ def no_sandbox_at(path: str) -> str:
         ("clients: clients\n", "sandbox", ".efctl/sandbox.db"),
         ("clients: clients\n", "sqlite:///bank.db", "bank.db"),
         ("clients: clients\nbackend: sqlite:///bank.db\n", None, "bank.db"),
-        ("clients: clients\nbackend: sandbox\n", "", ".efctl/sandbox.db"),
+        ("clients: clients\nbackend: sandbox\n", None, ".efctl/sandbox.db"),
     ],
     ids=[
         "EFCTL_BACKEND=sandbox",
@@ -138,6 +144,7 @@ def test_in_ci_the_sandbox_asked_for_by_name_is_used(orders, tmp_path, config, b
     assert (result.exit_code, result.stderr) == (1, no_sandbox_at(f"{tmp_path}/{store}"))
 
 
-def test_outside_ci_no_backend_still_means_the_local_sandbox(orders, tmp_path):
-    result = orders("clients: clients\n", {**NOT_IN_CI, "EFCTL_BACKEND": None})
+@pytest.mark.parametrize("backend", [None, ""], ids=["unset", "empty"])
+def test_outside_ci_no_backend_still_means_the_local_sandbox(orders, tmp_path, backend):
+    result = orders("clients: clients\n", {**NOT_IN_CI, "EFCTL_BACKEND": backend})
     assert (result.exit_code, result.stderr) == (1, no_sandbox_at(f"{tmp_path}/.efctl/sandbox.db"))
