@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import difflib
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
@@ -18,6 +19,7 @@ from reconcile.diagnostics import Diagnostic, error
 
 CONFIG_NAME = "efctl.yaml"
 DEFAULT_STORE = ".efctl/sandbox.db"
+SANDBOX = "sandbox"  # EFCTL_BACKEND=sandbox (or backend: sandbox): the local sandbox, by name
 
 
 @dataclass(frozen=True)
@@ -144,9 +146,11 @@ def load_settings(
     clients = data.get("clients", "clients")
     clients = clients if isinstance(clients, list) else [clients]
     chosen_catalog = catalog or env.get("EFCTL_CATALOG") or data.get("catalog")
-    chosen_backend = (
-        backend or env.get("EFCTL_BACKEND") or data.get("backend") or sqlite_url(DEFAULT_STORE)
-    )
+    if not backend and env.get("EFCTL_BACKEND") == "" and _in_ci(env):
+        raise _no_backend_in_ci()
+    chosen_backend = backend or env.get("EFCTL_BACKEND") or data.get("backend")
+    if not chosen_backend or chosen_backend == SANDBOX:
+        chosen_backend = sqlite_url(DEFAULT_STORE)
     return Settings(
         root=root,
         clients=tuple(root / c for c in clients),
@@ -154,6 +158,21 @@ def load_settings(
         backend=_anchor_sqlite(chosen_backend, root),
         catalog=(root / chosen_catalog) if chosen_catalog else None,
         today=_today(env.get("EFCTL_TODAY")),
+    )
+
+
+def _in_ci(env: Mapping[str, str]) -> bool:
+    return any(env.get(name, "").lower() == "true" for name in ("CI", "GITHUB_ACTIONS"))
+
+
+def _no_backend_in_ci() -> EfctlError:
+    """In CI, an empty EFCTL_BACKEND is a mistake (mostly a secret that does not exist, which a
+    workflow passes as ""), never a quiet use of efctl.yaml's backend or of the sandbox."""
+    return EfctlError(
+        "EFCTL_BACKEND is empty: in CI, efctl does not fall back to efctl.yaml's backend or the "
+        "sandbox",
+        hint="set EFCTL_BACKEND to the bank's URL (in a workflow, check that its secret exists "
+        "and is not empty), or to 'sandbox' (or sqlite:///PATH) to use a sandbox on purpose",
     )
 
 

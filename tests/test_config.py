@@ -84,3 +84,74 @@ def test_a_garbled_today_is_a_clear_error(run):
         1,
         "efctl: error: EFCTL_TODAY='garbage' is not a date\n    hint: use YYYY-MM-DD\n",
     )
+
+
+NO_BACKEND_IN_CI = (
+    "efctl: error: EFCTL_BACKEND is empty: in CI, efctl does not fall back to efctl.yaml's "
+    "backend or the sandbox\n"
+    "    hint: set EFCTL_BACKEND to the bank's URL (in a workflow, check that its secret exists "
+    "and is not empty), or to 'sandbox' (or sqlite:///PATH) to use a sandbox on purpose\n"
+)
+NOT_IN_CI = {"CI": None, "GITHUB_ACTIONS": None}
+
+
+@pytest.fixture
+def orders(tmp_path, monkeypatch):
+    """`efctl orders list` (it opens the bank) with efctl.yaml CONFIG and the environment ENV."""
+    monkeypatch.chdir(tmp_path)
+
+    def list_orders(config: str, env: dict):
+        (tmp_path / "efctl.yaml").write_text(config, encoding="utf-8")
+        return CliRunner().invoke(cli, ["orders", "list"], env={"NO_COLOR": "1", **env})
+
+    return list_orders
+
+
+@pytest.mark.parametrize("ci", [{"CI": "true"}, {"GITHUB_ACTIONS": "true"}], ids=["CI", "Actions"])
+@pytest.mark.parametrize(
+    "config",
+    ["clients: clients\n", "clients: clients\nbackend: sqlite:///bank.db\n"],
+    ids=["no backend in efctl.yaml", "a backend in efctl.yaml"],
+)
+def test_in_ci_an_empty_backend_a_missing_secret_is_an_error_never_the_sandbox(
+    orders, tmp_path, ci, config
+):
+    result = orders(config, {**NOT_IN_CI, "EFCTL_BACKEND": "", **ci})
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == NO_BACKEND_IN_CI
+    assert not (tmp_path / "bank.db").exists()
+
+
+def no_sandbox_at(path: str) -> str:
+    """What `efctl orders list` says when the sandbox it was asked for does not exist yet."""
+    return (
+        f"efctl: error: there is no sandbox bank at {path}\n"
+        "    hint: `efctl sandbox init --seed DIR` creates it and seeds it from the bank seed "
+        "folder DIR\n"
+    )
+
+
+@pytest.mark.parametrize(
+    ("config", "backend", "store"),
+    [
+        ("clients: clients\n", "sandbox", ".efctl/sandbox.db"),
+        ("clients: clients\n", "sqlite:///bank.db", "bank.db"),
+        ("clients: clients\nbackend: sqlite:///bank.db\n", None, "bank.db"),
+        ("clients: clients\nbackend: sandbox\n", None, ".efctl/sandbox.db"),
+    ],
+    ids=[
+        "EFCTL_BACKEND=sandbox",
+        "EFCTL_BACKEND=sqlite",
+        "efctl.yaml sqlite",
+        "efctl.yaml sandbox",
+    ],
+)
+def test_in_ci_the_sandbox_asked_for_by_name_is_used(orders, tmp_path, config, backend, store):
+    result = orders(config, {**NOT_IN_CI, "EFCTL_BACKEND": backend, "CI": "true"})
+    assert (result.exit_code, result.stderr) == (1, no_sandbox_at(f"{tmp_path}/{store}"))
+
+
+@pytest.mark.parametrize("backend", [None, ""], ids=["unset", "empty"])
+def test_outside_ci_no_backend_still_means_the_local_sandbox(orders, tmp_path, backend):
+    result = orders("clients: clients\n", {**NOT_IN_CI, "EFCTL_BACKEND": backend})
+    assert (result.exit_code, result.stderr) == (1, no_sandbox_at(f"{tmp_path}/.efctl/sandbox.db"))

@@ -1,20 +1,46 @@
 #!/usr/bin/env bash
 # Plan a pull request: validate the declarations, then plan them against the bank.
 #
-# Usage: plan.sh OUT_DIR
-# Writes OUT_DIR/plan.json (the artifact) and OUT_DIR/comment/plan-N.md (one file per comment).
+# Usage: plan.sh HEAD_DIR OUT_DIR
+# HEAD_DIR is the pull request's head, checked out as data: efctl and this script are the base's
+# (pull_request_target), nothing in HEAD_DIR is run. Writes OUT_DIR/plan.json (the artifact that
+# apply executes after the merge) and OUT_DIR/comment/plan-N.md (one file per comment).
+# A pull request that changes no declaration (DECLARATIONS, default "clients efctl.yaml", since
+# its merge base with BASE_SHA) is not planned: a short comment says so, the bank is not opened.
 # Validation problems are printed as workflow commands, so GitHub annotates them on the lines
 # of the pull request's diff; annotations mask e-mail addresses and IBANs, as the plan's own
 # markdown does, because everyone who reads the repository reads them. When validation or
 # planning fails, the one comment says so and points to the annotations and the run's log: it
 # does not repeat the problems, so that nothing a diagnostic quotes can end up in it.
-# Env: EFCTL_BACKEND (a read-only credential), GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID.
+# Env: EFCTL_BACKEND (a read-only credential), BASE_SHA, GITHUB_SERVER_URL, GITHUB_REPOSITORY,
+# GITHUB_RUN_ID.
 set -euo pipefail
-out=${1:?usage: plan.sh OUT_DIR}
+head_dir=${1:?usage: plan.sh HEAD_DIR OUT_DIR}
+out=${2:?usage: plan.sh HEAD_DIR OUT_DIR}
+base=${BASE_SHA:?}
+read -r -a declarations <<<"${DECLARATIONS:-clients efctl.yaml}"
 mkdir -p "$out/comment"
+out=$(cd "$out" && pwd)
+cd "$head_dir"
 
-# The plan records the checked-out head (what the reviewers approve), not the synthetic merge
-# commit that GITHUB_SHA names in a pull_request run: efctl prefers `git rev-parse HEAD`.
+# 0: no declaration changed, 1: some did; anything else (no merge base found) plans, to be safe
+changed=0
+git diff --quiet "$base...HEAD" -- "${declarations[@]}" || changed=$?
+if ((changed == 0)); then
+  listed=$(printf '%s, ' "${declarations[@]}")
+  # shellcheck disable=SC2016 # the backticks are markdown
+  quoted=$(printf '`%s`, ' "${declarations[@]}")
+  cat >"$out/comment/plan-1.md" <<MARKDOWN
+### efctl: nothing to plan
+
+This pull request changes no declaration (${quoted%, }): merging it applies nothing.
+MARKDOWN
+  echo "pull request changes no declaration (${listed%, }) since ${base:0:12}: nothing to plan"
+  exit 0
+fi
+
+# The plan records the checked-out head (what the reviewers approve), not the base branch's tip
+# that GITHUB_SHA names in a pull_request_target run: efctl prefers `git rev-parse HEAD`.
 # The plan's markdown quotes declared text (names, ids): between ::stop-commands:: and its
 # token, a line of it that starts with `::` is printed, never run as a workflow command.
 token="efctl-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"

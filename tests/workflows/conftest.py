@@ -63,6 +63,27 @@ class FakeGitHub:
     def calls(self) -> list[tuple[str, str]]:
         return [(call["method"], call["endpoint"]) for call in self.state()["calls"]]
 
+    def add_run(self, workflow: str, head: str, event: str, artifacts: dict[str, Path], **run):
+        """A workflow run of HEAD that uploaded ARTIFACTS (name: the folder of its files)."""
+        state = self.state()
+        run_id = 9000 + len(state["runs"])
+        self.update(
+            runs=[
+                *state["runs"],
+                {
+                    "databaseId": run_id,
+                    "workflow": workflow,
+                    "headSha": head,
+                    "event": event,
+                    "status": "completed",
+                    "conclusion": "success",
+                    "artifacts": {name: str(folder) for name, folder in artifacts.items()},
+                    **run,
+                },
+            ]
+        )
+        return run_id
+
     def comments(self, number: int) -> list[dict]:
         return self.state()["comments"].get(str(number), [])
 
@@ -82,6 +103,8 @@ def github(tmp_path) -> FakeGitHub:
         comments={},
         issues={},
         labels={},
+        runs=[],
+        variables={},
     )
     return fake
 
@@ -138,7 +161,7 @@ def workspace(tmp_path, bin_dir) -> Workspace:
     shutil.copytree(ROOT / ".github", root / ".github")
     shutil.copytree(FIXTURES / "bank", root / "bank")
     (root / "efctl.yaml").write_text("clients: clients\nseed: bank\n", encoding="utf-8")
-    (root / ".gitignore").write_text("/out/\n/artifacts/\n", encoding="utf-8")
+    (root / ".gitignore").write_text("/out/\n/artifacts/\n/pr/\n", encoding="utf-8")
     space = Workspace(root, f"sqlite:///{tmp_path / 'bank.db'}", bin_dir)
     space.git("init", "-q", "-b", "main")
     space.git("add", "-A")
@@ -155,9 +178,17 @@ def job(workspace: Workspace, github: FakeGitHub):
     workspace's sandbox bank.
     """
 
-    def run(workflow: str, name: str, *, sha: str, event: dict | None = None):
+    def run(
+        workflow: str, name: str, *, sha: str, event: dict | None = None, inputs: dict | None = None
+    ):
         context = {
-            "github": {"token": "ghs_fake", "sha": sha, "event": event or {}},
+            "github": {
+                "token": "ghs_fake",
+                "sha": sha,
+                "event": event or {},
+                "repository": REPOSITORY,
+            },
+            "inputs": inputs or {},
             "secrets": {
                 "EFCTL_BACKEND": workspace.backend,
                 "EFCTL_BACKEND_READONLY": workspace.backend,
@@ -173,6 +204,7 @@ def job(workspace: Workspace, github: FakeGitHub):
             "GITHUB_SHA": sha,
             "GITHUB_WORKSPACE": str(workspace.root),
             "FAKE_GH_STATE": str(github.state_path),
+            "APPLY_WAIT_SECONDS": "0",  # wait-turn.sh: poll without sleeping
         }
         del runner_env["EFCTL_BACKEND"]  # only what the workflow passes
         return run_job(

@@ -1,7 +1,9 @@
-"""A fake `gh` for the workflow scripts' tests: `gh api` answered from a JSON state file.
+"""A fake `gh` for the workflow scripts' tests: `gh api`, `gh run list`, `gh run download` and
+`gh variable get|set` answered from a JSON state file.
 
-The state (FAKE_GH_STATE) holds one repository's pull requests, reviews, comments, issues and
-labels; every call is appended to its "calls", and writes change it, so a test can run a script
+The state (FAKE_GH_STATE) holds one repository's pull requests, reviews, comments, issues,
+labels, workflow runs (each with its artifacts: a name and the folder holding its files) and
+variables; every call is appended to its "calls", and writes change it, so a test can run a script
 twice and see the second run find what the first posted. List endpoints are paged like GitHub's
 (``page_size`` items a page): without --paginate only the first page comes back, with --paginate
 the pages come back to back (as the real gh prints them) or, with --slurp, as one array of pages.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 from pathlib import Path
 from typing import Any
@@ -25,11 +28,19 @@ class ApiError(Exception):
 
 
 def main(argv: list[str]) -> int:
+    state_path = Path(os.environ["FAKE_GH_STATE"])
+    state = json.loads(state_path.read_text(encoding="utf-8"))
+    if argv[:2] in (["run", "list"], ["run", "download"], ["variable", "get"], ["variable", "set"]):
+        try:
+            return _command(state, argv)
+        except ApiError as exc:
+            print(exc, file=sys.stderr)
+            return 1
+        finally:
+            state_path.write_text(json.dumps(state, indent=2), encoding="utf-8")
     if argv[:1] != ["api"]:
         print(f"fake gh: unsupported command: gh {' '.join(argv)}", file=sys.stderr)
         return 2
-    state_path = Path(os.environ["FAKE_GH_STATE"])
-    state = json.loads(state_path.read_text(encoding="utf-8"))
     request = _parse(argv[1:])
     state["calls"].append(request)
     try:
@@ -40,6 +51,63 @@ def main(argv: list[str]) -> int:
     finally:
         state_path.write_text(json.dumps(state, indent=2), encoding="utf-8")
     _print(answer, state["page_size"], request)
+    return 0
+
+
+def _command(state: dict, argv: list[str]) -> int:
+    """gh run list|download, gh variable get|set: the options the scripts use, no others."""
+    command, options, words = argv[:2], {}, []
+    args = iter(argv[2:])
+    for word in args:
+        if word in (
+            "--repo",
+            "-R",
+            "--workflow",
+            "--commit",
+            "--event",
+            "--json",
+            "--limit",
+            "--name",
+            "--dir",
+            "--body",
+        ):
+            options[word] = next(args)
+        elif word.startswith("-"):
+            raise SystemExit(f"fake gh: unsupported option {word}")
+        else:
+            words.append(word)
+    if options.get("--repo", options.get("-R")) != state["repo"]:
+        raise SystemExit(f"fake gh: {' '.join(command)} without --repo {state['repo']}")
+    state["calls"].append({"method": " ".join(command), "endpoint": " ".join(words), **options})
+    match command:
+        case ["run", "list"]:
+            for run in state["runs"]:  # a run whose status changes from one list to the next
+                if run.get("statuses"):
+                    run["status"] = run["statuses"].pop(0)
+            runs = [
+                run
+                for run in reversed(state["runs"])  # newest first, as gh lists them
+                if options.get("--workflow") in (None, run["workflow"])
+                and options.get("--commit") in (None, run["headSha"])
+                and options.get("--event") in (None, run["event"])
+            ][: int(options.get("--limit", 20))]
+            fields = options["--json"].split(",")
+            print(json.dumps([{key: run[key] for key in fields} for run in runs]))
+        case ["run", "download"]:
+            [run_id] = words
+            run = next((r for r in state["runs"] if str(r["databaseId"]) == run_id), None)
+            folder = _found(run)["artifacts"].get(options["--name"])
+            if folder is None:
+                raise ApiError(404, "no valid artifacts found to download")
+            shutil.copytree(folder, options.get("--dir", "."), dirs_exist_ok=True)
+        case ["variable", "get"]:
+            [name] = words
+            if name not in state["variables"]:
+                raise ApiError(404, f"variable {name} was not found")
+            print(state["variables"][name])
+        case ["variable", "set"]:
+            [name] = words
+            state["variables"][name] = options["--body"]
     return 0
 
 

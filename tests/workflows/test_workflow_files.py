@@ -83,26 +83,92 @@ def test_secrets_reach_only_the_steps_that_need_them(path):
             assert "secrets." not in str(step.get("with", {}))
 
 
-def test_plan_runs_on_pull_requests_with_a_read_only_bank_credential():
+def test_plan_runs_the_bases_code_on_every_pull_request_with_the_head_as_data():
+    """pull_request_target: the workflow and scripts of the base branch, never the pull
+    request's; the head is checked out into pr/ as data (declarations), no path filter, so the
+    `plan` check reports on every pull request."""
     workflow = load_workflow(WORKFLOWS / "plan.yml")
-    assert workflow["on"] == {"pull_request": {"paths": ["clients/**", "efctl.yaml"]}}
+    assert workflow["on"] == {
+        "pull_request_target": {"types": ["opened", "synchronize", "reopened"]}
+    }
     job = workflow["jobs"]["plan"]
     assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
-    plan = next(s for s in job["steps"] if s.get("run", "").startswith(".github/scripts/plan.sh"))
-    assert plan["env"] == {"EFCTL_BACKEND": "${{ secrets.EFCTL_BACKEND_READONLY }}"}
-
-
-def test_apply_runs_on_main_one_at_a_time_with_the_environment_secret():
-    workflow = load_workflow(WORKFLOWS / "apply.yml")
-    assert workflow["on"] == {"push": {"branches": ["main"], "paths": ["clients/**", "efctl.yaml"]}}
-    assert workflow["concurrency"] == {"group": "efctl-apply", "cancel-in-progress": False}
-    job = workflow["jobs"]["apply"]
-    assert job["environment"] == "efctl-apply"
-    assert job["permissions"] == {"contents": "read", "pull-requests": "read"}
-    secrets = [
-        s["env"]["EFCTL_BACKEND"] for s in job["steps"] if "EFCTL_BACKEND" in s.get("env", {})
+    checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+    assert [c["with"] for c in checkouts] == [
+        {"persist-credentials": False},  # the base: the code that runs
+        {
+            "repository": "${{ github.event.pull_request.head.repo.full_name }}",
+            "ref": "${{ github.event.pull_request.head.sha }}",
+            "path": "pr",
+            "fetch-depth": 0,  # what the pull request changed: its merge base with the base
+            "persist-credentials": False,
+        },
     ]
-    assert secrets == ["${{ secrets.EFCTL_BACKEND }}"]
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert runs == [
+        ".github/scripts/install-efctl.sh",  # from the base checkout, before pr/ is read
+        ".github/scripts/plan.sh pr out",
+        ".github/scripts/plan-comment.sh out/comment",
+    ]
+    plan = next(s for s in job["steps"] if s.get("run", "").startswith(".github/scripts/plan.sh"))
+    assert plan["env"] == {
+        "EFCTL_BACKEND": "${{ secrets.EFCTL_BACKEND_READONLY }}",
+        "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
+    }
+    upload = job["steps"][-1]
+    assert upload["with"] == {
+        "name": "efctl-plan",
+        "path": "out/plan.json",
+        "if-no-files-found": "ignore",  # a pull request that changes no declaration has none
+        "retention-days": 30,
+    }
+
+
+def test_no_job_that_reads_pull_request_code_runs_it():
+    """Only plan.yml checks out a pull request's head, into pr/, and no step runs from there."""
+    for name in NAMES:
+        for step in steps(load_workflow(WORKFLOWS / name)):
+            ref = step.get("with", {}).get("ref", "")
+            if "pull_request" in str(ref):
+                assert name == "plan.yml" and step["with"]["path"] == "pr"
+            assert "working-directory" not in step
+            assert not step.get("run", "").startswith("pr/")
+
+
+def test_apply_runs_every_merge_in_turn_and_on_demand_for_a_pull_request():
+    workflow = load_workflow(WORKFLOWS / "apply.yml")
+    assert workflow["on"] == {
+        "push": {"branches": ["main"], "paths": ["clients/**", "efctl.yaml"]},
+        "workflow_dispatch": {
+            "inputs": {
+                "pull-request": {
+                    "description": "Apply this merged pull request again (its number)",
+                    "required": True,
+                    "type": "string",  # actionlint knows no "number"; the script checks it
+                }
+            }
+        },
+    }
+    # every apply waits for the ones before (a concurrency group would cancel a pending run
+    # when a third arrives, and actionlint rejects `queue: max`)
+    assert "concurrency" not in workflow
+    job = workflow["jobs"]["apply"]
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert runs[:2] == [".github/scripts/install-efctl.sh", ".github/scripts/wait-turn.sh"]
+    assert job["environment"] == "efctl-apply"
+    assert job["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "actions": "read",
+    }
+    secrets = [
+        (s["name"], s["env"]["EFCTL_BACKEND"])
+        for s in job["steps"]
+        if "EFCTL_BACKEND" in s.get("env", {})
+    ]
+    assert secrets == [("Apply the reviewed plan", "${{ secrets.EFCTL_BACKEND }}")]
+    upload = job["steps"][-1]
+    assert upload["with"]["retention-days"] == 90
 
 
 def test_drift_runs_on_a_schedule_and_on_demand():

@@ -4,6 +4,7 @@ them, against the sandbox bank, with a fake GitHub behind `gh`."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -16,11 +17,38 @@ FIXTURES = Path(__file__).parent / "fixtures"
 PR = 7
 MARKER = "<!-- efctl-plan part {} -->\n"
 BANK_USERS = ["anna.muster", "bruno.keller", "dora.meier"]
-SYNTHETIC_MERGE = "f" * 40  # what GITHUB_SHA names in a pull_request run
+BASE_TIP = "b" * 40  # what GITHUB_SHA names in a pull_request_target run: the base branch's tip
 
 
-def pull_request_event(head: str) -> dict:
-    return {"pull_request": {"number": PR, "head": {"sha": head}}}
+def pull_request_event(head: str, base: str) -> dict:
+    return {
+        "pull_request": {
+            "number": PR,
+            "head": {"sha": head, "repo": {"full_name": "acme/bank-admin"}},
+            "base": {"sha": base},
+        }
+    }
+
+
+def open_pull_request(workspace, version: str = "head", message: str = "a new colleague") -> dict:
+    """Pull request 7 from the branch new-colleague, declaring VERSION; main stays at the base.
+
+    The plan job checks the head out as data in pr/ (the base's code runs, never the head's),
+    so the head is a worktree there.
+    """
+    base = workspace.git("rev-parse", "HEAD")
+    workspace.git("checkout", "-q", "-b", "new-colleague")
+    head = workspace.declare(version, message) if version else workspace.git("rev-parse", "HEAD")
+    workspace.git("checkout", "-q", "main")
+    workspace.git("worktree", "add", "-q", "--detach", "pr", head)
+    return {"base": base, "head": head, "event": pull_request_event(head, base)}
+
+
+def push_to_pull_request(workspace, message: str) -> dict:
+    """Commit what pr/ holds now as the next head of pull request 7."""
+    workspace.git("-C", "pr", "commit", "-qam", message)
+    head = workspace.git("-C", "pr", "rev-parse", "HEAD")
+    return {"head": head, "event": pull_request_event(head, workspace.git("rev-parse", "main"))}
 
 
 def comment(id_: int, body: str, login: str = "github-actions[bot]") -> dict:
@@ -41,26 +69,22 @@ def plan_markdown(run: JobRun) -> str:
 
 
 def test_plan_posts_the_plan_then_updates_the_same_comment(workspace, github, job):
-    head = workspace.declare("head", "a new colleague")
-    run = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
+    pull = open_pull_request(workspace)
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     plan = json.loads((workspace.root / "out/plan.json").read_text())
-    assert plan["source"]["commit"] == head  # the reviewed head, not the merge preview
+    assert plan["source"]["commit"] == pull["head"]  # the reviewed head, not the base
     [posted] = github.comments(PR)
     assert posted["body"] == MARKER.format(1) + plan_markdown(run)
     assert "elias.brunner" in posted["body"]
-    upload = run.step("Keep the plan (full detail)")
+    upload = run.step("Keep the plan (the one apply executes after the merge)")
     assert upload.ran and upload.with_["path"] == "out/plan.json"
 
-    (workspace.root / "clients/10000001.yaml").write_text(
-        (workspace.root / "clients/10000001.yaml")
-        .read_text()
-        .replace("{account: read}", "{account: capture}")
-    )
-    workspace.git("commit", "-qam", "capture, not read")
-    head = workspace.git("rev-parse", "HEAD")
-    again = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
+    declared = workspace.root / "pr/clients/10000001.yaml"
+    declared.write_text(declared.read_text().replace("{account: read}", "{account: capture}"))
+    pushed = push_to_pull_request(workspace, "capture, not read")
+    again = job("plan.yml", "plan", sha=BASE_TIP, event=pushed["event"])
 
     assert again.ok
     [updated] = github.comments(PR)
@@ -87,8 +111,8 @@ def test_plan_deletes_stale_parts_and_touches_no_one_elses_comment(workspace, gi
             ]
         }
     )
-    head = workspace.declare("head", "a new colleague")
-    run = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
+    pull = open_pull_request(workspace)
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
 
     assert run.ok
     assert [(c["id"], c["body"]) for c in github.comments(PR)] == [
@@ -107,8 +131,9 @@ def test_plan_deletes_stale_parts_and_touches_no_one_elses_comment(workspace, gi
 def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_a_comment(
     workspace, github, job
 ):
+    open_pull_request(workspace)
     declared = (FIXTURES / "head/10000001.yaml").read_text()
-    (workspace.root / "clients/10000001.yaml").write_text(
+    (workspace.root / "pr/clients/10000001.yaml").write_text(
         declared.replace("{account: capture}", "{account: admin}").replace(
             "    email: elias.brunner@example.ch\n"
             "    authorizations:\n"
@@ -121,9 +146,8 @@ def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_
             "        - {contract: CH5604835012345678009, profile: read}\n",
         )
     )
-    workspace.git("commit", "-qam", "a profile that does not exist, an e-mail for a login")
-    head = workspace.git("rev-parse", "HEAD")
-    run = job("plan.yml", "plan", sha=SYNTHETIC_MERGE, event=pull_request_event(head))
+    pushed = push_to_pull_request(workspace, "a profile that does not exist, an e-mail for a login")
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pushed["event"])
 
     step = run.step("Validate and plan")
     assert step.returncode == 1
@@ -142,11 +166,11 @@ def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_
     ]
     bank = workspace.backend.removeprefix("sqlite:///")
     assert step.stderr == (  # the log holds no e-mail address or IBAN either
-        f"efctl: created the sandbox bank at {bank} from {workspace.root / 'bank'} "
+        f"efctl: created the sandbox bank at {bank} from {workspace.root / 'pr/bank'} "
         "(1 relationship)\n"
     )
     assert run.step("Comment the plan on the pull request").returncode == 0
-    assert not run.step("Keep the plan (full detail)").ran
+    assert not run.step("Keep the plan (the one apply executes after the merge)").ran
     [posted] = github.comments(PR)
     assert posted["body"] == MARKER.format(1) + (
         "### efctl could not plan this pull request\n\n"
@@ -193,18 +217,53 @@ def test_plan_comment_posts_every_part_in_order_and_drops_parts_a_shorter_plan_h
     assert len(github.comments(PR)) == 2
 
 
+def test_a_pull_request_that_changes_no_declaration_gets_a_quick_green_plan(workspace, github, job):
+    base = workspace.git("rev-parse", "HEAD")
+    workspace.git("checkout", "-q", "-b", "docs")
+    (workspace.root / "NOTES.md").write_text("How we work.\n")
+    workspace.git("add", "NOTES.md")
+    workspace.git("commit", "-qm", "notes, no declaration")
+    head = workspace.git("rev-parse", "HEAD")
+    workspace.git("checkout", "-q", "main")
+    workspace.git("worktree", "add", "-q", "--detach", "pr", head)
+
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull_request_event(head, base))
+
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    plan = run.step("Validate and plan")
+    assert (plan.stdout, plan.stderr) == (
+        f"pull request changes no declaration (clients, efctl.yaml) since {base[:12]}: "
+        "nothing to plan\n",
+        "",  # the bank was not even opened
+    )
+    assert not (workspace.root / "out/plan.json").exists()
+    assert [c["body"] for c in github.comments(PR)] == [
+        MARKER.format(1) + "### efctl: nothing to plan\n\n"
+        "This pull request changes no declaration (`clients`, `efctl.yaml`): "
+        "merging it applies nothing.\n"
+    ]
+
+
 # --- apply on merge -----------------------------------------------------------------------
 
+PLAN_ARTIFACT = "efctl-plan"
 
-@pytest.fixture
-def merged(workspace):
-    """Pull request 7 (a new colleague) merged into main: the base, head and merge commits."""
-    base = workspace.git("rev-parse", "HEAD")
-    workspace.git("checkout", "-q", "-b", "new-colleague")
-    head = workspace.declare("head", "a new colleague")
-    workspace.git("checkout", "-q", "main")
+
+def keep_the_plan(workspace, github, head: str, tmp_path, event="pull_request_target") -> int:
+    """What the plan job's upload step does: its out/plan.json becomes the artifact efctl-plan
+    of a plan.yml run for HEAD; the run's id."""
+    folder = tmp_path / f"artifact-{len(github.state()['runs'])}"
+    folder.mkdir()
+    shutil.copy(workspace.root / "out/plan.json", folder / "plan.json")
+    return github.add_run("plan.yml", head, event, {PLAN_ARTIFACT: folder})
+
+
+def merge(workspace) -> str:
+    """Merge pull request 7 into main; the apply job runs on a new runner: no pr/, no out/."""
+    workspace.git("worktree", "remove", "--force", "pr")
+    shutil.rmtree(workspace.root / "out", ignore_errors=True)
     workspace.git("merge", "-q", "--no-ff", "new-colleague", "-m", "Merge pull request #7")
-    return {"base": base, "head": head, "merge": workspace.git("rev-parse", "HEAD")}
+    return workspace.git("rev-parse", "HEAD")
 
 
 def github_fixture(name: str, commits: dict) -> object:
@@ -217,67 +276,390 @@ def pulls_of_commit(pull: dict) -> list[dict]:
     return [other, {k: v for k, v in pull.items() if k != "merged"}]
 
 
-def test_apply_finds_the_pull_request_and_applies_with_its_reviews(workspace, github, job, merged):
-    pull, reviews = github_fixture("pull.json", merged), github_fixture("reviews.json", merged)
+@pytest.fixture
+def planned(workspace, github, job, tmp_path):
+    """Pull request 7 (a new colleague), planned by the plan job and its plan kept."""
+    pull = open_pull_request(workspace)
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    plan_id = json.loads((workspace.root / "out/plan.json").read_text())["plan_id"]
+    run_id = keep_the_plan(workspace, github, pull["head"], tmp_path)
+    return {**pull, "plan_id": plan_id, "run_id": run_id}
+
+
+@pytest.fixture
+def merged(workspace, github, planned):
+    """…then merged: GitHub knows the merge, the pull request and its reviews."""
+    commits = {"base": planned["base"], "head": planned["head"], "merge": merge(workspace)}
+    pull, reviews = github_fixture("pull.json", commits), github_fixture("reviews.json", commits)
     github.update(
-        commit_pulls={merged["merge"]: pulls_of_commit(pull)},
+        commit_pulls={commits["merge"]: pulls_of_commit(pull)},
         pulls={str(PR): pull},
         reviews={str(PR): reviews},
+        calls=[],
     )
+    return {**planned, **commits, "pull": pull, "reviews": reviews}
+
+
+def applied_outcomes(workspace) -> list[tuple[str, str]]:
+    applied = json.loads((workspace.root / "out/apply.json").read_text())
+    return [(r["client"], r["outcome"]) for r in applied["results"]]
+
+
+def reviewed_plan_lines(merged: dict) -> list[str]:
+    return [
+        f"the reviewed plan of pull request #{PR}: {merged['plan_id']}, kept by run "
+        f"{merged['run_id']} of plan.yml for {merged['head']}"
+    ]
+
+
+def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
+    workspace, github, job, merged
+):
     run = job("apply.yml", "apply", sha=merged["merge"])
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     out = workspace.root / "out"
-    assert json.loads((out / "pr.json").read_text()) == pull
-    assert json.loads((out / "reviews.json").read_text()) == reviews  # both pages, one array
-    applied = json.loads((out / "apply.json").read_text())
-    assert [(r["client"], r["outcome"]) for r in applied["results"]] == [("10000001", "applied")]
+    assert json.loads((out / "pr.json").read_text()) == merged["pull"]
+    assert json.loads((out / "reviews.json").read_text()) == merged["reviews"]  # both pages
+    reviewed = json.loads((out / "reviewed/plan.json").read_text())
+    assert reviewed["plan_id"] == merged["plan_id"]  # the plan the reviewers saw, not a new one
+    assert run.step("Fetch the reviewed plan").stdout.splitlines() == reviewed_plan_lines(merged)
+    assert applied_outcomes(workspace) == [("10000001", "applied")]
     assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
     audit = [json.loads(line) for line in (out / "audit.jsonl").read_text().splitlines()]
     assert audit
+    # the log shows the outcome per relationship, never the plan's or the outcome's JSON
+    printed = run.step("Apply the reviewed plan").stdout.splitlines()
+    assert printed[:-1] == [
+        "audit chain intact: 0 entries",  # no earlier apply kept an anchor
+        f"applying plan {merged['plan_id']} of pull request #{PR}",
+        "10000001: applied",
+        "exported 1 audit entry to out/audit.jsonl",
+    ]
+    assert re.fullmatch(r"audit chain intact: 1 entry, last hash sha256:[0-9a-f]{64}", printed[-1])
+    assert (out / "audit-anchor/audit-hash").read_text() == printed[-1].split()[-1] + "\n"
+    assert run.step("Fetch the audit anchor of the last apply").stdout == (
+        "::warning title=No audit anchor::no earlier apply kept an audit anchor: "
+        "the audit chain is verified without one\n"
+    )
     assert github.calls() == [
+        ("run list", ""),  # the earlier applies
         ("GET", f"repos/acme/bank-admin/commits/{merged['merge']}/pulls"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}/reviews"),
+        ("run list", ""),
+        ("run download", str(merged["run_id"])),
+        ("run list", ""),  # the earlier applies' audit anchors
     ]
+    assert github.state()["calls"][4] == {
+        "method": "run list",
+        "endpoint": "",
+        "--repo": "acme/bank-admin",
+        "--workflow": "plan.yml",
+        "--commit": merged["head"],
+        "--event": "pull_request_target",
+        "--json": "databaseId,status,conclusion",
+        "--limit": "1",
+    }
+    assert not run.step("Say on the pull request why nothing was applied").ran
     upload = run.step("Keep the results, the audit export and the forms to sign")
     assert upload.ran and upload.with_["path"] == "out/\nartifacts/\n"
+    assert upload.with_["retention-days"] == "90"
+    anchor = run.step("Keep the audit anchor for the next apply")
+    assert anchor.ran and anchor.with_ == {
+        "name": "efctl-audit-anchor",
+        "path": "out/audit-anchor/audit-hash",
+        "if-no-files-found": "ignore",
+        "retention-days": "90",
+    }
+
+
+def keep_an_anchor(github, tmp_path, run_id: int, audit_hash: str) -> None:
+    """An earlier apply run that kept AUDIT_HASH as its audit anchor."""
+    folder = tmp_path / f"anchor-{run_id}"
+    folder.mkdir()
+    (folder / "audit-hash").write_text(audit_hash + "\n")
+    run = {**apply_run(run_id, "completed"), "artifacts": {"efctl-audit-anchor": str(folder)}}
+    github.update(runs=[*github.state()["runs"], run])
+
+
+def test_the_next_apply_verifies_the_audit_chain_against_the_anchor_the_last_one_kept(
+    workspace, github, job, merged, tmp_path
+):
+    assert job("apply.yml", "apply", sha=merged["merge"]).ok
+    kept = (workspace.root / "out/audit-anchor/audit-hash").read_text().strip()
+    keep_an_anchor(github, tmp_path, 4100, "sha256:" + "ab" * 32)  # an older one
+    keep_an_anchor(github, tmp_path, 4200, kept)
+    github.update(runs=[*github.state()["runs"], apply_run(4241, "completed")])  # none kept
+
+    again = job("apply.yml", "apply", sha=merged["merge"], inputs={"pull-request": str(PR)})
+
+    assert again.step("Fetch the audit anchor of the last apply").stdout == (
+        f"the audit anchor of apply run 4200: {kept}\n"
+    )
+    printed = again.step("Apply the reviewed plan").stdout.splitlines()
+    assert printed[:3] == [
+        f"audit chain intact: 1 entry, last hash {kept}",
+        f"applying plan {merged['plan_id']} of pull request #{PR}",
+        "10000001: already applied",
+    ]
+
+
+def test_apply_refuses_when_the_banks_audit_chain_lost_the_last_anchor(
+    workspace, github, job, merged, tmp_path
+):
+    keep_an_anchor(github, tmp_path, 4100, "sha256:" + "ab" * 32)  # the bank lost that entry
+    run = job("apply.yml", "apply", sha=merged["merge"])
+
+    applying = run.step("Apply the reviewed plan")
+    assert (applying.returncode, applying.stdout) == (1, "")
+    assert applying.stderr.splitlines()[-1] == (
+        "audit chain broken: the hash kept from an earlier verify (sha256:abababababab…) is not "
+        "in the chain of 0 entries: entries were removed or the chain was replaced"
+    )
+    assert workspace.bank_users() == BANK_USERS
+    assert not (workspace.root / "out/audit-anchor/audit-hash").exists()
+    [refusal] = github.comments(PR)[1:]
+    assert refusal["body"] == REFUSED + (
+        "[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) found the bank's "
+        "audit chain broken (the log says where): nothing was applied. Ask the bank about the "
+        "audit trail before anything is applied again.\n"
+    )
+
+
+REFUSED = "### efctl did not apply this pull request\n\n"
+FRESH_PLAN = (
+    "To apply the declarations now, get a fresh plan reviewed: open a pull request that changes "
+    "the declarations concerned (or push to one that is still open); its plan is "
+    "made against the bank as it is now, and merging it applies that plan.\n"
+)
+
+
+def test_a_bank_change_after_the_review_is_not_applied_and_the_pull_request_says_why(
+    workspace, github, job, tmp_path
+):
+    """The reproduction: planned, then an order made in the web UI is executed, then merged."""
+    seed = workspace.root / "bank/10000001.yaml"
+    seed.write_text(
+        seed.read_text() + "orders:\n"
+        "  - id: WEB-1\n"
+        "    maker: anna.muster\n"
+        '    created: "2026-11-28T08:30:00+01:00"\n'
+        "    changes:\n"
+        "      - {address: 10000001/users/dora.meier/authorizations/CH9300762011623852957,"
+        " action: update, resource: authorization, after: {profile: read}}\n"
+    )
+    workspace.git("commit", "-qam", "the bank holds an order made in the web UI")
+    pull = open_pull_request(workspace)
+    assert job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"]).ok
+    run_id = keep_the_plan(workspace, github, pull["head"], tmp_path)
+    approved = subprocess.run(
+        ["efctl", "orders", "approve", "WEB-1", "--as", "bruno.keller"],
+        cwd=workspace.root,
+        env=workspace.env(),
+        capture_output=True,
+        text=True,
+    )
+    assert approved.stdout == (
+        "order WEB-1 executed (authorised by bruno.keller): "
+        "relationship 10000001 is at serial 6 now\n"
+    )
+    commits = {"base": pull["base"], "head": pull["head"], "merge": merge(workspace)}
+    pull_json = github_fixture("pull.json", commits)
+    github.update(
+        commit_pulls={commits["merge"]: pulls_of_commit(pull_json)},
+        pulls={str(PR): pull_json},
+        reviews={str(PR): github_fixture("reviews.json", commits)},
+    )
+    plan_comments = github.comments(PR)
+
+    run = job("apply.yml", "apply", sha=commits["merge"])
+
+    assert run.step("Fetch the reviewed plan").returncode == 0
+    applying = run.step("Apply the reviewed plan")
+    assert applying.returncode == 1
+    assert applied_outcomes(workspace) == [("10000001", "stale")]
+    assert applying.stdout.splitlines()[1:4] == [
+        f"applying plan {json.loads((tmp_path / 'artifact-0/plan.json').read_text())['plan_id']} "
+        f"of pull request #{PR}",
+        "10000001: stale",
+        "exported 1 audit entry to out/audit.jsonl",  # the order WEB-1
+    ]
+    assert workspace.bank_users() == BANK_USERS  # elias.brunner was not created
+    said = run.step("Say on the pull request why nothing was applied")
+    assert said.ran and said.returncode == 0
+    assert github.comments(PR)[: len(plan_comments)] == plan_comments
+    [refusal] = [c["body"] for c in github.comments(PR)[len(plan_comments) :]]
+    assert refusal == REFUSED + (
+        f"[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) refused the "
+        f"reviewed plan `{json.loads((tmp_path / 'artifact-0/plan.json').read_text())['plan_id']}` "
+        f"(kept by run {run_id} of plan.yml) for these relationships; nothing was applied "
+        "to them:\n\n"
+        "- 10000001: stale (the bank changed since the plan was reviewed)\n\n" + FRESH_PLAN
+    )
 
 
 def test_apply_without_enough_approvals_changes_nothing_and_keeps_the_audit_export(
     workspace, github, job, merged
 ):
-    pull, reviews = github_fixture("pull.json", merged), github_fixture("reviews.json", merged)
-    github.update(
-        commit_pulls={merged["merge"]: pulls_of_commit(pull)},
-        pulls={str(PR): pull},
-        reviews={str(PR): reviews[:3]},  # bruno-k approved only an older commit
-    )
+    github.update(reviews={str(PR): merged["reviews"][:3]})  # bruno-k approved an older commit
     run = job("apply.yml", "apply", sha=merged["merge"])
 
-    assert run.step("Plan and apply").returncode == 1
+    assert run.step("Apply the reviewed plan").returncode == 1
     out = workspace.root / "out"
-    applied = json.loads((out / "apply.json").read_text())
-    assert [(r["client"], r["outcome"]) for r in applied["results"]] == [
-        ("10000001", "needs approval")
-    ]
+    assert applied_outcomes(workspace) == [("10000001", "needs approval")]
     assert workspace.bank_users() == BANK_USERS  # nothing changed
     assert (out / "audit.jsonl").is_file()
     assert run.step("Keep the results, the audit export and the forms to sign").ran
+    [refusal] = github.comments(PR)[1:]
+    assert refusal["body"] == REFUSED + (
+        "[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) refused the "
+        f"reviewed plan `{merged['plan_id']}` (kept by run {merged['run_id']} of plan.yml) for "
+        "these relationships; nothing was applied to them:\n\n"
+        "- 10000001: needs approval\n\n"
+        "When approvals were missing, approve the pull request's head commit and run the apply "
+        f"again: Actions → efctl apply → Run workflow, pull request {PR}. " + FRESH_PLAN
+    )
+
+
+@pytest.mark.parametrize(
+    "runs",
+    [
+        pytest.param([], id="no plan run"),
+        pytest.param([("pull_request", "success")], id="a run of the pull request's own code"),
+        pytest.param([("pull_request_target", "failure")], id="a plan run that failed"),
+    ],
+)
+def test_apply_without_a_reviewed_plan_applies_nothing_and_says_why(
+    workspace, github, job, merged, tmp_path, runs
+):
+    github.update(runs=[])
+    for event, conclusion in runs:
+        github.add_run("plan.yml", merged["head"], event, {}, conclusion=conclusion)
+    run = job("apply.yml", "apply", sha=merged["merge"])
+
+    fetch = run.step("Fetch the reviewed plan")
+    assert fetch.returncode == 1
+    assert fetch.stderr == (
+        f"efctl: error: no reviewed plan for pull request #{PR}: no successful plan.yml run "
+        f"(pull_request_target) for its head {merged['head']} kept one; nothing was applied\n"
+    )
+    assert not run.step("Apply the reviewed plan").ran
+    assert workspace.bank_users() == BANK_USERS
+    [refusal] = github.comments(PR)[1:]
+    assert refusal["body"] == REFUSED + (
+        "[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) found no reviewed "
+        f"plan for the head commit {merged['head']}: no successful run of the plan workflow kept "
+        "one (or its artifact has expired). Nothing was applied.\n\n"
+        "Re-run the plan workflow of this pull request (Actions → efctl plan, within 30 days), "
+        "check the plan it comments, then run the apply again: Actions → efctl apply → "
+        f"Run workflow, pull request {PR}. " + FRESH_PLAN
+    )
+
+
+def test_a_dispatch_applies_a_merged_pull_request_again_with_its_reviews(
+    workspace, github, job, merged
+):
+    github.update(reviews={str(PR): merged["reviews"][:3]})
+    assert not job("apply.yml", "apply", sha=merged["merge"]).ok
+    github.update(reviews={str(PR): merged["reviews"]}, calls=[])  # bruno-k approved the head
+
+    run = job("apply.yml", "apply", sha=merged["merge"], inputs={"pull-request": str(PR)})
+
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    assert run.step("Find the merged pull request").stdout == (
+        f"pull request #{PR} was merged as {merged['merge']}\n"
+    )
+    assert applied_outcomes(workspace) == [("10000001", "applied")]
+    assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
+    assert github.calls()[:3] == [
+        ("run list", ""),
+        ("GET", f"repos/acme/bank-admin/pulls/{PR}"),
+        ("GET", f"repos/acme/bank-admin/pulls/{PR}/reviews"),
+    ]
+
+
+def test_a_dispatch_refuses_a_pull_request_that_is_not_merged(workspace, github, job, merged):
+    github.update(pulls={str(PR): {**merged["pull"], "merged_at": None, "state": "open"}})
+    run = job("apply.yml", "apply", sha=merged["merge"], inputs={"pull-request": str(PR)})
+
+    find = run.step("Find the merged pull request")
+    assert find.returncode == 1
+    assert find.stderr == (
+        f"efctl: error: pull request #{PR} is not merged into main; nothing was applied\n"
+        "    hint: declarations reach the bank only through a reviewed, merged pull request\n"
+    )
+    assert workspace.bank_users() == BANK_USERS
+
+
+def apply_run(run_id: int, *statuses: str) -> dict:
+    """A run of apply.yml (this one is 4242) whose status is STATUSES[0], then the next, …"""
+    return {
+        "databaseId": run_id,
+        "workflow": "apply.yml",
+        "headSha": "a" * 40,
+        "event": "push",
+        "status": statuses[0],
+        "conclusion": None,
+        "statuses": list(statuses),
+        "artifacts": {},
+    }
+
+
+def test_apply_waits_for_every_earlier_apply_run_and_only_for_those(workspace, github, job, merged):
+    github.update(
+        runs=[
+            *github.state()["runs"],  # the plan run
+            apply_run(4100, "completed"),
+            apply_run(4200, "in_progress", "completed"),
+            apply_run(4241, "waiting", "waiting", "completed"),  # e.g. for the environment
+            apply_run(4300, "in_progress"),  # a later one: it waits for this one, not vice versa
+        ]
+    )
+    run = job("apply.yml", "apply", sha=merged["merge"])
+
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    assert run.step("Wait for the earlier applies").stdout.splitlines() == [
+        "waiting for the earlier apply run(s) 4200, 4241 to finish",
+        "waiting for the earlier apply run(s) 4241 to finish",
+        "no earlier apply is unfinished: this one goes now",
+    ]
+    assert applied_outcomes(workspace) == [("10000001", "applied")]
+
+
+def test_apply_gives_up_waiting_and_applies_nothing(workspace, github):
+    github.update(runs=[apply_run(4100, "in_progress")])
+    env = {
+        **workspace.env(),
+        "FAKE_GH_STATE": str(github.state_path),
+        "GITHUB_REPOSITORY": "acme/bank-admin",
+        "GITHUB_RUN_ID": "4242",
+        "APPLY_WAIT_SECONDS": "0",
+        "APPLY_WAIT_TRIES": "2",
+    }
+    script = workspace.root / ".github/scripts/wait-turn.sh"
+    done = subprocess.run([script], env=env, capture_output=True, text=True)
+
+    assert (done.returncode, done.stdout, done.stderr) == (
+        1,
+        "waiting for the earlier apply run(s) 4100 to finish\n",
+        "efctl: error: the earlier apply run(s) 4100 did not finish in time; nothing was "
+        "applied\n    hint: when they have, apply this pull request again: Actions → efctl "
+        "apply → Run workflow\n",
+    )
 
 
 def test_apply_fetches_the_reviewed_head_that_a_squash_merge_left_out_of_main(
-    workspace, github, job, tmp_path
+    workspace, github, job, planned, tmp_path
 ):
     """The checkout has main only; the reviewed head is on GitHub as refs/pull/7/head."""
     origin = tmp_path / "origin.git"
     subprocess.run(["git", "init", "-q", "--bare", origin], check=True)
     workspace.git("remote", "add", "origin", str(origin))
-    base = workspace.git("rev-parse", "HEAD")
-    workspace.git("checkout", "-q", "-b", "new-colleague")
-    head = workspace.declare("head", "a new colleague")
+    workspace.git("worktree", "remove", "--force", "pr")
+    head = planned["head"]
     workspace.git("push", "-q", "origin", f"{head}:refs/pull/{PR}/head")
-    workspace.git("checkout", "-q", "main")
     workspace.git("merge", "-q", "--squash", "new-colleague")
     workspace.git("commit", "-q", "-m", f"A new colleague (#{PR})")
     workspace.git("push", "-q", "origin", "main")
@@ -288,7 +670,7 @@ def test_apply_fetches_the_reviewed_head_that_a_squash_merge_left_out_of_main(
     )
     missing = subprocess.run(["git", "cat-file", "-e", head], cwd=workspace.root)
     assert missing.returncode != 0
-    commits = {"base": base, "head": head, "merge": squash}
+    commits = {"base": planned["base"], "head": head, "merge": squash}
     pull, reviews = github_fixture("pull.json", commits), github_fixture("reviews.json", commits)
     github.update(pulls={str(PR): pull}, reviews={str(PR): reviews})
     github.update(commit_pulls={squash: pulls_of_commit(pull)})
@@ -296,8 +678,7 @@ def test_apply_fetches_the_reviewed_head_that_a_squash_merge_left_out_of_main(
     run = job("apply.yml", "apply", sha=squash)
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
-    applied = json.loads((workspace.root / "out/apply.json").read_text())
-    assert [(r["client"], r["outcome"]) for r in applied["results"]] == [("10000001", "applied")]
+    assert applied_outcomes(workspace) == [("10000001", "applied")]
     assert workspace.bank_users() == [*BANK_USERS, "elias.brunner"]
 
 
@@ -313,8 +694,12 @@ def test_apply_refuses_a_push_that_no_pull_request_merged(workspace, github, job
     )
     assert [s.name for s in run.steps if s.ran and not s.uses] == [
         "Install efctl",
+        "Wait for the earlier applies",
         "Find the merged pull request",
+        "Say on the pull request why nothing was applied",  # there is none: it says nothing
     ]
+    assert run.step("Say on the pull request why nothing was applied").stdout == ""
+    assert github.state()["comments"] == {}
     assert workspace.bank_users() == BANK_USERS  # nothing changed
 
 
