@@ -27,15 +27,18 @@ from efctl.errors import EfctlError
 from efctl.render.apply import apply_text
 from reconcile.apply import Outcome
 from reconcile.backend import GITHUB_PREFIX
-from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge
+from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge, raised_rights
 from reconcile.model import ClientSpec, ClientState
 from reconcile.plan import Plan
 from reconcile.reviews import (
     DECIDING,
     ClientEvidence,
+    Makers,
+    Person,
     PullRequest,
     Review,
     ReviewState,
+    WriteAccess,
     client_evidence,
     eligible_logins,
     is_commit_sha,
@@ -80,6 +83,12 @@ def _review(path: Path, index: int, item: Any) -> Review:
         raise problem("'id' is not a number")
     if user is not None and not (isinstance(user, dict) and isinstance(user.get("login"), str)):
         raise problem("'user' has no 'login'")
+    account = user.get("id") if user else None
+    if account is not None and (not isinstance(account, int) or isinstance(account, bool)):
+        raise problem("'user.id' is not a number")
+    association = item.get("author_association")
+    if association is not None and not isinstance(association, str):
+        raise problem("'author_association' is not a string")
     if not isinstance(state, str) or state.upper() not in tuple(ReviewState):
         raise problem(f"'state' is {state!r}, not one of {', '.join(ReviewState)}")
     commit = item.get("commit_id")
@@ -94,6 +103,8 @@ def _review(path: Path, index: int, item: Any) -> Review:
         state=ReviewState(state.upper()),
         commit=commit.lower() if commit else None,
         submitted_at=None if submitted is None else _timestamp(submitted, problem),
+        user_id=account,
+        association=association.upper() if association else None,
     )
 
 
@@ -125,18 +136,80 @@ def read_pull_request(path: Path) -> PullRequest:
             raise EfctlError(f"{path}: not a pull request: no '{'.'.join(keys)}'")
         return value
 
-    number = found.get("number")
+    number, author_id = found.get("number"), found["user"].get("id")
     pull = PullRequest(
         author=text("user", "login"),
         head=full_sha(text("head", "sha"), f"{path}: head.sha"),
         base=text("base", "sha"),
         number=number if isinstance(number, int) else None,
+        author_id=author_id if _is_number(author_id) else None,
     )
     if found.get("state") == "closed" and found.get("merged") is False:
         raise EfctlError(
             f"{path}: {_named(pull)} was closed without being merged; nothing is applied"
         )
     return pull
+
+
+def read_commits(path: Path) -> Makers:
+    """The makers in PATH: the answer of GitHub's "List commits on a pull request" (every page,
+    as `gh api --paginate` or `--slurp` writes it): each commit's author and committer account.
+
+    A commit GitHub could not tie to an account (``author``/``committer`` null) names nobody.
+    """
+    values = _json_values(path, "a GitHub commit list")
+    if len(values) == 1 and values[0] and all(isinstance(page, list) for page in values[0]):
+        values = values[0]
+    if not all(isinstance(page, list) for page in values):
+        raise EfctlError(
+            f"{path}: not a GitHub commit list: expected an array of commits",
+            hint="write it with `gh api --paginate repos/OWNER/REPO/pulls/N/commits`",
+        )
+    people: dict[tuple[str, int | None], Person] = {}
+    for index, item in enumerate(item for page in values for item in page):
+        if not isinstance(item, dict) or not isinstance(item.get("sha"), str):
+            raise EfctlError(f"{path}: not a GitHub commit list: commit [{index}] has no 'sha'")
+        for role in ("author", "committer"):
+            account = item.get(role)
+            if account is None:
+                continue
+            login = account.get("login") if isinstance(account, dict) else None
+            if not isinstance(login, str) or not login:
+                raise EfctlError(
+                    f"{path}: not a GitHub commit list: commit [{index}]: '{role}' has no 'login'"
+                )
+            found = account.get("id")
+            person = Person(login, found if _is_number(found) else None)
+            people.setdefault((login.casefold(), person.id), person)
+    return Makers(tuple(people.values()))
+
+
+def read_permissions(path: Path | None) -> WriteAccess:
+    """Each reviewer's permission on the repository in PATH: a JSON object of login -> the
+    ``role_name`` (or ``permission``) of GitHub's "Get repository permissions for a user", or
+    that whole answer. Without PATH: write access as the reviews' author_association says."""
+    if path is None:
+        return WriteAccess()
+    values = _json_values(path, "a permissions file")
+    found = values[0] if len(values) == 1 else None
+    if not isinstance(found, dict):
+        raise EfctlError(
+            f"{path}: not a permissions file: expected a JSON object of login -> permission",
+            hint='e.g. {"bruno-k": "write"}, from '
+            "`gh api repos/OWNER/REPO/collaborators/LOGIN/permission --jq .role_name`",
+        )
+    permissions = {}
+    for login, value in found.items():
+        if isinstance(value, dict):
+            value = value.get("role_name") or value.get("permission")
+        if not isinstance(value, str):
+            raise EfctlError(f"{path}: not a permissions file: {login!r} has no permission")
+        permissions[login] = value.lower()
+    return WriteAccess(permissions)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def pull_request(
@@ -322,12 +395,23 @@ class ReviewEvidence:
     """
 
     def __init__(
-        self, root: Path, paths: Sequence[Path], pull: PullRequest, reviews: Sequence[Review]
+        self,
+        root: Path,
+        paths: Sequence[Path],
+        pull: PullRequest,
+        reviews: Sequence[Review],
+        *,
+        makers: Makers,
+        access: WriteAccess,
+        no_checker_for_own_raise: bool = True,
     ):
         self.root = root
         self.paths = list(paths)  # where the declarations are, in the repository at ROOT
         self.pull = pull
         self.reviews = tuple(reviews)
+        self.makers = makers  # who authored or committed the pull request's commits
+        self.access = access  # who has write access to the repository
+        self.no_checker_for_own_raise = no_checker_for_own_raise  # the catalog's policy
         self.found: dict[str, tuple[ClientEvidence, Verdict]] = {}
 
     def __call__(self, plan: Plan, bank: BankView) -> EvidenceFor:
@@ -343,13 +427,21 @@ class ReviewEvidence:
                 hint="make the plan from the pull request's head commit and have that reviewed",
             )
         declarations = declared_clients(declaration_files(root, base, self.paths), base)
-        approvals = standing_approvals(self.reviews, self.pull.head, self.pull.author)
+        approvals = standing_approvals(
+            self.reviews, self.pull.head, self.pull.author, access=self.access, makers=self.makers
+        )
 
         def for_client(plan: Plan, state: ClientState | None) -> Evidence:
             if state is None:  # unknown at the bank: no admins, nobody to map
                 return Evidence(plan.plan_id, head, GITHUB_PREFIX + self.pull.author, ())
+            client_plan = plan.client(state.id)
+            raised = (
+                raised_rights(client_plan.changes)
+                if self.no_checker_for_own_raise and client_plan is not None
+                else {}
+            )
             found = client_evidence(
-                plan.plan_id, self.pull, approvals, state.id, declarations.get(state.id)
+                plan.plan_id, self.pull, approvals, state.id, declarations.get(state.id), raised
             )
             self.found[state.id] = (found, judge(found.evidence, admins_of(state)))
             return found.evidence
