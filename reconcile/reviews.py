@@ -91,12 +91,12 @@ class Makers:
     people: tuple[Person, ...] = ()
 
     def includes(self, review: Review) -> Person | None:
-        """The maker this reviewer is, by id where both are known, else by login."""
+        """The maker this reviewer is, by id or by login: either makes a maker (never a checker)."""
+        login = review.login.casefold() if review.login is not None else None
         for person in self.people:
-            if review.user_id is not None and person.id is not None:
-                if review.user_id == person.id:
-                    return person
-            elif review.login is not None and review.login.casefold() == person.login.casefold():
+            if review.user_id is not None and review.user_id == person.id:
+                return person
+            if login is not None and login == person.login.casefold():
                 return person
         return None
 

@@ -115,12 +115,41 @@ def reviews(repo, *entries: tuple[str, str, str]) -> str:
     return str(path)
 
 
-def apply_reviews(repo, head: str, reviews_file: str, *extra: str, base: str = "main"):
+def commits(repo, *people: str) -> str:
+    """commits.json in GitHub's shape: one commit per login, its author and committer."""
+    path = repo.root.parent / "commits.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "sha": f"{number:040x}",
+                    "commit": {"message": "a change"},
+                    "author": {"login": login, "id": 2000 + number, "type": "User"},
+                    "committer": {"login": "web-flow", "id": 19864447, "type": "User"},
+                }
+                for number, login in enumerate(people)
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def apply_reviews(
+    repo,
+    head: str,
+    reviews_file: str,
+    *extra: str,
+    base: str = "main",
+    commits_file: str | None = None,
+):
     return repo.efctl(
         "apply",
         "../plan.json",
         "--github-reviews",
         reviews_file,
+        "--github-commits",
+        commits_file or commits(repo, "anna-m"),
         "--pr-author",
         "anna-m",
         "--head-sha",
@@ -166,7 +195,14 @@ def test_a_pull_request_event_carries_author_head_and_base(repo, pr, store_url):
     event.write_text(json.dumps({"action": "synchronize", "pull_request": pull}), "utf-8")
     approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
     result = repo.efctl(
-        "apply", "../plan.json", "--github-reviews", approved, "--github-event", str(event)
+        "apply",
+        "../plan.json",
+        "--github-reviews",
+        approved,
+        "--github-event",
+        str(event),
+        "--github-commits",
+        commits(repo, "anna-m"),
     )
     assert result.exit_code == 0, result.output
     assert bank(store_url)[0].serial == 6
@@ -233,6 +269,87 @@ def test_a_login_added_in_the_pull_request_cannot_approve_it(repo, store_url):
     assert bank(store_url)[0].serial == 5
 
 
+def test_a_co_author_who_pushed_a_commit_is_a_maker_not_a_checker(repo, pr, store_url):
+    approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, approved, commits_file=commits(repo, "anna-m", "bruno-k"))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-2:] == [
+        "  10000001: needs a reviewer who is not the author and one individual admin or a "
+        "second collective admin; eligible: bruno-k",
+        "      not counted: bruno-k authored or committed a commit of the pull request "
+        "(bruno-k): a maker never counts as checker",
+    ]
+    assert bank(store_url)[0].serial == 5
+
+
+@pytest.mark.parametrize(
+    ("permissions", "shown"),
+    [({"bruno-k": "read"}, "permission read"), ({"anna-m": "admin"}, "no permission on record")],
+)
+def test_a_reviewer_without_write_access_is_no_checker(repo, pr, store_url, permissions, shown):
+    granted = repo.root.parent / "permissions.json"
+    granted.write_text(json.dumps(permissions), "utf-8")
+    approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, approved, "--github-permissions", str(granted))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == (
+        f"      not counted: bruno-k has no write access to the repository ({shown})"
+    )
+    assert bank(store_url)[0].serial == 5
+
+
+def test_a_reviewer_with_write_permission_counts(repo, pr, store_url):
+    granted = repo.root.parent / "permissions.json"
+    granted.write_text(json.dumps({"Bruno-K": {"permission": "write", "role_name": "maintain"}}))
+    approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, approved, "--github-permissions", str(granted))
+    assert result.exit_code == 0, result.output
+    assert bank(store_url)[0].serial == 6
+
+
+def test_a_reviewer_whose_own_rights_the_change_raises_is_no_checker(repo, store_url):
+    """The pull request raises Bruno to individual signature on the account; he approves."""
+    git(repo, "init", "-q", "-b", "main")
+    repo.write(CLIENT, BASE_DECLARATION)
+    commit(repo, "Testfirma as the bank has it")
+    git(repo, "checkout", "-q", "-b", "bruno-alone")
+    raised = BASE_DECLARATION.rsplit("sign_collective", 1)
+    repo.write(CLIENT, "sign_individual".join(raised))
+    head = commit(repo, "Bruno signs alone")
+    plan(repo)
+    result = apply_reviews(repo, head, reviews(repo, ("bruno-k", "APPROVED", head)))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-2:] == [
+        "  10000001: needs a reviewer who is not the author and one individual admin or a "
+        "second collective admin; eligible: bruno-k",
+        "      not counted: bruno-k is bruno.keller, whose own rights this change raises in "
+        "10000001 (CH9300762011623852957: sign_collective -> sign_individual): a checker must "
+        "be beyond any peer",
+    ]
+    assert bank(store_url)[0].serial == 5
+
+
+def test_a_recycled_login_is_not_the_declared_admin(repo, store_url):
+    """Bruno's account is 4242; the login bruno-k now belongs to account 1000."""
+    git(repo, "init", "-q", "-b", "main")
+    declared = BASE_DECLARATION.replace(
+        "github: bruno-k\n", "github: bruno-k\n    github_id: 4242\n"
+    )
+    repo.write(CLIENT, declared)
+    commit(repo, "Testfirma with Bruno's GitHub id")
+    git(repo, "checkout", "-q", "-b", "grant-dora")
+    repo.write(CLIENT, declared + DORA)
+    head = commit(repo, "Grant Dora read access")
+    plan(repo)
+    result = apply_reviews(repo, head, reviews(repo, ("bruno-k", "APPROVED", head)))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == (
+        "      not counted: bruno-k is now GitHub user 1000, not bruno.keller's declared "
+        "github_id 4242 at the base main: a freed or reclaimed login is someone else"
+    )
+    assert bank(store_url)[0].serial == 5
+
+
 def test_a_plan_not_made_from_the_reviewed_head_is_refused(repo, pr, store_url):
     repo.write(CLIENT, BASE_DECLARATION + DORA.replace("profile: read", "profile: sign_collective"))
     head = commit(repo, "Dora signs too")
@@ -271,7 +388,13 @@ def test_a_merge_that_brings_other_declarations_is_refused(repo, pr, store_url):
         ),
         (
             ("--approvals", "a.json", "--head-sha", "abc"),
-            "--github-event, --pr-author, --head-sha and --base-ref go with --github-reviews",
+            "--github-event, --github-commits, --github-permissions, --pr-author, --head-sha "
+            "and --base-ref go with --github-reviews",
+        ),
+        (
+            ("--github-reviews", "r.json", "--pr-author", "anna-m"),
+            "--github-reviews needs --github-commits: whoever authored or committed a commit of "
+            "the pull request is a maker, and the reviews alone do not say who",
         ),
     ],
 )
