@@ -281,7 +281,9 @@ def client_evidence(
             approvers.append(user.id)
         elif other is not None:
             account = (
-                f"GitHub user {review.user_id}" if review.user_id else "an unknown GitHub user"
+                f"GitHub user {review.user_id}"
+                if review.user_id
+                else "an account GitHub gave no id"
             )
             detail = (
                 f"{review.login} is now {account}, not {other.id}'s declared github_id "
