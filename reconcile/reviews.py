@@ -159,6 +159,7 @@ class Approvals:
 
     approving: tuple[Review, ...]  # each reviewer's standing approval of the head
     ignored: tuple[IgnoredReview, ...]
+    makers: tuple[Person, ...] = ()  # who authored or committed a commit, besides the author
 
 
 @dataclass(frozen=True)
@@ -168,6 +169,11 @@ class ClientEvidence:
     evidence: Evidence
     ignored: tuple[IgnoredReview, ...]
     logins: Mapping[str, str]  # user id -> GitHub login, as declared at the base
+    barred: tuple[str, ...] = ()  # users who cannot check here: makers, raised by the change
+
+    def eligible(self, eligible: Sequence[str]) -> tuple[str, ...]:
+        """The admins who could still approve, without those who cannot check here."""
+        return tuple(user for user in eligible if user not in self.barred)
 
 
 def is_commit_sha(value: str) -> bool:
@@ -239,7 +245,7 @@ def standing_approvals(
             ignored.append(IgnoredReview(latest, Ignored.NO_WRITE_ACCESS, no_access))
         else:
             approving.append(latest)
-    return Approvals(tuple(approving), tuple(ignored))
+    return Approvals(tuple(approving), tuple(ignored), makers.people)
 
 
 def _in_time_order(entry: tuple[datetime | None, int, Review]) -> tuple[float, int]:
@@ -304,15 +310,14 @@ def client_evidence(
             )
             ignored.append(IgnoredReview(review, Ignored.NOT_A_USER, detail))
     author, _ = _declared(users, pull.author, pull.author_id)
+    maker = author.id if author else GITHUB_PREFIX + pull.author
+    makers = (_declared(users, person.login, person.id)[0] for person in approvals.makers)
+    barred = dict.fromkeys([*(user.id for user in makers if user is not None), *raised])
     return ClientEvidence(
-        evidence=Evidence(
-            plan_id,
-            pull.head,
-            author.id if author else GITHUB_PREFIX + pull.author,
-            tuple(approvers),
-        ),
+        evidence=Evidence(plan_id, pull.head, maker, tuple(approvers)),
         ignored=tuple(ignored),
         logins=logins,
+        barred=tuple(barred),
     )
 
 

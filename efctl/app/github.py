@@ -458,7 +458,12 @@ class ReviewEvidence:
             results.append(
                 {
                     **result,
-                    "eligible": list(eligible_logins(result["eligible"], logins)),
+                    "eligible": list(
+                        eligible_logins(
+                            found.eligible(result["eligible"]) if found else result["eligible"],
+                            logins,
+                        )
+                    ),
                     "ignored_reviews": [i.to_json() for i in found.ignored] if found else [],
                 }
             )

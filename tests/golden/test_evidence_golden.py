@@ -6,8 +6,10 @@ declarations at the pull request's base) and ``admins.yaml`` (the bank's Admin r
 relationship), and optionally ``commits.json`` (GitHub's "List commits on a pull request":
 their authors and committers are makers), ``permissions.json`` (each reviewer's permission on
 the repository; without it their author_association decides) and ``changes.json`` (per
-relationship the plan's changes, whose raised rights their holders cannot check). Expected: ``verdict.json``, per relationship the evidence, the four-eyes
-verdict, the refusal line and every review that did not count there, with its reason.
+relationship the plan's changes, whose raised rights their holders cannot check). Expected:
+``verdict.json``, per relationship the evidence, the four-eyes verdict, the refusal line (the
+eligible without those who cannot check) and every review that did not count there, with its
+reason.
 
 EFCTL_UPDATE_GOLDEN=1 rewrites the expectations; read every changed line before committing.
 """
@@ -30,8 +32,7 @@ from efctl.app.github import (
 )
 from reconcile.dualcontrol import Admin, judge, raised_rights
 from reconcile.plan import Change
-from reconcile.reviews import Makers
-from reconcile.reviews import client_evidence, eligible_logins, refusal, standing_approvals
+from reconcile.reviews import Makers, client_evidence, eligible_logins, refusal, standing_approvals
 
 CASES = Path(__file__).parent / "evidence"
 PLAN_ID = "sha256:" + "ab" * 32
@@ -59,7 +60,7 @@ def judged(case: Path) -> dict:
         found = client_evidence(PLAN_ID, pull, approvals, client, declarations.get(client), raised)
         admins = tuple(Admin(user, found.logins.get(user), right) for user, right in rights.items())
         verdict = judge(found.evidence, admins)
-        eligible = eligible_logins(verdict.eligible, found.logins)
+        eligible = eligible_logins(found.eligible(verdict.eligible), found.logins)
         verdicts[client] = {
             "author": found.evidence.author,
             "approvers": list(found.evidence.approvers),

@@ -350,7 +350,8 @@ def test_with_permissions_only_write_access_counts_whatever_the_association(perm
 @pytest.mark.parametrize("maker", [Person("Bruno-K"), Person("bruno-old-login", 1002)])
 def test_who_authored_or_committed_a_commit_is_a_maker_never_a_checker(maker):
     bruno = replace(review(1, "bruno-k", "APPROVED"), user_id=1002)
-    found = standing(bruno, makers=Makers((Person("anna-m", 1001), maker)))
+    makers = Makers((Person("anna-m", 1001), maker))
+    found = standing(bruno, makers=makers)
     assert found == Approvals(
         (),
         (
@@ -361,7 +362,15 @@ def test_who_authored_or_committed_a_commit_is_a_maker_never_a_checker(maker):
                 "maker never counts as checker",
             ),
         ),
+        makers.people,
     )
+
+
+def test_a_declared_maker_is_no_longer_eligible_there():
+    makers = Makers((Person("bruno-k", 1002),))
+    found = client_evidence(PLAN_ID, PULL, standing(makers=makers), "10432210", DECLARATION)
+    assert found.barred == ("bruno.keller",)
+    assert found.eligible(("bruno.keller", "erik.nagel")) == ("erik.nagel",)
 
 
 def right(user: str, action: Action, before, after, *notes: Note) -> Change:
