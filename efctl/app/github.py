@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,10 +20,11 @@ from efctl.app.apply import EvidenceFor
 from efctl.app.bankview import BankView
 from efctl.app.plan import declarations_digest
 from efctl.declarations.convert import normalise_client_id, to_client_spec
-from efctl.declarations.loader import parse_document
-from efctl.declarations.pipeline import YAML_SUFFIXES
+from efctl.declarations.loader import LoadedDocument, parse_document
+from efctl.declarations.pipeline import YAML_SUFFIXES, LoadedClient
 from efctl.declarations.schema import load_schema, schema_diagnostics
 from efctl.errors import EfctlError
+from efctl.files import write_file
 from efctl.render.apply import apply_text
 from reconcile.apply import Outcome
 from reconcile.backend import GITHUB_PREFIX
@@ -493,3 +494,190 @@ class ReviewEvidence:
 
 def _named(pull: PullRequest) -> str:
     return f"pull request #{pull.number}" if pull.number is not None else "the pull request"
+
+
+# --- the GitHub ids of the declared logins (`efctl github-ids`) --------------------------
+
+GH_TIMEOUT = 30  # seconds for one `gh api users/LOGIN`
+
+
+@dataclass(frozen=True)
+class DeclaredLogin:
+    """One user's ``github`` login, where it is declared, and what GitHub says of it."""
+
+    client: str
+    user: str
+    login: str
+    declared: int | None  # the declared github_id
+    current: int | None  # GitHub's id of the login now; None: no such account
+    document: LoadedDocument
+    index: int  # the user's position in the document's users
+
+    @property
+    def status(self) -> str:
+        if self.current is None:
+            return "unknown"
+        if self.declared is None:
+            return "missing"
+        return "ok" if self.declared == self.current else "mismatch"
+
+    def text(self) -> str:
+        where = f"{self.document.path}: {self.client}/{self.user} ({self.login})"
+        match self.status:
+            case "ok":
+                return f"{where}: github_id {self.declared}"
+            case "missing":
+                return f"{where}: no github_id; GitHub's id of the login is {self.current}"
+            case "mismatch":
+                return (
+                    f"{where}: github_id {self.declared} is declared, but the login is GitHub "
+                    f"user {self.current} now: renamed or freed and reclaimed; find out who it "
+                    "is before changing either"
+                )
+        return f"{where}: GitHub has no account with this login"
+
+
+@dataclass(frozen=True)
+class GithubIds:
+    logins: tuple[DeclaredLogin, ...]
+    written: tuple[str, ...] = ()  # the files that got github_ids
+
+    @property
+    def ok(self) -> bool:
+        """Every declared login has its id, and it is the login's id now."""
+        return all(found.status == "ok" for found in self.logins)
+
+    def text(self) -> str:
+        lines = [found.text() for found in self.logins]
+        lines.extend(f"wrote the github_ids into {path}" for path in self.written)
+        counts = {
+            status: sum(found.status == status for found in self.logins)
+            for status in ("ok", "missing", "mismatch", "unknown")
+        }
+        lines.append(
+            f"github-ids: {counts['ok']} ok, {counts['missing']} without github_id, "
+            f"{counts['mismatch']} not the declared account, {counts['unknown']} unknown "
+            f"login(s)."
+        )
+        return "\n".join(lines) + "\n"
+
+
+def github_ids(clients: Sequence[LoadedClient], *, write: bool, lookup=None) -> GithubIds:
+    """Each declared login's GitHub id, looked up once per login; with ``write`` the missing
+    ``github_id``s are added to the files (a declared id is never changed)."""
+    lookup = lookup or gh_user_id
+    ids: dict[str, int | None] = {}
+    found = []
+    for loaded in clients:
+        for index, user in enumerate(loaded.spec.users):
+            if not user.github:
+                continue
+            key = user.github.casefold()
+            if key not in ids:
+                ids[key] = lookup(user.github)
+            found.append(
+                DeclaredLogin(
+                    loaded.spec.id,
+                    user.id,
+                    user.github,
+                    user.github_id,
+                    ids[key],
+                    loaded.document,
+                    index,
+                )
+            )
+    written = _write_ids([f for f in found if f.status == "missing"]) if write else ()
+    if written:
+        found = [replace(f, declared=f.current) if f.status == "missing" else f for f in found]
+    return GithubIds(tuple(found), written)
+
+
+def gh_user_id(login: str) -> int | None:
+    """GitHub's id of LOGIN through `gh api users/LOGIN`; None when there is no such account."""
+    try:
+        done = subprocess.run(
+            ["gh", "api", f"users/{login}"], capture_output=True, timeout=GH_TIMEOUT, check=False
+        )
+    except FileNotFoundError as exc:
+        raise EfctlError(
+            "gh is not installed; GitHub ids are looked up with `gh api users/LOGIN`",
+            hint="install the GitHub CLI and `gh auth login`, or set GH_TOKEN",
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise EfctlError(f"`gh api users/{login}` took longer than {GH_TIMEOUT} s") from exc
+    complaint = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        if "HTTP 404" in complaint:
+            return None
+        raise EfctlError(f"`gh api users/{login}` failed: {complaint or done.returncode}")
+    try:
+        account = json.loads(done.stdout)
+    except json.JSONDecodeError as exc:
+        raise EfctlError(f"`gh api users/{login}` gave no JSON: {exc}") from exc
+    found = account.get("id") if isinstance(account, dict) else None
+    if not _is_number(found):
+        raise EfctlError(f"`gh api users/{login}` gave no user id")
+    return found
+
+
+def _write_ids(missing: Sequence[DeclaredLogin]) -> tuple[str, ...]:
+    """Add ``github_id: N`` next to each ``github:`` key, in the file's own style; each file is
+    read back and must give the same declaration with the ids, else nothing of it is written."""
+    by_file: dict[Path, list[DeclaredLogin]] = {}
+    for found in missing:
+        if found.document.source is not None:
+            by_file.setdefault(found.document.source, []).append(found)
+    written = []
+    for path, entries in by_file.items():
+        document = entries[0].document
+        lines = document.content.decode("utf-8").splitlines(keepends=True)
+        # from the end, so that earlier positions stay valid
+        for found in sorted(entries, key=lambda f: document.marks[_login(f)], reverse=True):
+            _insert_id(lines, document, found)
+        text = "".join(lines)
+        check = parse_document(text, document.path)
+        want = {f.index: f.current for f in entries}
+        users = check.data.get("users") if isinstance(check.data, dict) else None
+        if (
+            check.diagnostics
+            or not isinstance(users, list)
+            or any(users[i].get("github_id") != n for i, n in want.items())
+            or _without_ids(check.data) != _without_ids(document.data)
+        ):
+            raise EfctlError(
+                f"{document.path}: cannot add the github_ids without changing anything else",
+                hint="add them by hand: `github_id: N` next to each user's `github:`",
+            )
+        write_file(path, text)
+        written.append(document.path)
+    return tuple(written)
+
+
+def _login(found: DeclaredLogin) -> tuple:
+    return ("users", found.index, "github")
+
+
+def _insert_id(lines: list[str], document: LoadedDocument, found: DeclaredLogin) -> None:
+    key_line, key_col = document.key_marks[_login(found)]
+    value_line, value_col = document.marks[_login(found)]
+    line = lines[value_line - 1]
+    before_key = lines[key_line - 1][: key_col - 1]
+    if before_key.strip() in ("", "-"):  # block style: a line of its own below
+        indent = " " * (key_col - 1)
+        newline = "\r\n" if line.endswith("\r\n") else "\n"
+        if not line.endswith(("\n", "\r")):
+            lines[value_line - 1] = line + newline
+        lines.insert(value_line, f"{indent}github_id: {found.current}{newline}")
+        return
+    start = value_col - 1  # flow style: right after the login, in the same mapping
+    quote = line[start]
+    end = line.index(quote, start + 1) + 1 if quote in "'\"" else start + len(found.login)
+    lines[value_line - 1] = f"{line[:end]}, github_id: {found.current}{line[end:]}"
+
+
+def _without_ids(data: Any) -> Any:
+    users = [
+        {k: v for k, v in user.items() if k != "github_id"} if isinstance(user, dict) else user
+        for user in data.get("users", [])
+    ]
+    return {**data, "users": users}

@@ -9,6 +9,7 @@ base commit on main declares what the bank holds, the pull request's head adds D
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -558,3 +559,116 @@ def test_the_event_and_the_flags_do_not_mix(tmp_path):
         "given with it"
     )
     assert pull_request(path, None, None, "main").base == "main"  # --base-ref may override
+
+
+# --- efctl github-ids ----------------------------------------------------------------------
+
+FAKE_GH = """\
+#!/bin/sh
+# gh api users/LOGIN, as GitHub answers for the accounts of these tests
+echo "$@" >>"$(dirname "$0")/calls"
+case "$2" in
+  users/anna-m) echo '{"login": "anna-m", "id": 1001, "type": "User"}' ;;
+  users/bruno-k) echo '{"login": "bruno-k", "id": 1002, "type": "User"}' ;;
+  users/carla-r) echo '{"login": "carla-r", "id": 9003, "type": "User"}' ;;
+  *) echo "gh: Not Found (HTTP 404)" >&2; exit 1 ;;
+esac
+"""
+
+
+@pytest.fixture
+def gh(repo, tmp_path):
+    """A fake `gh` first on PATH; its calls are in the file it returns."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    repo.env["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
+    return bin_dir / "calls"
+
+
+IDS_DECLARATION = (
+    BASE_DECLARATION
+    + """\
+  - {id: carla.rossi, name: Carla Rossi, github: carla-r, github_id: 2003}
+  - {id: dora.dill, name: Dora Dill, github: "dora-d"}
+"""
+)
+OTHER = "clients/10000002.yaml"
+OTHER_DECLARATION = """\
+version: 1
+client: {id: "10000002", name: Zweitfirma GmbH, language: de}
+users:
+  - {id: bruno.keller, name: Bruno Keller, github: Bruno-K}  # the same person
+"""
+
+
+def test_github_ids_checks_every_login_looked_up_once(repo, gh):
+    repo.write(CLIENT, IDS_DECLARATION)
+    repo.write(OTHER, OTHER_DECLARATION)
+    result = repo.efctl("github-ids")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        f"{CLIENT}: 10000001/anna.muster (anna-m): no github_id; GitHub's id of the login is 1001",
+        f"{CLIENT}: 10000001/bruno.keller (bruno-k): no github_id; GitHub's id of the login is "
+        "1002",
+        f"{CLIENT}: 10000001/carla.rossi (carla-r): github_id 2003 is declared, but the login is "
+        "GitHub user 9003 now: renamed or freed and reclaimed; find out who it is before "
+        "changing either",
+        f"{CLIENT}: 10000001/dora.dill (dora-d): GitHub has no account with this login",
+        f"{OTHER}: 10000002/bruno.keller (Bruno-K): no github_id; GitHub's id of the login is 1002",
+        "github-ids: 0 ok, 3 without github_id, 1 not the declared account, 1 unknown login(s).",
+    ]
+    assert gh.read_text().splitlines() == [
+        "api users/anna-m",
+        "api users/bruno-k",
+        "api users/carla-r",
+        "api users/dora-d",
+    ]
+    assert (repo.root / CLIENT).read_text() == IDS_DECLARATION
+
+
+def test_github_ids_write_adds_the_missing_ids_in_the_file_s_style(repo, gh):
+    repo.write(
+        CLIENT, IDS_DECLARATION.replace("  - {id: carla.rossi", "  # Carla\n  - {id: carla.rossi")
+    )
+    repo.write(OTHER, OTHER_DECLARATION)
+    result = repo.efctl("github-ids", "--write")
+    assert result.exit_code == 1  # carla-r and dora-d stay for a person to sort out
+    assert result.stdout.splitlines()[-3:] == [
+        f"wrote the github_ids into {CLIENT}",
+        f"wrote the github_ids into {OTHER}",
+        "github-ids: 3 ok, 0 without github_id, 1 not the declared account, 1 unknown login(s).",
+    ]
+    written = (repo.root / CLIENT).read_text()
+    assert written == (
+        IDS_DECLARATION.replace("github: anna-m\n", "github: anna-m\n    github_id: 1001\n")
+        .replace("github: bruno-k\n", "github: bruno-k\n    github_id: 1002\n")
+        .replace("  - {id: carla.rossi", "  # Carla\n  - {id: carla.rossi")
+    )
+    assert (repo.root / OTHER).read_text() == OTHER_DECLARATION.replace(
+        "github: Bruno-K}", "github: Bruno-K, github_id: 1002}"
+    )
+    assert repo.efctl("validate", "--offline").exit_code == 0
+
+
+def test_github_ids_are_ok_once_declared(repo, gh):
+    declared = BASE_DECLARATION.replace("github: anna-m\n", "github: anna-m\n    github_id: 1001\n")
+    declared = declared.replace("github: bruno-k\n", "github: bruno-k\n    github_id: 1002\n")
+    repo.write(CLIENT, declared)
+    result = repo.efctl("github-ids")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "github-ids: 2 ok, 0 without github_id, 0 not the declared account, 0 unknown login(s)."
+    )
+
+
+def test_a_github_id_without_a_login_is_a_declaration_error(repo):
+    repo.write(CLIENT, BASE_DECLARATION.replace("    github: bruno-k\n", "    github_id: 1002\n"))
+    result = repo.efctl("validate", "--offline")
+    assert result.exit_code == 1
+    assert (
+        f"{CLIENT}:11:5: error EF013: users[1] (bruno.keller): 'github' is a dependency of "
+        "'github_id'"
+    ) in result.stderr.splitlines()
