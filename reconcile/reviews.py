@@ -70,7 +70,7 @@ class PullRequest:
     author_id: int | None = None  # the author's GitHub user id, when the event carries it
 
 
-# what GitHub's permission endpoint says of a reviewer who may push (role_name or permission)
+# what GitHub's permission endpoint says of a reviewer who may push (permission, or role_name)
 WRITE_PERMISSIONS = ("admin", "maintain", "write")
 # without it: the associations GitHub gives people the repository's owner let in
 WRITE_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
@@ -106,7 +106,7 @@ class WriteAccess:
     """Who may push to the repository: per login as GitHub's permission endpoint answered, or,
     when that was not asked (``permissions`` None), by the review's author_association."""
 
-    permissions: Mapping[str, str] | None = None  # login (any case) -> role name or permission
+    permissions: Mapping[str, str] | None = None  # login (any case) -> permission
 
     def refusal(self, review: Review) -> str | None:
         """None when the reviewer has write access; else why not, as a sentence."""

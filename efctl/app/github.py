@@ -187,8 +187,9 @@ def read_commits(path: Path) -> Makers:
 
 def read_permissions(path: Path | None) -> WriteAccess:
     """Each reviewer's permission on the repository in PATH: a JSON object of login -> the
-    ``role_name`` (or ``permission``) of GitHub's "Get repository permissions for a user", or
-    that whole answer. Without PATH: write access as the reviews' author_association says."""
+    ``permission`` of GitHub's "Get repository permissions for a user" (admin, write, read,
+    none: a custom role as its base), or that whole answer. Without PATH: write access as the
+    reviews' author_association says."""
     if path is None:
         return WriteAccess()
     values = _json_values(path, "a permissions file")
@@ -197,12 +198,12 @@ def read_permissions(path: Path | None) -> WriteAccess:
         raise EfctlError(
             f"{path}: not a permissions file: expected a JSON object of login -> permission",
             hint='e.g. {"bruno-k": "write"}, from '
-            "`gh api repos/OWNER/REPO/collaborators/LOGIN/permission --jq .role_name`",
+            "`gh api repos/OWNER/REPO/collaborators/LOGIN/permission --jq .permission`",
         )
     permissions = {}
     for login, value in found.items():
         if isinstance(value, dict):
-            value = value.get("role_name") or value.get("permission")
+            value = value.get("permission") or value.get("role_name")
         if not isinstance(value, str):
             raise EfctlError(f"{path}: not a permissions file: {login!r} has no permission")
         permissions[login] = value.lower()

@@ -82,8 +82,8 @@ def approve(app: Application, planfile: Path, user: str, author: str | None, out
     "permissions_file",
     type=A_FILE,
     help="With --github-reviews: each reviewer's permission on the repository, "
-    '{"LOGIN": "write", ...} (role_name of `gh api repos/OWNER/REPO/collaborators/LOGIN/'
-    "permission`); only admin, maintain and write count. Without it: the reviews' "
+    '{"LOGIN": "write", ...} (`gh api repos/OWNER/REPO/collaborators/LOGIN/permission '
+    "--jq .permission`); only admin, maintain and write count. Without it: the reviews' "
     "author_association OWNER, MEMBER or COLLABORATOR.",
 )
 @click.option("--pr-author", metavar="LOGIN", help="Without --github-event: who opened the PR.")

@@ -100,7 +100,9 @@ def test_unknown_key_points_at_the_key_and_suggests_the_known_one():
     ]
     [found] = diagnostics(text)
     assert found.pointer == ("users", 0, "emial")
-    assert found.hint == "allowed keys: id, name, email, github, github_id, language, admin, authorizations"
+    assert found.hint == (
+        "allowed keys: id, name, email, github, github_id, language, admin, authorizations"
+    )
 
 
 def test_unknown_keys_without_a_close_match_and_at_the_top():
