@@ -40,6 +40,8 @@ class Catalog:
     iso_versions: Mapping[str, IsoGeneration]
     parallel_phase_end: date
     languages: tuple[str, ...]
+    # dual control beyond any peer: nobody checks a change that raises their own rights
+    no_checker_for_own_raise: bool = True
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> Catalog:
@@ -58,6 +60,10 @@ class Catalog:
                         f"contract type '{t.name}' allows unknown profile(s): {', '.join(unknown)}"
                     )
             end = data["parallel_phase_end"]
+            dual_control = data.get("dual_control") or {}
+            own_raise = dual_control.get("no_checker_for_own_raise", True)
+            if not isinstance(own_raise, bool):
+                raise CatalogError("dual_control.no_checker_for_own_raise must be true or false")
             return cls(
                 profiles=profiles,
                 profile_labels={p["name"]: dict(p.get("labels", {})) for p in data["profiles"]},
@@ -69,6 +75,7 @@ class Catalog:
                 },
                 parallel_phase_end=end if isinstance(end, date) else date.fromisoformat(end),
                 languages=tuple(data["languages"]),
+                no_checker_for_own_raise=own_raise,
             )
         except (KeyError, TypeError) as exc:
             raise CatalogError(f"missing or malformed catalog entry: {exc}") from exc

@@ -4,14 +4,18 @@ DOMAIN.md section 5: the admins among the author (maker) and the approvers (chec
 include one individual admin or two collective admins, and someone other than the author must
 have approved. The verdict says what is still missing and who could still give it, so that a
 pull request can ask the right people instead of failing with "not approved".
+
+Beyond any peer (a policy of the catalog, on by default): nobody checks a change that raises
+their own rights or Admin right; ``raised_rights`` says whose a relationship's changes raise.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reconcile.model import AdminRight, ClientState
+from reconcile.plan import Action, Address, Change, NoteKind, Resource
 
 RULE = "one individual admin or two collective admins, plus a reviewer who is not the author"
 
@@ -51,6 +55,33 @@ def admins_of(state: ClientState) -> tuple[Admin, ...]:
         for user in state.users
         if user.admin is not AdminRight.NONE
     )
+
+
+# the Admin rights from least to most: an individual admin acts alone
+ADMIN_ORDER = (AdminRight.NONE, AdminRight.COLLECTIVE, AdminRight.INDIVIDUAL)
+
+
+def raised_rights(changes: Iterable[Change]) -> dict[str, tuple[str, ...]]:
+    """Per user id, what the changes raise: a new right, a right up the catalog's ladder (or to a
+    profile it does not rank, which nobody can call lower), a higher Admin right."""
+    raised: dict[str, list[str]] = {}
+    for change in changes:
+        address = Address.parse(change.address)
+        before, after = change.before or {}, change.after or {}
+        if change.resource is Resource.AUTHORIZATION and change.after is not None:
+            up = change.action is Action.CREATE or any(
+                note.kind in (NoteKind.RAISE, NoteKind.UNRANKED) for note in change.notes
+            )
+            what = f"{address.contract}: {before.get('profile', 'none')} -> {after['profile']}"
+        elif change.resource is Resource.ADMIN_RIGHT and change.after is not None:
+            held, wanted = (AdminRight(before.get("admin", "none")), AdminRight(after["admin"]))
+            up = ADMIN_ORDER.index(wanted) > ADMIN_ORDER.index(held)
+            what = f"Admin right: {held} -> {wanted}"
+        else:
+            continue
+        if up and address.user is not None:
+            raised.setdefault(address.user, []).append(what)
+    return {user: tuple(items) for user, items in raised.items()}
 
 
 def enough_admins(signatures: Sequence[str]) -> bool:

@@ -54,6 +54,7 @@ class UserSpec:
     language: str | None = None  # None: the relationship's language
     grants: Grants = field(default_factory=Grants)
     signing_key: str | None = None  # SSH public key line: verifies the person's approvals
+    github_id: int | None = None  # GitHub's permanent user id of the ``github`` login
 
     def __post_init__(self) -> None:  # data read from YAML or SQL carries the right as text
         object.__setattr__(self, "admin", AdminRight(self.admin))

@@ -7,6 +7,13 @@ approves their own change; and a GitHub login is a person only through the ``git
 user in the relationship's declaration as it was at the pull request's base, so that a pull
 request cannot name its own approvers. Every approval that does not count is kept with its
 reason, so that a refusal can say why instead of just "not approved".
+
+Who counts as a checker (issue 8): a declared ``github_id`` is the person, whatever the login is
+now (a freed or reclaimed login of a declared admin is someone else); only reviewers with write
+access to the repository count (the permission GitHub reports per reviewer, else their
+association with the repository); everyone who authored or committed a commit of the pull
+request is a maker like its author, never a checker; and, by the catalog's policy, nobody checks
+a change that raises their own rights or Admin right in that relationship.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from enum import StrEnum
 
 from reconcile.backend import GITHUB_PREFIX
 from reconcile.dualcontrol import Evidence
-from reconcile.model import ClientSpec
+from reconcile.model import ClientSpec, UserSpec
 
 
 class ReviewState(StrEnum):
@@ -47,6 +54,8 @@ class Review:
     state: ReviewState
     commit: str | None  # the head when it was submitted; None once GitHub lost that commit
     submitted_at: datetime | None  # None only while PENDING
+    user_id: int | None = None  # GitHub's permanent user id (a login can be freed and reused)
+    association: str | None = None  # author_association: OWNER, MEMBER, COLLABORATOR, ...
 
     def __post_init__(self) -> None:  # data read from JSON carries the state as text
         object.__setattr__(self, "state", ReviewState(self.state))
@@ -58,13 +67,75 @@ class PullRequest:
     head: str  # the reviewed commit (full sha)
     base: str  # the revision whose declarations map logins to users
     number: int | None = None
+    author_id: int | None = None  # the author's GitHub user id, when the event carries it
+
+
+# what GitHub's permission endpoint says of a reviewer who may push (permission, or role_name)
+WRITE_PERMISSIONS = ("admin", "maintain", "write")
+# without it: the associations GitHub gives people the repository's owner let in
+WRITE_ASSOCIATIONS = ("OWNER", "MEMBER", "COLLABORATOR")
+
+
+@dataclass(frozen=True)
+class Person:
+    """A GitHub account: a login and, where known, its permanent id."""
+
+    login: str
+    id: int | None = None
+
+
+@dataclass(frozen=True)
+class Makers:
+    """Everyone who authored or committed a commit of the pull request (besides its author)."""
+
+    people: tuple[Person, ...] = ()
+
+    def includes(self, review: Review) -> Person | None:
+        """The maker this reviewer is, by id or by login: either makes a maker (never a checker)."""
+        login = review.login.casefold() if review.login is not None else None
+        for person in self.people:
+            if review.user_id is not None and review.user_id == person.id:
+                return person
+            if login is not None and login == person.login.casefold():
+                return person
+        return None
+
+
+@dataclass(frozen=True)
+class WriteAccess:
+    """Who may push to the repository: per login as GitHub's permission endpoint answered, or,
+    when that was not asked (``permissions`` None), by the review's author_association."""
+
+    permissions: Mapping[str, str] | None = None  # login (any case) -> permission
+
+    def refusal(self, review: Review) -> str | None:
+        """None when the reviewer has write access; else why not, as a sentence."""
+        name = review.login or "a deleted account"
+        if self.permissions is None:
+            if review.association in WRITE_ASSOCIATIONS:
+                return None
+            association = review.association or "no association"
+            return (
+                f"{name} has no write access to the repository ({association}; a checker is "
+                f"{', '.join(WRITE_ASSOCIATIONS)})"
+            )
+        by_login = {login.casefold(): p for login, p in self.permissions.items()}
+        permission = by_login.get((review.login or "").casefold())
+        if permission in WRITE_PERMISSIONS:
+            return None
+        shown = f"permission {permission}" if permission else "no permission on record"
+        return f"{name} has no write access to the repository ({shown})"
 
 
 class Ignored(StrEnum):
     OLD_COMMIT = "old commit"
     SUPERSEDED = "superseded"
     AUTHOR = "author"
+    MAKER = "maker"  # authored or committed a commit of the pull request
+    NO_WRITE_ACCESS = "no write access"
     NOT_A_USER = "not a user"
+    OTHER_ACCOUNT = "other account"  # the declared login, but not the declared github_id
+    RAISES_OWN = "raises own rights"
 
 
 @dataclass(frozen=True)
@@ -88,6 +159,7 @@ class Approvals:
 
     approving: tuple[Review, ...]  # each reviewer's standing approval of the head
     ignored: tuple[IgnoredReview, ...]
+    makers: tuple[Person, ...] = ()  # who authored or committed a commit, besides the author
 
 
 @dataclass(frozen=True)
@@ -97,6 +169,11 @@ class ClientEvidence:
     evidence: Evidence
     ignored: tuple[IgnoredReview, ...]
     logins: Mapping[str, str]  # user id -> GitHub login, as declared at the base
+    barred: tuple[str, ...] = ()  # users who cannot check here: makers, raised by the change
+
+    def eligible(self, eligible: Sequence[str]) -> tuple[str, ...]:
+        """The admins who could still approve, without those who cannot check here."""
+        return tuple(user for user in eligible if user not in self.barred)
 
 
 def is_commit_sha(value: str) -> bool:
@@ -109,8 +186,16 @@ def short(revision: str) -> str:
     return revision[:12] if is_commit_sha(revision) else revision
 
 
-def standing_approvals(reviews: Sequence[Review], head: str, author: str) -> Approvals:
-    """Each reviewer's standing review; it counts when it approves ``head`` and is not the author's.
+def standing_approvals(
+    reviews: Sequence[Review],
+    head: str,
+    author: str,
+    *,
+    access: WriteAccess,
+    makers: Makers = Makers(),
+) -> Approvals:
+    """Each reviewer's standing review; it counts when it approves ``head``, is not the author's
+    nor another maker's, and the reviewer has write ``access`` to the repository.
 
     Reviewers are told apart by login, case-insensitively, and judged in the order of their first
     review. Order in time is ``submitted_at``, then the order of the list.
@@ -150,9 +235,17 @@ def standing_approvals(reviews: Sequence[Review], head: str, author: str) -> App
             approved = short(latest.commit) if latest.commit else "a commit GitHub no longer has"
             detail = f"{name} approved {approved}, not the reviewed head {short(head)}"
             ignored.append(IgnoredReview(latest, Ignored.OLD_COMMIT, detail))
+        elif maker := makers.includes(latest):
+            detail = (
+                f"{name} authored or committed a commit of the pull request ({maker.login}): a "
+                "maker never counts as checker"
+            )
+            ignored.append(IgnoredReview(latest, Ignored.MAKER, detail))
+        elif (no_access := access.refusal(latest)) is not None:
+            ignored.append(IgnoredReview(latest, Ignored.NO_WRITE_ACCESS, no_access))
         else:
             approving.append(latest)
-    return Approvals(tuple(approving), tuple(ignored))
+    return Approvals(tuple(approving), tuple(ignored), makers.people)
 
 
 def _in_time_order(entry: tuple[datetime | None, int, Review]) -> tuple[float, int]:
@@ -167,21 +260,43 @@ def client_evidence(
     approvals: Approvals,
     client: str,
     declaration: ClientSpec | None,
+    raised: Mapping[str, Sequence[str]] | None = None,
 ) -> ClientEvidence:
     """The evidence for one relationship, people mapped through its declaration at the base.
 
+    A user with a ``github_id`` is that GitHub account, whatever its login now; a user without
+    one is their ``github`` login. ``raised`` (user id -> what the change raises, from
+    reconcile.dualcontrol.raised_rights) names who cannot check this relationship's change.
     ``declaration`` is None when the base has no valid declaration of the relationship: then
     nobody's login maps, and the author is the maker ``github:<login>``.
     """
     users = declaration.users if declaration is not None else ()
     logins = {user.id: user.github for user in users if user.github}
-    by_login = {login.casefold(): user for user, login in logins.items()}
+    raised = raised or {}
     approvers: list[str] = []
     ignored = list(approvals.ignored)
     for review in approvals.approving:
-        user = by_login.get(review.login.casefold())
-        if user is not None:
-            approvers.append(user)
+        user, other = _declared(users, review.login, review.user_id)
+        if user is not None and user.id in raised:
+            detail = (
+                f"{review.login} is {user.id}, whose own rights this change raises in {client} "
+                f"({'; '.join(raised[user.id])}): a checker must be beyond any peer"
+            )
+            ignored.append(IgnoredReview(review, Ignored.RAISES_OWN, detail))
+        elif user is not None:
+            approvers.append(user.id)
+        elif other is not None:
+            account = (
+                f"GitHub user {review.user_id}"
+                if review.user_id
+                else "an account GitHub gave no id"
+            )
+            detail = (
+                f"{review.login} is now {account}, not {other.id}'s declared github_id "
+                f"{other.github_id} at the base {short(pull.base)}: a freed or reclaimed login "
+                "is someone else"
+            )
+            ignored.append(IgnoredReview(review, Ignored.OTHER_ACCOUNT, detail))
         elif declaration is None:
             detail = (
                 f"{review.login} cannot count for {client}: it has no valid declaration at the "
@@ -194,12 +309,35 @@ def client_evidence(
                 f"{short(pull.base)}"
             )
             ignored.append(IgnoredReview(review, Ignored.NOT_A_USER, detail))
-    author = by_login.get(pull.author.casefold(), GITHUB_PREFIX + pull.author)
+    author, _ = _declared(users, pull.author, pull.author_id)
+    maker = author.id if author else GITHUB_PREFIX + pull.author
+    makers = (_declared(users, person.login, person.id)[0] for person in approvals.makers)
+    barred = dict.fromkeys([*(user.id for user in makers if user is not None), *raised])
     return ClientEvidence(
-        evidence=Evidence(plan_id, pull.head, author, tuple(approvers)),
+        evidence=Evidence(plan_id, pull.head, maker, tuple(approvers)),
         ignored=tuple(ignored),
         logins=logins,
+        barred=tuple(barred),
     )
+
+
+def _declared(
+    users: Sequence[UserSpec], login: str | None, account: int | None
+) -> tuple[UserSpec | None, UserSpec | None]:
+    """The declared user a GitHub account is, and else the user whose login it took over.
+
+    By ``github_id`` first: a renamed account is still its person. Then by login, but only for a
+    user without a ``github_id``; one with an id is somebody else when the ids differ (or GitHub
+    gave none).
+    """
+    if account is not None:
+        for user in users:
+            if user.github_id == account:
+                return user, None
+    for user in users:
+        if login is not None and user.github and user.github.casefold() == login.casefold():
+            return (user, None) if user.github_id is None else (None, user)
+    return None, None
 
 
 def eligible_logins(eligible: Sequence[str], logins: Mapping[str, str]) -> tuple[str, ...]:

@@ -3,7 +3,7 @@
 # the pull request's reviews as the four-eyes evidence. `efctl apply` refuses a relationship
 # whose bank changed since that plan (stale), or whose approvals do not cover the head commit.
 #
-# Usage: apply.sh PR_JSON REVIEWS_JSON PLAN_JSON OUT_DIR
+# Usage: apply.sh PR_JSON EVIDENCE_DIR PLAN_JSON OUT_DIR (EVIDENCE_DIR from fetch-reviews.sh)
 # First the bank's audit chain is verified, against OUT_DIR/anchor/audit-hash when an earlier
 # apply kept one (audit-anchor.sh): a chain that lost entries since is refused, nothing applied.
 # Writes OUT_DIR/apply.json (the outcome per relationship), OUT_DIR/audit.jsonl (the bank's
@@ -14,8 +14,8 @@
 # Env: EFCTL_BACKEND (the write credential), GITHUB_SERVER_URL, GITHUB_REPOSITORY,
 # GITHUB_RUN_ID, GH_TOKEN (contents: read).
 set -euo pipefail
-usage="usage: apply.sh PR_JSON REVIEWS_JSON PLAN_JSON OUT_DIR"
-pr=${1:?$usage} reviews=${2:?$usage} plan=${3:?$usage} out=${4:?$usage}
+usage="usage: apply.sh PR_JSON EVIDENCE_DIR PLAN_JSON OUT_DIR"
+pr=${1:?$usage} evidence=${2:?$usage} plan=${3:?$usage} out=${4:?$usage}
 run_url="$GITHUB_SERVER_URL/$GITHUB_REPOSITORY/actions/runs/$GITHUB_RUN_ID"
 mkdir -p "$out"
 number=$(jq -r .number "$pr") plan_id=$(jq -r .plan_id "$plan")
@@ -44,7 +44,9 @@ fi
 
 echo "applying plan $plan_id of pull request #$number"
 status=0
-efctl apply "$plan" --github-event "$pr" --github-reviews "$reviews" --format json \
+efctl apply "$plan" --github-event "$pr" --github-reviews "$evidence/reviews.json" \
+  --github-commits "$evidence/commits.json" --github-permissions "$evidence/permissions.json" \
+  --format json \
   >"$out/apply.json" || status=$?
 if [[ -s $out/apply.json ]]; then
   jq -r '.results[] | "\(.client): \(.outcome)"' "$out/apply.json"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -20,22 +20,26 @@ from efctl.app.apply import EvidenceFor
 from efctl.app.bankview import BankView
 from efctl.app.plan import declarations_digest
 from efctl.declarations.convert import normalise_client_id, to_client_spec
-from efctl.declarations.loader import parse_document
-from efctl.declarations.pipeline import YAML_SUFFIXES
+from efctl.declarations.loader import LoadedDocument, parse_document
+from efctl.declarations.pipeline import YAML_SUFFIXES, LoadedClient
 from efctl.declarations.schema import load_schema, schema_diagnostics
 from efctl.errors import EfctlError
+from efctl.files import write_file
 from efctl.render.apply import apply_text
 from reconcile.apply import Outcome
 from reconcile.backend import GITHUB_PREFIX
-from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge
+from reconcile.dualcontrol import Evidence, Verdict, admins_of, judge, raised_rights
 from reconcile.model import ClientSpec, ClientState
 from reconcile.plan import Plan
 from reconcile.reviews import (
     DECIDING,
     ClientEvidence,
+    Makers,
+    Person,
     PullRequest,
     Review,
     ReviewState,
+    WriteAccess,
     client_evidence,
     eligible_logins,
     is_commit_sha,
@@ -80,6 +84,12 @@ def _review(path: Path, index: int, item: Any) -> Review:
         raise problem("'id' is not a number")
     if user is not None and not (isinstance(user, dict) and isinstance(user.get("login"), str)):
         raise problem("'user' has no 'login'")
+    account = user.get("id") if user else None
+    if account is not None and (not isinstance(account, int) or isinstance(account, bool)):
+        raise problem("'user.id' is not a number")
+    association = item.get("author_association")
+    if association is not None and not isinstance(association, str):
+        raise problem("'author_association' is not a string")
     if not isinstance(state, str) or state.upper() not in tuple(ReviewState):
         raise problem(f"'state' is {state!r}, not one of {', '.join(ReviewState)}")
     commit = item.get("commit_id")
@@ -94,6 +104,8 @@ def _review(path: Path, index: int, item: Any) -> Review:
         state=ReviewState(state.upper()),
         commit=commit.lower() if commit else None,
         submitted_at=None if submitted is None else _timestamp(submitted, problem),
+        user_id=account,
+        association=association.upper() if association else None,
     )
 
 
@@ -125,18 +137,81 @@ def read_pull_request(path: Path) -> PullRequest:
             raise EfctlError(f"{path}: not a pull request: no '{'.'.join(keys)}'")
         return value
 
-    number = found.get("number")
+    number, author_id = found.get("number"), found["user"].get("id")
     pull = PullRequest(
         author=text("user", "login"),
         head=full_sha(text("head", "sha"), f"{path}: head.sha"),
         base=text("base", "sha"),
         number=number if isinstance(number, int) else None,
+        author_id=author_id if _is_number(author_id) else None,
     )
     if found.get("state") == "closed" and found.get("merged") is False:
         raise EfctlError(
             f"{path}: {_named(pull)} was closed without being merged; nothing is applied"
         )
     return pull
+
+
+def read_commits(path: Path) -> Makers:
+    """The makers in PATH: the answer of GitHub's "List commits on a pull request" (every page,
+    as `gh api --paginate` or `--slurp` writes it): each commit's author and committer account.
+
+    A commit GitHub could not tie to an account (``author``/``committer`` null) names nobody.
+    """
+    values = _json_values(path, "a GitHub commit list")
+    if len(values) == 1 and values[0] and all(isinstance(page, list) for page in values[0]):
+        values = values[0]
+    if not all(isinstance(page, list) for page in values):
+        raise EfctlError(
+            f"{path}: not a GitHub commit list: expected an array of commits",
+            hint="write it with `gh api --paginate repos/OWNER/REPO/pulls/N/commits`",
+        )
+    people: dict[tuple[str, int | None], Person] = {}
+    for index, item in enumerate(item for page in values for item in page):
+        if not isinstance(item, dict) or not isinstance(item.get("sha"), str):
+            raise EfctlError(f"{path}: not a GitHub commit list: commit [{index}] has no 'sha'")
+        for role in ("author", "committer"):
+            account = item.get(role)
+            if account is None:
+                continue
+            login = account.get("login") if isinstance(account, dict) else None
+            if not isinstance(login, str) or not login:
+                raise EfctlError(
+                    f"{path}: not a GitHub commit list: commit [{index}]: '{role}' has no 'login'"
+                )
+            found = account.get("id")
+            person = Person(login, found if _is_number(found) else None)
+            people.setdefault((login.casefold(), person.id), person)
+    return Makers(tuple(people.values()))
+
+
+def read_permissions(path: Path | None) -> WriteAccess:
+    """Each reviewer's permission on the repository in PATH: a JSON object of login -> the
+    ``permission`` of GitHub's "Get repository permissions for a user" (admin, write, read,
+    none: a custom role as its base), or that whole answer. Without PATH: write access as the
+    reviews' author_association says."""
+    if path is None:
+        return WriteAccess()
+    values = _json_values(path, "a permissions file")
+    found = values[0] if len(values) == 1 else None
+    if not isinstance(found, dict):
+        raise EfctlError(
+            f"{path}: not a permissions file: expected a JSON object of login -> permission",
+            hint='e.g. {"bruno-k": "write"}, from '
+            "`gh api repos/OWNER/REPO/collaborators/LOGIN/permission --jq .permission`",
+        )
+    permissions = {}
+    for login, value in found.items():
+        if isinstance(value, dict):
+            value = value.get("permission") or value.get("role_name")
+        if not isinstance(value, str):
+            raise EfctlError(f"{path}: not a permissions file: {login!r} has no permission")
+        permissions[login] = value.lower()
+    return WriteAccess(permissions)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def pull_request(
@@ -322,12 +397,23 @@ class ReviewEvidence:
     """
 
     def __init__(
-        self, root: Path, paths: Sequence[Path], pull: PullRequest, reviews: Sequence[Review]
+        self,
+        root: Path,
+        paths: Sequence[Path],
+        pull: PullRequest,
+        reviews: Sequence[Review],
+        *,
+        makers: Makers,
+        access: WriteAccess,
+        no_checker_for_own_raise: bool = True,
     ):
         self.root = root
         self.paths = list(paths)  # where the declarations are, in the repository at ROOT
         self.pull = pull
         self.reviews = tuple(reviews)
+        self.makers = makers  # who authored or committed the pull request's commits
+        self.access = access  # who has write access to the repository
+        self.no_checker_for_own_raise = no_checker_for_own_raise  # the catalog's policy
         self.found: dict[str, tuple[ClientEvidence, Verdict]] = {}
 
     def __call__(self, plan: Plan, bank: BankView) -> EvidenceFor:
@@ -343,13 +429,21 @@ class ReviewEvidence:
                 hint="make the plan from the pull request's head commit and have that reviewed",
             )
         declarations = declared_clients(declaration_files(root, base, self.paths), base)
-        approvals = standing_approvals(self.reviews, self.pull.head, self.pull.author)
+        approvals = standing_approvals(
+            self.reviews, self.pull.head, self.pull.author, access=self.access, makers=self.makers
+        )
 
         def for_client(plan: Plan, state: ClientState | None) -> Evidence:
             if state is None:  # unknown at the bank: no admins, nobody to map
                 return Evidence(plan.plan_id, head, GITHUB_PREFIX + self.pull.author, ())
+            client_plan = plan.client(state.id)
+            raised = (
+                raised_rights(client_plan.changes)
+                if self.no_checker_for_own_raise and client_plan is not None
+                else {}
+            )
             found = client_evidence(
-                plan.plan_id, self.pull, approvals, state.id, declarations.get(state.id)
+                plan.plan_id, self.pull, approvals, state.id, declarations.get(state.id), raised
             )
             self.found[state.id] = (found, judge(found.evidence, admins_of(state)))
             return found.evidence
@@ -366,7 +460,12 @@ class ReviewEvidence:
             results.append(
                 {
                     **result,
-                    "eligible": list(eligible_logins(result["eligible"], logins)),
+                    "eligible": list(
+                        eligible_logins(
+                            found.eligible(result["eligible"]) if found else result["eligible"],
+                            logins,
+                        )
+                    ),
                     "ignored_reviews": [i.to_json() for i in found.ignored] if found else [],
                 }
             )
@@ -396,3 +495,190 @@ class ReviewEvidence:
 
 def _named(pull: PullRequest) -> str:
     return f"pull request #{pull.number}" if pull.number is not None else "the pull request"
+
+
+# --- the GitHub ids of the declared logins (`efctl github-ids`) --------------------------
+
+GH_TIMEOUT = 30  # seconds for one `gh api users/LOGIN`
+
+
+@dataclass(frozen=True)
+class DeclaredLogin:
+    """One user's ``github`` login, where it is declared, and what GitHub says of it."""
+
+    client: str
+    user: str
+    login: str
+    declared: int | None  # the declared github_id
+    current: int | None  # GitHub's id of the login now; None: no such account
+    document: LoadedDocument
+    index: int  # the user's position in the document's users
+
+    @property
+    def status(self) -> str:
+        if self.current is None:
+            return "unknown"
+        if self.declared is None:
+            return "missing"
+        return "ok" if self.declared == self.current else "mismatch"
+
+    def text(self) -> str:
+        where = f"{self.document.path}: {self.client}/{self.user} ({self.login})"
+        match self.status:
+            case "ok":
+                return f"{where}: github_id {self.declared}"
+            case "missing":
+                return f"{where}: no github_id; GitHub's id of the login is {self.current}"
+            case "mismatch":
+                return (
+                    f"{where}: github_id {self.declared} is declared, but the login is GitHub "
+                    f"user {self.current} now: renamed or freed and reclaimed; find out who it "
+                    "is before changing either"
+                )
+        return f"{where}: GitHub has no account with this login"
+
+
+@dataclass(frozen=True)
+class GithubIds:
+    logins: tuple[DeclaredLogin, ...]
+    written: tuple[str, ...] = ()  # the files that got github_ids
+
+    @property
+    def ok(self) -> bool:
+        """Every declared login has its id, and it is the login's id now."""
+        return all(found.status == "ok" for found in self.logins)
+
+    def text(self) -> str:
+        lines = [found.text() for found in self.logins]
+        lines.extend(f"wrote the github_ids into {path}" for path in self.written)
+        counts = {
+            status: sum(found.status == status for found in self.logins)
+            for status in ("ok", "missing", "mismatch", "unknown")
+        }
+        lines.append(
+            f"github-ids: {counts['ok']} ok, {counts['missing']} without github_id, "
+            f"{counts['mismatch']} not the declared account, {counts['unknown']} unknown "
+            f"login(s)."
+        )
+        return "\n".join(lines) + "\n"
+
+
+def github_ids(clients: Sequence[LoadedClient], *, write: bool, lookup=None) -> GithubIds:
+    """Each declared login's GitHub id, looked up once per login; with ``write`` the missing
+    ``github_id``s are added to the files (a declared id is never changed)."""
+    lookup = lookup or gh_user_id
+    ids: dict[str, int | None] = {}
+    found = []
+    for loaded in clients:
+        for index, user in enumerate(loaded.spec.users):
+            if not user.github:
+                continue
+            key = user.github.casefold()
+            if key not in ids:
+                ids[key] = lookup(user.github)
+            found.append(
+                DeclaredLogin(
+                    loaded.spec.id,
+                    user.id,
+                    user.github,
+                    user.github_id,
+                    ids[key],
+                    loaded.document,
+                    index,
+                )
+            )
+    written = _write_ids([f for f in found if f.status == "missing"]) if write else ()
+    if written:
+        found = [replace(f, declared=f.current) if f.status == "missing" else f for f in found]
+    return GithubIds(tuple(found), written)
+
+
+def gh_user_id(login: str) -> int | None:
+    """GitHub's id of LOGIN through `gh api users/LOGIN`; None when there is no such account."""
+    try:
+        done = subprocess.run(
+            ["gh", "api", f"users/{login}"], capture_output=True, timeout=GH_TIMEOUT, check=False
+        )
+    except FileNotFoundError as exc:
+        raise EfctlError(
+            "gh is not installed; GitHub ids are looked up with `gh api users/LOGIN`",
+            hint="install the GitHub CLI and `gh auth login`, or set GH_TOKEN",
+        ) from exc
+    except subprocess.TimeoutExpired as exc:
+        raise EfctlError(f"`gh api users/{login}` took longer than {GH_TIMEOUT} s") from exc
+    complaint = done.stderr.decode("utf-8", "replace").strip()
+    if done.returncode != 0:
+        if "HTTP 404" in complaint:
+            return None
+        raise EfctlError(f"`gh api users/{login}` failed: {complaint or done.returncode}")
+    try:
+        account = json.loads(done.stdout)
+    except json.JSONDecodeError as exc:
+        raise EfctlError(f"`gh api users/{login}` gave no JSON: {exc}") from exc
+    found = account.get("id") if isinstance(account, dict) else None
+    if not _is_number(found):
+        raise EfctlError(f"`gh api users/{login}` gave no user id")
+    return found
+
+
+def _write_ids(missing: Sequence[DeclaredLogin]) -> tuple[str, ...]:
+    """Add ``github_id: N`` next to each ``github:`` key, in the file's own style; each file is
+    read back and must give the same declaration with the ids, else nothing of it is written."""
+    by_file: dict[Path, list[DeclaredLogin]] = {}
+    for found in missing:
+        if found.document.source is not None:
+            by_file.setdefault(found.document.source, []).append(found)
+    written = []
+    for path, entries in by_file.items():
+        document = entries[0].document
+        lines = document.content.decode("utf-8").splitlines(keepends=True)
+        # from the end, so that earlier positions stay valid
+        for found in sorted(entries, key=lambda f: document.marks[_login(f)], reverse=True):
+            _insert_id(lines, document, found)
+        text = "".join(lines)
+        check = parse_document(text, document.path)
+        want = {f.index: f.current for f in entries}
+        users = check.data.get("users") if isinstance(check.data, dict) else None
+        if (
+            check.diagnostics
+            or not isinstance(users, list)
+            or any(users[i].get("github_id") != n for i, n in want.items())
+            or _without_ids(check.data) != _without_ids(document.data)
+        ):
+            raise EfctlError(
+                f"{document.path}: cannot add the github_ids without changing anything else",
+                hint="add them by hand: `github_id: N` next to each user's `github:`",
+            )
+        write_file(path, text)
+        written.append(document.path)
+    return tuple(written)
+
+
+def _login(found: DeclaredLogin) -> tuple:
+    return ("users", found.index, "github")
+
+
+def _insert_id(lines: list[str], document: LoadedDocument, found: DeclaredLogin) -> None:
+    key_line, key_col = document.key_marks[_login(found)]
+    value_line, value_col = document.marks[_login(found)]
+    line = lines[value_line - 1]
+    before_key = lines[key_line - 1][: key_col - 1]
+    if before_key.strip() in ("", "-"):  # block style: a line of its own below
+        indent = " " * (key_col - 1)
+        newline = "\r\n" if line.endswith("\r\n") else "\n"
+        if not line.endswith(("\n", "\r")):
+            lines[value_line - 1] = line + newline
+        lines.insert(value_line, f"{indent}github_id: {found.current}{newline}")
+        return
+    start = value_col - 1  # flow style: right after the login, in the same mapping
+    quote = line[start]
+    end = line.index(quote, start + 1) + 1 if quote in "'\"" else start + len(found.login)
+    lines[value_line - 1] = f"{line[:end]}, github_id: {found.current}{line[end:]}"
+
+
+def _without_ids(data: Any) -> Any:
+    users = [
+        {k: v for k, v in user.items() if k != "github_id"} if isinstance(user, dict) else user
+        for user in data.get("users", [])
+    ]
+    return {**data, "users": users}

@@ -10,7 +10,13 @@ import click
 
 from efctl.app import Application
 from efctl.app.apply import EvidenceSource
-from efctl.app.github import ReviewEvidence, pull_request, read_reviews
+from efctl.app.github import (
+    ReviewEvidence,
+    pull_request,
+    read_commits,
+    read_permissions,
+    read_reviews,
+)
 from efctl.app.signing import KEY_VARIABLE
 from efctl.cli.options import (
     A_FILE,
@@ -91,6 +97,23 @@ def approve(
     help="The pull_request event ($GITHUB_EVENT_PATH) or the pull request object: "
     "author, head and base.",
 )
+@click.option(
+    "--github-commits",
+    "commits_file",
+    type=A_FILE,
+    help="With --github-reviews: the pull request's commits "
+    "(`gh api --paginate repos/OWNER/REPO/pulls/N/commits`); their authors and committers "
+    "are makers, never checkers.",
+)
+@click.option(
+    "--github-permissions",
+    "permissions_file",
+    type=A_FILE,
+    help="With --github-reviews: each reviewer's permission on the repository, "
+    '{"LOGIN": "write", ...} (`gh api repos/OWNER/REPO/collaborators/LOGIN/permission '
+    "--jq .permission`); only admin, maintain and write count. Without it: the reviews' "
+    "author_association OWNER, MEMBER or COLLABORATOR.",
+)
 @click.option("--pr-author", metavar="LOGIN", help="Without --github-event: who opened the PR.")
 @click.option("--head-sha", metavar="SHA", help="Without --github-event: the reviewed commit.")
 @click.option(
@@ -112,6 +135,8 @@ def apply(
     approvals_file: Path | None,
     reviews_file: Path | None,
     event_file: Path | None,
+    commits_file: Path | None,
+    permissions_file: Path | None,
     pr_author: str | None,
     head_sha: str | None,
     base_ref: str | None,
@@ -123,15 +148,17 @@ def apply(
 
     The evidence is either local approvals (--approvals) or a pull request's reviews
     (--github-reviews with --github-event, or with --pr-author, --head-sha and --base-ref):
-    only approvals of the head commit count, never the author's, and a login is a user only
-    through the `github` logins declared at the base. The plan must have been made from the
-    head's declarations.
+    only approvals of the head commit count, never the author's nor those of anyone who authored
+    or committed a commit of it (--github-commits), only reviewers with write access count
+    (--github-permissions), a login is a user only through the `github` logins (and
+    `github_id`s) declared at the base, and nobody checks a change that raises their own rights
+    (the catalog's dual_control policy). The plan must have been made from the head's
+    declarations.
 
     Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
     """
-    evidence = _evidence(
-        app, approvals_file, reviews_file, event_file, pr_author, head_sha, base_ref, paths
-    )
+    github = (event_file, commits_file, permissions_file, pr_author, head_sha, base_ref)
+    evidence = _evidence(app, approvals_file, reviews_file, github, paths)
     report = app.apply(planfile, evidence, paths, artifacts=artifacts, progress=_progress)
     shown = evidence.annotate(report.as_json())
     if fmt == "json":
@@ -144,21 +171,33 @@ def apply(
         sys.exit(EXIT_ERROR)
 
 
-def _evidence(
-    app: Application, approvals_file, reviews_file, event_file, pr_author, head_sha, base_ref, paths
-) -> EvidenceSource:
-    github_only = event_file or pr_author or head_sha or base_ref
+def _evidence(app: Application, approvals_file, reviews_file, github, paths) -> EvidenceSource:
+    event_file, commits_file, permissions_file, pr_author, head_sha, base_ref = github
     if bool(approvals_file) == bool(reviews_file):
         raise click.UsageError("give exactly one of --approvals and --github-reviews")
-    if approvals_file and github_only:
+    if approvals_file and any(github):
         raise click.UsageError(
-            "--github-event, --pr-author, --head-sha and --base-ref go with --github-reviews"
+            "--github-event, --github-commits, --github-permissions, --pr-author, --head-sha "
+            "and --base-ref go with --github-reviews"
         )
     if approvals_file:
         return app.local_evidence(approvals_file, paths)
+    if not commits_file:
+        raise click.UsageError(
+            "--github-reviews needs --github-commits: whoever authored or committed a commit "
+            "of the pull request is a maker, and the reviews alone do not say who"
+        )
     pull = pull_request(event_file, pr_author, head_sha, base_ref)
     where = list(paths) or list(app.settings.clients)
-    return ReviewEvidence(app.settings.root, where, pull, read_reviews(reviews_file))
+    return ReviewEvidence(
+        app.settings.root,
+        where,
+        pull,
+        read_reviews(reviews_file),
+        makers=read_commits(commits_file),
+        access=read_permissions(permissions_file),
+        no_checker_for_own_raise=app.catalog.no_checker_for_own_raise,
+    )
 
 
 def _progress(items: list):

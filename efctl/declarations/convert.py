@@ -53,6 +53,7 @@ def _user(user: dict[str, Any]) -> UserSpec:
         name=user["name"],
         email=user.get("email"),
         github=user.get("github"),
+        github_id=user.get("github_id"),
         admin=user.get("admin", DEFAULT_ADMIN),
         language=user.get("language"),
         grants=Grants(
@@ -101,6 +102,7 @@ def _user_document(user: UserSpec) -> dict[str, Any]:
         name=user.name,
         email=user.email,
         github=user.github,
+        github_id=user.github_id,
         language=user.language,
         admin=None if user.admin == DEFAULT_ADMIN else user.admin.value,
         authorizations=authorizations or None,

@@ -9,6 +9,7 @@ base commit on main declares what the bank holds, the pull request's head adds D
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -118,12 +119,41 @@ def reviews(repo, *entries: tuple[str, str, str]) -> str:
     return str(path)
 
 
-def apply_reviews(repo, head: str, reviews_file: str, *extra: str, base: str = "main"):
+def commits(repo, *people: str) -> str:
+    """commits.json in GitHub's shape: one commit per login, its author and committer."""
+    path = repo.root.parent / "commits.json"
+    path.write_text(
+        json.dumps(
+            [
+                {
+                    "sha": f"{number:040x}",
+                    "commit": {"message": "a change"},
+                    "author": {"login": login, "id": 2000 + number, "type": "User"},
+                    "committer": {"login": "web-flow", "id": 19864447, "type": "User"},
+                }
+                for number, login in enumerate(people)
+            ]
+        ),
+        encoding="utf-8",
+    )
+    return str(path)
+
+
+def apply_reviews(
+    repo,
+    head: str,
+    reviews_file: str,
+    *extra: str,
+    base: str = "main",
+    commits_file: str | None = None,
+):
     return repo.efctl(
         "apply",
         "../plan.json",
         "--github-reviews",
         reviews_file,
+        "--github-commits",
+        commits_file or commits(repo, "anna-m"),
         "--pr-author",
         "anna-m",
         "--head-sha",
@@ -169,7 +199,14 @@ def test_a_pull_request_event_carries_author_head_and_base(repo, pr, store_url):
     event.write_text(json.dumps({"action": "synchronize", "pull_request": pull}), "utf-8")
     approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
     result = repo.efctl(
-        "apply", "../plan.json", "--github-reviews", approved, "--github-event", str(event)
+        "apply",
+        "../plan.json",
+        "--github-reviews",
+        approved,
+        "--github-event",
+        str(event),
+        "--github-commits",
+        commits(repo, "anna-m"),
     )
     assert result.exit_code == 0, result.output
     assert bank(store_url)[0].serial == 6
@@ -236,6 +273,87 @@ def test_a_login_added_in_the_pull_request_cannot_approve_it(repo, store_url):
     assert bank(store_url)[0].serial == 5
 
 
+def test_a_co_author_who_pushed_a_commit_is_a_maker_not_a_checker(repo, pr, store_url):
+    approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, approved, commits_file=commits(repo, "anna-m", "bruno-k"))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-2:] == [
+        "  10000001: needs a reviewer who is not the author and one individual admin or a "
+        "second collective admin; eligible: none",
+        "      not counted: bruno-k authored or committed a commit of the pull request "
+        "(bruno-k): a maker never counts as checker",
+    ]
+    assert bank(store_url)[0].serial == 5
+
+
+@pytest.mark.parametrize(
+    ("permissions", "shown"),
+    [({"bruno-k": "read"}, "permission read"), ({"anna-m": "admin"}, "no permission on record")],
+)
+def test_a_reviewer_without_write_access_is_no_checker(repo, pr, store_url, permissions, shown):
+    granted = repo.root.parent / "permissions.json"
+    granted.write_text(json.dumps(permissions), "utf-8")
+    approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, approved, "--github-permissions", str(granted))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == (
+        f"      not counted: bruno-k has no write access to the repository ({shown})"
+    )
+    assert bank(store_url)[0].serial == 5
+
+
+def test_a_reviewer_with_write_permission_counts(repo, pr, store_url):
+    granted = repo.root.parent / "permissions.json"
+    granted.write_text(json.dumps({"Bruno-K": {"permission": "write", "role_name": "maintain"}}))
+    approved = reviews(repo, ("bruno-k", "APPROVED", pr.head))
+    result = apply_reviews(repo, pr.head, approved, "--github-permissions", str(granted))
+    assert result.exit_code == 0, result.output
+    assert bank(store_url)[0].serial == 6
+
+
+def test_a_reviewer_whose_own_rights_the_change_raises_is_no_checker(repo, store_url):
+    """The pull request raises Bruno to individual signature on the account; he approves."""
+    git(repo, "init", "-q", "-b", "main")
+    repo.write(CLIENT, BASE_DECLARATION)
+    commit(repo, "Testfirma as the bank has it")
+    git(repo, "checkout", "-q", "-b", "bruno-alone")
+    raised = BASE_DECLARATION.rsplit("sign_collective", 1)
+    repo.write(CLIENT, "sign_individual".join(raised))
+    head = commit(repo, "Bruno signs alone")
+    plan(repo)
+    result = apply_reviews(repo, head, reviews(repo, ("bruno-k", "APPROVED", head)))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-2:] == [
+        "  10000001: needs a reviewer who is not the author and one individual admin or a "
+        "second collective admin; eligible: none",
+        "      not counted: bruno-k is bruno.keller, whose own rights this change raises in "
+        "10000001 (CH9300762011623852957: sign_collective -> sign_individual): a checker must "
+        "be beyond any peer",
+    ]
+    assert bank(store_url)[0].serial == 5
+
+
+def test_a_recycled_login_is_not_the_declared_admin(repo, store_url):
+    """Bruno's account is 4242; the login bruno-k now belongs to account 1000."""
+    git(repo, "init", "-q", "-b", "main")
+    declared = BASE_DECLARATION.replace(
+        "github: bruno-k\n", "github: bruno-k\n    github_id: 4242\n"
+    )
+    repo.write(CLIENT, declared)
+    commit(repo, "Testfirma with Bruno's GitHub id")
+    git(repo, "checkout", "-q", "-b", "grant-dora")
+    repo.write(CLIENT, declared + DORA)
+    head = commit(repo, "Grant Dora read access")
+    plan(repo)
+    result = apply_reviews(repo, head, reviews(repo, ("bruno-k", "APPROVED", head)))
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[-1] == (
+        "      not counted: bruno-k is now GitHub user 1000, not bruno.keller's declared "
+        "github_id 4242 at the base main: a freed or reclaimed login is someone else"
+    )
+    assert bank(store_url)[0].serial == 5
+
+
 def test_a_plan_not_made_from_the_reviewed_head_is_refused(repo, pr, store_url):
     repo.write(CLIENT, BASE_DECLARATION + DORA.replace("profile: read", "profile: sign_collective"))
     head = commit(repo, "Dora signs too")
@@ -274,7 +392,13 @@ def test_a_merge_that_brings_other_declarations_is_refused(repo, pr, store_url):
         ),
         (
             ("--approvals", "a.json", "--head-sha", "abc"),
-            "--github-event, --pr-author, --head-sha and --base-ref go with --github-reviews",
+            "--github-event, --github-commits, --github-permissions, --pr-author, --head-sha "
+            "and --base-ref go with --github-reviews",
+        ),
+        (
+            ("--github-reviews", "r.json", "--pr-author", "anna-m"),
+            "--github-reviews needs --github-commits: whoever authored or committed a commit of "
+            "the pull request is a maker, and the reviews alone do not say who",
         ),
     ],
 )
@@ -438,3 +562,116 @@ def test_the_event_and_the_flags_do_not_mix(tmp_path):
         "given with it"
     )
     assert pull_request(path, None, None, "main").base == "main"  # --base-ref may override
+
+
+# --- efctl github-ids ----------------------------------------------------------------------
+
+FAKE_GH = """\
+#!/bin/sh
+# gh api users/LOGIN, as GitHub answers for the accounts of these tests
+echo "$@" >>"$(dirname "$0")/calls"
+case "$2" in
+  users/anna-m) echo '{"login": "anna-m", "id": 1001, "type": "User"}' ;;
+  users/bruno-k) echo '{"login": "bruno-k", "id": 1002, "type": "User"}' ;;
+  users/carla-r) echo '{"login": "carla-r", "id": 9003, "type": "User"}' ;;
+  *) echo "gh: Not Found (HTTP 404)" >&2; exit 1 ;;
+esac
+"""
+
+
+@pytest.fixture
+def gh(repo, tmp_path):
+    """A fake `gh` first on PATH; its calls are in the file it returns."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "gh").write_text(FAKE_GH)
+    (bin_dir / "gh").chmod(0o755)
+    repo.env["PATH"] = f"{bin_dir}:{os.environ['PATH']}"
+    return bin_dir / "calls"
+
+
+IDS_DECLARATION = (
+    BASE_DECLARATION
+    + """\
+  - {id: carla.rossi, name: Carla Rossi, github: carla-r, github_id: 2003}
+  - {id: dora.dill, name: Dora Dill, github: "dora-d"}
+"""
+)
+OTHER = "clients/10000002.yaml"
+OTHER_DECLARATION = """\
+version: 1
+client: {id: "10000002", name: Zweitfirma GmbH, language: de}
+users:
+  - {id: bruno.keller, name: Bruno Keller, github: Bruno-K}  # the same person
+"""
+
+
+def test_github_ids_checks_every_login_looked_up_once(repo, gh):
+    repo.write(CLIENT, IDS_DECLARATION)
+    repo.write(OTHER, OTHER_DECLARATION)
+    result = repo.efctl("github-ids")
+    assert result.exit_code == 1, result.stderr
+    assert result.stderr == ""
+    assert result.stdout.splitlines() == [
+        f"{CLIENT}: 10000001/anna.muster (anna-m): no github_id; GitHub's id of the login is 1001",
+        f"{CLIENT}: 10000001/bruno.keller (bruno-k): no github_id; GitHub's id of the login is "
+        "1002",
+        f"{CLIENT}: 10000001/carla.rossi (carla-r): github_id 2003 is declared, but the login is "
+        "GitHub user 9003 now: renamed or freed and reclaimed; find out who it is before "
+        "changing either",
+        f"{CLIENT}: 10000001/dora.dill (dora-d): GitHub has no account with this login",
+        f"{OTHER}: 10000002/bruno.keller (Bruno-K): no github_id; GitHub's id of the login is 1002",
+        "github-ids: 0 ok, 3 without github_id, 1 not the declared account, 1 unknown login(s).",
+    ]
+    assert gh.read_text().splitlines() == [
+        "api users/anna-m",
+        "api users/bruno-k",
+        "api users/carla-r",
+        "api users/dora-d",
+    ]
+    assert (repo.root / CLIENT).read_text() == IDS_DECLARATION
+
+
+def test_github_ids_write_adds_the_missing_ids_in_the_file_s_style(repo, gh):
+    repo.write(
+        CLIENT, IDS_DECLARATION.replace("  - {id: carla.rossi", "  # Carla\n  - {id: carla.rossi")
+    )
+    repo.write(OTHER, OTHER_DECLARATION)
+    result = repo.efctl("github-ids", "--write")
+    assert result.exit_code == 1  # carla-r and dora-d stay for a person to sort out
+    assert result.stdout.splitlines()[-3:] == [
+        f"wrote the github_ids into {CLIENT}",
+        f"wrote the github_ids into {OTHER}",
+        "github-ids: 3 ok, 0 without github_id, 1 not the declared account, 1 unknown login(s).",
+    ]
+    written = (repo.root / CLIENT).read_text()
+    assert written == (
+        IDS_DECLARATION.replace("github: anna-m\n", "github: anna-m\n    github_id: 1001\n")
+        .replace("github: bruno-k\n", "github: bruno-k\n    github_id: 1002\n")
+        .replace("  - {id: carla.rossi", "  # Carla\n  - {id: carla.rossi")
+    )
+    assert (repo.root / OTHER).read_text() == OTHER_DECLARATION.replace(
+        "github: Bruno-K}", "github: Bruno-K, github_id: 1002}"
+    )
+    assert repo.efctl("validate", "--offline").exit_code == 0
+
+
+def test_github_ids_are_ok_once_declared(repo, gh):
+    declared = BASE_DECLARATION.replace("github: anna-m\n", "github: anna-m\n    github_id: 1001\n")
+    declared = declared.replace("github: bruno-k\n", "github: bruno-k\n    github_id: 1002\n")
+    repo.write(CLIENT, declared)
+    result = repo.efctl("github-ids")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        "github-ids: 2 ok, 0 without github_id, 0 not the declared account, 0 unknown login(s)."
+    )
+
+
+def test_a_github_id_without_a_login_is_a_declaration_error(repo):
+    repo.write(CLIENT, BASE_DECLARATION.replace("    github: bruno-k\n", "    github_id: 1002\n"))
+    result = repo.efctl("validate", "--offline")
+    assert result.exit_code == 1
+    assert (
+        f"{CLIENT}:11:5: error EF013: users[1] (bruno.keller): 'github' is a dependency of "
+        "'github_id'"
+    ) in result.stderr.splitlines()

@@ -102,7 +102,8 @@ def test_unknown_key_points_at_the_key_and_suggests_the_known_one():
     assert found.pointer == ("users", 0, "emial")
     assert (
         found.hint
-        == "allowed keys: id, name, email, github, language, admin, authorizations, signing_key"
+        == "allowed keys: id, name, email, github, github_id, language, admin, authorizations,"
+        " signing_key"
     )
 
 

@@ -2,19 +2,24 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
 
-from reconcile.dualcontrol import Evidence
+from reconcile.dualcontrol import Evidence, raised_rights
 from reconcile.model import ClientSpec, UserSpec
+from reconcile.plan import Action, Change, Note, NoteKind, Resource
 from reconcile.reviews import (
     Approvals,
     ClientEvidence,
     Ignored,
     IgnoredReview,
+    Makers,
+    Person,
     PullRequest,
     Review,
+    WriteAccess,
     client_evidence,
     eligible_logins,
     is_commit_sha,
@@ -30,13 +35,17 @@ PLAN_ID = "sha256:" + "0" * 64
 
 
 def review(number: int, login: str | None, state: str, commit: str | None = HEAD, hour=None):
-    """Review ``number``, submitted at that hour of a day unless ``hour`` says otherwise."""
+    """Review ``number`` by a MEMBER of the repository, submitted at that hour of a day unless
+    ``hour`` says otherwise."""
     at = None if state == "PENDING" else datetime(2026, 11, 21, hour or number, tzinfo=UTC)
-    return Review(number, login, state, commit, at)
+    return Review(number, login, state, commit, at, association="MEMBER")
 
 
-def standing(*reviews: Review) -> Approvals:
-    return standing_approvals(reviews, HEAD, PULL.author)
+BY_ASSOCIATION, NO_MAKERS = WriteAccess(), Makers()
+
+
+def standing(*reviews: Review, access=BY_ASSOCIATION, makers=NO_MAKERS) -> Approvals:
+    return standing_approvals(reviews, HEAD, PULL.author, access=access, makers=makers)
 
 
 def test_an_approval_of_the_head_counts():
@@ -234,8 +243,176 @@ def test_full_commit_shas_are_recognised_and_shortened(revision, full, shown):
 
 
 def test_a_review_without_a_time_counts_as_the_earliest_and_never_crashes():
-    undated = Review(1, "rico-b", "APPROVED", HEAD, None)
+    undated = Review(1, "rico-b", "APPROVED", HEAD, None, association="MEMBER")
     later = review(2, "rico-b", "CHANGES_REQUESTED")
     found = standing(undated, later)
     assert found.approving == ()
     assert [(i.review.id, i.reason) for i in found.ignored] == [(1, Ignored.SUPERSEDED)]
+
+
+# --- who counts as a checker (issue 8) ---------------------------------------------------
+
+WITH_IDS = replace(
+    DECLARATION,
+    users=(
+        UserSpec(id="anna.muster", name="Anna Muster", github="Anna-M", github_id=1001),
+        UserSpec(id="bruno.keller", name="Bruno Keller", github="bruno-k", github_id=1002),
+    ),
+)
+
+
+def test_a_recycled_login_is_someone_else_than_the_declared_github_id():
+    recycled = replace(review(1, "bruno-k", "APPROVED"), user_id=9999)
+    found = client_evidence(PLAN_ID, PULL, standing(recycled), "10432210", WITH_IDS)
+    assert found.evidence.approvers == ()
+    assert found.ignored == (
+        IgnoredReview(
+            recycled,
+            Ignored.OTHER_ACCOUNT,
+            "bruno-k is now GitHub user 9999, not bruno.keller's declared github_id 1002 at the "
+            "base main: a freed or reclaimed login is someone else",
+        ),
+    )
+
+
+def test_a_login_without_an_id_cannot_be_a_user_declared_with_one():
+    unknown = review(1, "bruno-k", "APPROVED")
+    found = client_evidence(PLAN_ID, PULL, standing(unknown), "10432210", WITH_IDS)
+    assert [i.detail for i in found.ignored] == [
+        "bruno-k is now an account GitHub gave no id, not bruno.keller's declared github_id "
+        "1002 at the base main: a freed or reclaimed login is someone else"
+    ]
+
+
+def test_a_renamed_account_is_still_its_person_and_so_is_the_author():
+    renamed = replace(review(1, "bruno-keller-new", "APPROVED"), user_id=1002)
+    pull = replace(PULL, author="anna-renamed", author_id=1001)
+    found = client_evidence(PLAN_ID, pull, standing(renamed), "10432210", WITH_IDS)
+    assert found.evidence == Evidence(PLAN_ID, HEAD, "anna.muster", ("bruno.keller",))
+    assert found.ignored == ()
+
+
+def test_an_author_on_a_recycled_login_is_nobody_of_the_relationship():
+    pull = replace(PULL, author_id=5555)
+    found = client_evidence(PLAN_ID, pull, standing(), "10432210", WITH_IDS)
+    assert found.evidence.author == "github:anna-m"
+
+
+@pytest.mark.parametrize(
+    ("association", "counts"),
+    [
+        ("OWNER", True),
+        ("MEMBER", True),
+        ("COLLABORATOR", True),
+        ("CONTRIBUTOR", False),
+        ("NONE", False),
+        (None, False),
+    ],
+)
+def test_without_permissions_the_association_decides_write_access(association, counts):
+    bruno = replace(review(1, "bruno-k", "APPROVED"), association=association)
+    found = standing(bruno)
+    assert found.approving == ((bruno,) if counts else ())
+    if not counts:
+        assert found.ignored == (
+            IgnoredReview(
+                bruno,
+                Ignored.NO_WRITE_ACCESS,
+                f"bruno-k has no write access to the repository ({association or 'no association'}"
+                "; a checker is OWNER, MEMBER, COLLABORATOR)",
+            ),
+        )
+
+
+@pytest.mark.parametrize(
+    ("permission", "counts"),
+    [
+        ("admin", True),
+        ("maintain", True),
+        ("write", True),
+        ("triage", False),
+        ("read", False),
+        (None, False),
+    ],
+)
+def test_with_permissions_only_write_access_counts_whatever_the_association(permission, counts):
+    owner = replace(review(1, "bruno-k", "APPROVED"), association="OWNER")
+    access = WriteAccess({} if permission is None else {"Bruno-K": permission})
+    found = standing(owner, access=access)
+    assert found.approving == ((owner,) if counts else ())
+    shown = f"permission {permission}" if permission else "no permission on record"
+    if not counts:
+        assert [i.detail for i in found.ignored] == [
+            f"bruno-k has no write access to the repository ({shown})"
+        ]
+
+
+@pytest.mark.parametrize("maker", [Person("Bruno-K"), Person("bruno-old-login", 1002)])
+def test_who_authored_or_committed_a_commit_is_a_maker_never_a_checker(maker):
+    bruno = replace(review(1, "bruno-k", "APPROVED"), user_id=1002)
+    makers = Makers((Person("anna-m", 1001), maker))
+    found = standing(bruno, makers=makers)
+    assert found == Approvals(
+        (),
+        (
+            IgnoredReview(
+                bruno,
+                Ignored.MAKER,
+                f"bruno-k authored or committed a commit of the pull request ({maker.login}): a "
+                "maker never counts as checker",
+            ),
+        ),
+        makers.people,
+    )
+
+
+def test_a_declared_maker_is_no_longer_eligible_there():
+    makers = Makers((Person("bruno-k", 1002),))
+    found = client_evidence(PLAN_ID, PULL, standing(makers=makers), "10432210", DECLARATION)
+    assert found.barred == ("bruno.keller",)
+    assert found.eligible(("bruno.keller", "erik.nagel")) == ("erik.nagel",)
+
+
+def right(user: str, action: Action, before, after, *notes: Note) -> Change:
+    address = f"10432210/users/{user}/authorizations/CH56"
+    wrap = {"profile": before} if before else None, {"profile": after} if after else None
+    return Change(address, action, Resource.AUTHORIZATION, *wrap, notes)
+
+
+def admin(user: str, before: str, after: str) -> Change:
+    address = f"10432210/users/{user}/admin"
+    return Change(address, Action.MANUAL, Resource.ADMIN_RIGHT, {"admin": before}, {"admin": after})
+
+
+def test_the_rights_a_change_raises_are_named_per_user():
+    up = Note(NoteKind.RAISE, "read -> sign_individual", {})
+    down = Note(NoteKind.LOWER, "sign_individual -> read", {})
+    changes = [
+        right("bruno.keller", Action.UPDATE, "read", "sign_individual", up),
+        right("carla.rossi", Action.UPDATE, "sign_individual", "read", down),
+        right("dora.dill", Action.CREATE, None, "read"),
+        right("erik.nagel", Action.DELETE, "read", None),
+        admin("bruno.keller", "none", "collective"),
+        admin("carla.rossi", "individual", "collective"),
+        admin("erik.nagel", "collective", "individual"),
+    ]
+    assert raised_rights(changes) == {
+        "bruno.keller": ("CH56: read -> sign_individual", "Admin right: none -> collective"),
+        "dora.dill": ("CH56: none -> read",),
+        "erik.nagel": ("Admin right: collective -> individual",),
+    }
+
+
+def test_a_reviewer_whose_own_rights_the_change_raises_does_not_count_there():
+    bruno = review(1, "bruno-k", "APPROVED")
+    raised = {"bruno.keller": ("Admin right: collective -> individual",)}
+    found = client_evidence(PLAN_ID, PULL, standing(bruno), "10432210", DECLARATION, raised)
+    assert found.evidence == Evidence(PLAN_ID, HEAD, "anna.muster", ())
+    assert found.ignored == (
+        IgnoredReview(
+            bruno,
+            Ignored.RAISES_OWN,
+            "bruno-k is bruno.keller, whose own rights this change raises in 10432210 (Admin "
+            "right: collective -> individual): a checker must be beyond any peer",
+        ),
+    )

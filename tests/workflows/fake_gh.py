@@ -152,6 +152,11 @@ def _route(state: dict, request: dict) -> Any:
             return _found(state["pulls"].get(number))
         case "GET", ["pulls", number, "reviews"]:
             return state["reviews"].get(number, [])
+        case "GET", ["pulls", number, "commits"]:
+            return state.get("commits", {}).get(number, [])
+        case "GET", ["collaborators", login, "permission"]:  # everyone may write, unless set
+            permission = state.get("permissions", {}).get(login, "write")
+            return {"permission": permission, "user": {"login": login}}
         case "GET", ["issues", number, "comments"]:
             return state["comments"].get(number, [])
         case "POST", ["issues", number, "comments"]:

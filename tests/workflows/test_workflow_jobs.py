@@ -321,7 +321,16 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     out = workspace.root / "out"
     assert json.loads((out / "pr.json").read_text()) == merged["pull"]
-    assert json.loads((out / "reviews.json").read_text()) == merged["reviews"]  # both pages
+    evidence = out / "evidence"
+    assert json.loads((evidence / "reviews.json").read_text()) == merged["reviews"]  # both pages
+    assert json.loads((evidence / "commits.json").read_text()) == []
+    reviewers = sorted({review["user"]["login"] for review in merged["reviews"]})
+    assert json.loads((evidence / "permissions.json").read_text()) == dict.fromkeys(
+        reviewers, "write"
+    )
+    assert run.step("Fetch its reviews, commits and reviewers' permissions").stdout == (
+        f"pull request #{PR} has {len(merged['reviews'])} review(s) and 0 commit(s)\n"
+    )
     reviewed = json.loads((out / "reviewed/plan.json").read_text())
     assert reviewed["plan_id"] == merged["plan_id"]  # the plan the reviewers saw, not a new one
     assert run.step("Fetch the reviewed plan").stdout.splitlines() == reviewed_plan_lines(merged)
@@ -348,11 +357,16 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
         ("GET", f"repos/acme/bank-admin/commits/{merged['merge']}/pulls"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}"),
         ("GET", f"repos/acme/bank-admin/pulls/{PR}/reviews"),
+        ("GET", f"repos/acme/bank-admin/pulls/{PR}/commits"),
+        *(
+            ("GET", f"repos/acme/bank-admin/collaborators/{login}/permission")
+            for login in reviewers
+        ),
         ("run list", ""),
         ("run download", str(merged["run_id"])),
         ("run list", ""),  # the earlier applies' audit anchors
     ]
-    assert github.state()["calls"][4] == {
+    assert github.state()["calls"][5 + len(reviewers)] == {
         "method": "run list",
         "endpoint": "",
         "--repo": "acme/bank-admin",
