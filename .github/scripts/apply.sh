@@ -6,7 +6,8 @@
 # Usage: apply.sh PR_JSON EVIDENCE_DIR PLAN_JSON OUT_DIR (EVIDENCE_DIR from fetch-reviews.sh)
 # First the bank's audit chain is verified, against OUT_DIR/anchor/audit-hash when an earlier
 # apply kept one (audit-anchor.sh): a chain that lost entries since is refused, nothing applied.
-# Writes OUT_DIR/apply.json (the outcome per relationship), OUT_DIR/audit.jsonl (the bank's
+# Writes OUT_DIR/apply.json (the outcome per relationship), OUT_DIR/outcome.md (the same,
+# masked, for the pull request), OUT_DIR/audit.jsonl (the bank's
 # audit chain), the export even when apply refused, and OUT_DIR/audit-anchor/audit-hash (the
 # chain's last hash now, for the next apply); the log shows only the outcome per
 # relationship (the JSON holds personal data: it stays in the artifact). When apply refuses,
@@ -46,8 +47,7 @@ echo "applying plan $plan_id of pull request #$number"
 status=0
 efctl apply "$plan" --github-event "$pr" --github-reviews "$evidence/reviews.json" \
   --github-commits "$evidence/commits.json" --github-permissions "$evidence/permissions.json" \
-  --format json \
-  >"$out/apply.json" || status=$?
+  --report "$out/apply.json" --format markdown >"$out/outcome.md" || status=$?
 if [[ -s $out/apply.json ]]; then
   jq -r '.results[] | "\(.client): \(.outcome)"' "$out/apply.json"
 fi

@@ -23,10 +23,12 @@ from efctl.cli.options import (
     A_FOLDER,
     DECLARATIONS,
     EXIT_ERROR,
-    TEXT_OR_JSON,
     command,
     pass_app,
+    run_url,
 )
+from efctl.files import write_file
+from efctl.render.apply import apply_markdown
 
 PROGRESS_AFTER = 5
 
@@ -122,7 +124,15 @@ def approve(
     help="Whose declarations say which login is which user (default: the event's base sha).",
 )
 @DECLARATIONS
-@TEXT_OR_JSON
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "markdown"]),
+    default="text",
+    show_default=True,
+    help="text for people, json for machines, markdown for the pull request (masked).",
+)
+@click.option("--report", "report_file", type=A_FILE, help="Also write the report as JSON to FILE.")
 @click.option(
     "--artifacts",
     type=A_FOLDER,
@@ -142,6 +152,7 @@ def apply(
     base_ref: str | None,
     paths,
     fmt: str,
+    report_file: Path | None,
     artifacts: Path | None,
 ) -> None:
     """Apply a reviewed plan exactly as reviewed: one order per relationship, or refuse.
@@ -161,8 +172,14 @@ def apply(
     evidence = _evidence(app, approvals_file, reviews_file, github, paths)
     report = app.apply(planfile, evidence, paths, artifacts=artifacts, progress=_progress)
     shown = evidence.annotate(report.as_json())
+    as_json = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
+    if report_file:
+        write_file(report_file, as_json)
     if fmt == "json":
-        click.echo(json.dumps(shown, indent=2, ensure_ascii=False))
+        click.echo(as_json, nl=False)
+    elif fmt == "markdown":
+        forms = [app.settings.display(form) for form in report.forms]
+        click.echo(apply_markdown(shown, forms, run_url()), nl=False)
     else:
         click.echo(evidence.text(shown), nl=False)
     for form in report.forms:

@@ -126,6 +126,14 @@ def pass_app(function: Callable) -> Callable:
     return wrapper
 
 
+def run_url() -> str | None:
+    """The GitHub Actions run this command runs in, for a comment's footer; None outside."""
+    server, repository, run = (
+        os.environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
+    )
+    return f"{server}/{repository}/actions/runs/{run}" if server and repository and run else None
+
+
 def global_options() -> GlobalOptions:
     return click.get_current_context().find_root().obj
 

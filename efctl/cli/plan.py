@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import sys
 from pathlib import Path
@@ -22,6 +21,7 @@ from efctl.cli.options import (
     command,
     global_options,
     pass_app,
+    run_url,
 )
 from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import DEFAULT_WIDTH, diagnostic_text, render_text
@@ -53,7 +53,7 @@ def _emit_plan(plan: Plan, fmt: str, parts_dir: Path | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     elif fmt == "markdown":
-        parts = render_markdown(document, run_url=_run_url())
+        parts = render_markdown(document, run_url=run_url())
         if parts_dir:
             write_parts(parts, parts_dir)
         click.echo("\n".join(parts), nl=False)
@@ -62,14 +62,6 @@ def _emit_plan(plan: Plan, fmt: str, parts_dir: Path | None) -> None:
         columns = shutil.get_terminal_size(fallback=(DEFAULT_WIDTH, 24)).columns  # or $COLUMNS
         text = render_text(document, color=colored, width=columns)
         click.echo(text, nl=False, color=colored)
-
-
-def _run_url() -> str | None:
-    """The GitHub Actions run this command runs in, for the comment's footer; None outside."""
-    server, repository, run = (
-        os.environ.get(name) for name in ("GITHUB_SERVER_URL", "GITHUB_REPOSITORY", "GITHUB_RUN_ID")
-    )
-    return f"{server}/{repository}/actions/runs/{run}" if server and repository and run else None
 
 
 @command("plan")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import Counter
 
 from efctl.render.plan_text import note_text
+from efctl.render.redact import mask
 from reconcile.apply import Outcome
 from reconcile.plan import Change
 
@@ -28,4 +29,36 @@ def apply_text(report: dict) -> str:
     )
     if set(counts) <= REPEAT and counts[Outcome.ALREADY_APPLIED]:
         lines.append("Refused: this plan was applied before, and a plan is applied only once.")
+    return "\n".join(lines) + "\n"
+
+
+def apply_markdown(report: dict, forms: list[str], run_url: str | None) -> str:
+    """The apply report as a pull-request comment: the outcome per relationship, who can give
+    a missing approval (GitHub logins in a report annotated from reviews), the forms to sign.
+    Details are masked: the comment is read by everyone who reads the repository."""
+    lines = [f"### efctl applied plan `{report['plan_id'][:19]}…`", ""]
+    lines += ["| relationship | outcome | detail |", "|---|---|---|"]
+    lines += [
+        f"| {r['client']} | {r['outcome']} | {mask(r['detail']).replace('|', '/')} |"
+        for r in report["results"]
+    ]
+    waiting = [r for r in report["results"] if r["outcome"] == Outcome.NEEDS_APPROVAL]
+    if waiting:
+        lines += [
+            "",
+            "**Approvals still missing** (approve the head commit, then run the apply again):",
+        ]
+        lines += [
+            f"- {r['client']}: "
+            + (", ".join(f"`{who}`" for who in r["eligible"]) or "nobody eligible")
+            for r in waiting
+        ]
+    if forms:
+        lines += ["", "**To sign and send to the bank** (in the run's `efctl-apply` artifact):"]
+        lines += [f"- `{form}`" for form in forms]
+    run = f"[this run]({run_url})" if run_url else "a run outside CI"
+    lines += [
+        "",
+        f"Applied by {run}; the bank executed each relationship as one order or not at all.",
+    ]
     return "\n".join(lines) + "\n"

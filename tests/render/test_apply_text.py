@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from efctl.app.apply import ApplyReport
-from efctl.render.apply import apply_text
+from efctl.render.apply import apply_markdown, apply_text
 from reconcile.apply import ClientResult, Outcome
 from reconcile.plan import Action, Change, Note, NoteKind, Resource
 
@@ -72,4 +72,38 @@ def test_a_plan_applied_before_everywhere_is_refused():
     assert apply_text(report.as_json()).endswith(
         "Apply: 1 already applied.\n"
         "Refused: this plan was applied before, and a plan is applied only once.\n"
+    )
+
+
+def test_the_apply_comment_masks_names_who_can_approve_and_lists_the_forms():
+    report = {
+        "plan_id": "sha256:" + "ab" * 32,
+        "results": [
+            {"client": "20145837", "outcome": "applied", "detail": "order 20145837-1 executed"},
+            {
+                "client": "30518764",
+                "outcome": "needs approval",
+                "detail": "needs a reviewer | approved only by l.cattaneo@rezzonico.example.ch",
+                "eligible": ["grezzonico"],
+            },
+        ],
+    }
+    forms = ["artifacts/admin-right-form-20145837.pdf"]
+    assert apply_markdown(report, forms, "https://github.com/o/r/actions/runs/9") == (
+        "### efctl applied plan `sha256:abababababab…`\n"
+        "\n"
+        "| relationship | outcome | detail |\n"
+        "|---|---|---|\n"
+        "| 20145837 | applied | order 20145837-1 executed |\n"
+        "| 30518764 | needs approval | needs a reviewer / approved only by"
+        " l***@rezzonico.example.ch |\n"
+        "\n"
+        "**Approvals still missing** (approve the head commit, then run the apply again):\n"
+        "- 30518764: `grezzonico`\n"
+        "\n"
+        "**To sign and send to the bank** (in the run's `efctl-apply` artifact):\n"
+        "- `artifacts/admin-right-form-20145837.pdf`\n"
+        "\n"
+        "Applied by [this run](https://github.com/o/r/actions/runs/9); the bank executed each"
+        " relationship as one order or not at all.\n"
     )

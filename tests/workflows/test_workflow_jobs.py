@@ -301,6 +301,18 @@ def merged(workspace, github, planned):
     return {**planned, **commits, "pull": pull, "reviews": reviews}
 
 
+def outcome_comment(workspace, *rows: str) -> str:
+    """The outcome part of the apply's comment: written by apply.sh, checked row by row."""
+    outcome = (workspace.root / "out/outcome.md").read_text()
+    table = [line for line in outcome.splitlines() if line.startswith("| 1")]
+    assert [line.split(" | ")[:2] for line in table] == [row.split(" | ") for row in rows]
+    assert outcome.endswith(
+        "Applied by [this run](https://github.com/acme/bank-admin/actions/runs/4242); the bank"
+        " executed each relationship as one order or not at all.\n"
+    )
+    return outcome
+
+
 def applied_outcomes(workspace) -> list[tuple[str, str]]:
     applied = json.loads((workspace.root / "out/apply.json").read_text())
     return [(r["client"], r["outcome"]) for r in applied["results"]]
@@ -365,6 +377,7 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
         ("run list", ""),
         ("run download", str(merged["run_id"])),
         ("run list", ""),  # the earlier applies' audit anchors
+        ("POST", f"repos/acme/bank-admin/issues/{PR}/comments"),
     ]
     assert github.state()["calls"][5 + len(reviewers)] == {
         "method": "run list",
@@ -376,7 +389,9 @@ def test_apply_applies_the_reviewed_plan_with_the_pull_requests_reviews(
         "--json": "databaseId,status,conclusion",
         "--limit": "1",
     }
-    assert not run.step("Say on the pull request why nothing was applied").ran
+    said = run.step("Tell the pull request what was applied")
+    assert said.stdout == f"commented on pull request #{PR} what the apply did\n"
+    assert github.comments(PR)[-1]["body"] == outcome_comment(workspace, "| 10000001 | applied")
     upload = run.step("Keep the results, the audit export and the forms to sign")
     assert upload.ran and upload.with_["path"] == "out/\nartifacts/\n"
     assert upload.with_["retention-days"] == "90"
@@ -501,7 +516,7 @@ def test_a_bank_change_after_the_review_is_not_applied_and_the_pull_request_says
         "exported 1 audit entry to out/audit.jsonl",  # the order WEB-1
     ]
     assert workspace.bank_users() == BANK_USERS  # elias.brunner was not created
-    said = run.step("Say on the pull request why nothing was applied")
+    said = run.step("Tell the pull request what was applied")
     assert said.ran and said.returncode == 0
     assert github.comments(PR)[: len(plan_comments)] == plan_comments
     [refusal] = [c["body"] for c in github.comments(PR)[len(plan_comments) :]]
@@ -510,7 +525,10 @@ def test_a_bank_change_after_the_review_is_not_applied_and_the_pull_request_says
         f"reviewed plan `{json.loads((tmp_path / 'artifact-0/plan.json').read_text())['plan_id']}` "
         f"(kept by run {run_id} of plan.yml) for these relationships; nothing was applied "
         "to them:\n\n"
-        "- 10000001: stale (the bank changed since the plan was reviewed)\n\n" + FRESH_PLAN
+        "- 10000001: stale (the bank changed since the plan was reviewed)\n\n"
+        + FRESH_PLAN
+        + "\n"
+        + outcome_comment(workspace, "| 10000001 | stale")
     )
 
 
@@ -533,7 +551,10 @@ def test_apply_without_enough_approvals_changes_nothing_and_keeps_the_audit_expo
         "these relationships; nothing was applied to them:\n\n"
         "- 10000001: needs approval\n\n"
         "When approvals were missing, approve the pull request's head commit and run the apply "
-        f"again: Actions → efctl apply → Run workflow, pull request {PR}. " + FRESH_PLAN
+        f"again: Actions → efctl apply → Run workflow, pull request {PR}. "
+        + FRESH_PLAN
+        + "\n"
+        + outcome_comment(workspace, "| 10000001 | needs approval")
     )
 
 
@@ -710,9 +731,9 @@ def test_apply_refuses_a_push_that_no_pull_request_merged(workspace, github, job
         "Install efctl",
         "Wait for the earlier applies",
         "Find the merged pull request",
-        "Say on the pull request why nothing was applied",  # there is none: it says nothing
+        "Tell the pull request what was applied",  # there is none: it says nothing
     ]
-    assert run.step("Say on the pull request why nothing was applied").stdout == ""
+    assert run.step("Tell the pull request what was applied").stdout == ""
     assert github.state()["comments"] == {}
     assert workspace.bank_users() == BANK_USERS  # nothing changed
 
