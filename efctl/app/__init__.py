@@ -133,17 +133,9 @@ class Application:
         """Whether the bank is the local sandbox (a SQLite file), where unsigned approvals count."""
         return self.settings.backend.startswith("sqlite:///")
 
-    def local_evidence(self, approvals: Path, paths: Sequence[Path] = ()) -> LocalEvidence:
-        """The evidence of an approvals file, checked against the declared signing keys."""
-
-        def signing_keys() -> dict[str, dict[str, str]]:
-            checked = self.validate(paths, offline=True)
-            return {
-                c.spec.id: {u.id: u.signing_key for u in c.spec.users if u.signing_key}
-                for c in checked.clients
-            }
-
-        return LocalEvidence(approvals, signing_keys, local=self.local)
+    def local_evidence(self, approvals: Path) -> LocalEvidence:
+        """The evidence of an approvals file, checked against the signing keys the bank holds."""
+        return LocalEvidence(approvals, local=self.local)
 
     def apply(
         self,

@@ -13,7 +13,7 @@ from __future__ import annotations
 # Bump whenever a table below, or the JSON an order stores, changes; a store of another version
 # must be reset. 3: order changes carry typed notes (plan format 2). 4: an audit entry names
 # its order (order_id), whose stored changes its changes_digest binds.
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -69,6 +69,7 @@ CREATE TABLE users (
     language TEXT NOT NULL CHECK (language IN {languages}),
     github TEXT,
     admin TEXT NOT NULL CHECK (admin IN ('none', 'individual', 'collective')),
+    signing_key TEXT,
     PRIMARY KEY (client_id, id),
     UNIQUE (client_id, github)
 )""",
