@@ -97,8 +97,8 @@ class ChangeView:
 
     @property
     def about_a_person(self) -> bool:
-        """The user record or its Admin right, not a right, delivery or key it holds."""
-        return self.resource in (Resource.USER, Resource.ADMIN_RIGHT)
+        """The user record, its Admin right or signing key, not a right, delivery or API key."""
+        return self.resource in (Resource.USER, Resource.ADMIN_RIGHT, Resource.SIGNING_KEY)
 
 
 @dataclass(frozen=True)
