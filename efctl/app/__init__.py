@@ -166,8 +166,14 @@ class Application:
 
     # --- the bank's side ----------------------------------------------------------------
 
-    def import_client(self, client: str, out: Path | None = None) -> Imported:
-        return import_client(client, self.bank, self.catalog, self.settings, out=out)
+    def import_client(
+        self, client: str, out: Path | None = None, *, github_ids: bool = False
+    ) -> Imported:
+        """CLIENT's declaration from the bank; with ``github_ids`` each login's GitHub id."""
+        from efctl.app.github import gh_user_id  # the GitHub code loads only where it is used
+
+        lookup = gh_user_id if github_ids else None
+        return import_client(client, self.bank, self.catalog, self.settings, out=out, lookup=lookup)
 
     def orders(self, client: str | None = None) -> OrderListing:
         return pending_orders(self._view(), client)
