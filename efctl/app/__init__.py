@@ -135,7 +135,11 @@ class Application:
 
     def local_evidence(self, approvals: Path) -> LocalEvidence:
         """The evidence of an approvals file, checked against the signing keys the bank holds."""
-        return LocalEvidence(approvals, local=self.local)
+        return LocalEvidence(
+            approvals,
+            local=self.local,
+            no_checker_for_own_raise=self.catalog.no_checker_for_own_raise,
+        )
 
     def apply(
         self,

@@ -27,7 +27,7 @@ from efctl.render.apply import apply_text
 from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.backend import GITHUB_PREFIX
 from reconcile.catalog import Catalog
-from reconcile.dualcontrol import Evidence
+from reconcile.dualcontrol import Evidence, raised_rights
 from reconcile.model import ClientState
 from reconcile.plan import Plan
 
@@ -228,9 +228,10 @@ class LocalEvidence:
     unsigned ones count on the local sandbox only, and anywhere else the apply is refused.
     """
 
-    def __init__(self, approvals_path: Path, *, local: bool):
+    def __init__(self, approvals_path: Path, *, local: bool, no_checker_for_own_raise: bool = True):
         self.approvals_path = approvals_path
         self.local = local
+        self.no_checker_for_own_raise = no_checker_for_own_raise  # the catalog's policy
         self.unsigned: tuple[str, ...] = ()
 
     def __call__(self, plan: Plan, bank: BankView) -> EvidenceFor:
@@ -268,9 +269,18 @@ class LocalEvidence:
             login = next(filter(None, logins), None)
             return GITHUB_PREFIX + login if login else author
 
+        def raises_own(user: str, client: str) -> str | None:
+            """Why USER is no checker of CLIENT's change when it raises their own rights."""
+            client_plan = plan.client(client) if self.no_checker_for_own_raise else None
+            raised = raised_rights(client_plan.changes).get(user) if client_plan else None
+            return raised and (
+                f"{user} is no checker where the change raises their own rights"
+                f" ({'; '.join(raised)}): a checker must be beyond any peer"
+            )
+
         def for_client(plan: Plan, state: ClientState | None) -> Evidence:
             judged = [
-                (a["user"], why_not(a, state))
+                (a["user"], why_not(a, state) or raises_own(a["user"], state.id))
                 for a in approvals["approvals"]
                 if state and _is_user(state, a["user"])
             ]

@@ -370,24 +370,35 @@ def test_replacing_an_admins_key_in_the_plan_does_not_let_the_new_key_approve_it
     )
 
 
-def test_a_declared_key_is_planned_with_its_fingerprint_applied_and_then_counts(examples_repo):
-    """On the local sandbox, where unsigned approvals count: the key arrives by a plan."""
+def test_a_declared_key_is_planned_with_its_fingerprint_and_applied_by_another_admin(
+    examples_repo,
+):
+    """On the local sandbox, where unsigned approvals count: the key arrives by a plan, which
+    its holder cannot check (a new key raises her: whoever holds it signs as her)."""
     repo = examples_repo
     key = keypair(keys(repo), REGULA)
-    declare_key(repo.root / "clients" / f"{HOLDING}.yaml", REGULA, key)
+    declare_key(repo.root / "clients" / f"{HAUSTECHNIK}.yaml", REGULA, key)
     fingerprint = subprocess.run(
         ["ssh-keygen", "-lf", f"{key}.pub"], capture_output=True, text=True, check=True
     ).stdout.split()[1]
 
-    shown = repo.efctl("plan", "--client", HOLDING)
-    first = make_plan(repo, "--client", HOLDING)
-    unsigned = repo.efctl("approve", PLAN, "--as", REGULA, "--author", AUTHOR, "--unsigned")
-    assert unsigned.exit_code == 0, unsigned.output
+    shown = repo.efctl("plan", "--client", HAUSTECHNIK)
+    first = make_plan(repo, "--client", HAUSTECHNIK)
+    for user, author in ((REGULA, ("--author", AUTHOR)), ("luca.brunner", ())):
+        approved = repo.efctl("approve", PLAN, "--as", user, *author, "--unsigned")
+        assert approved.exit_code == 0, approved.output
+        if user == REGULA:
+            own = apply(repo)
+            assert own.exit_code == 1
+            assert (
+                f"{REGULA} is no checker where the change raises their own rights (a new signing"
+                " key): a checker must be beyond any peer" in own.stdout
+            )
     assert apply(repo).exit_code == 0
 
     (line,) = [line for line in shown.stdout.splitlines() if "signing key" in line]
     assert line.split() == ["+", "signing", "key", fingerprint, "(ssh-ed25519)"]
-    assert key_at_bank(repo, HOLDING, REGULA) == public_line(key)
-    again = make_plan(repo, "--client", HOLDING)
+    assert key_at_bank(repo, HAUSTECHNIK, REGULA) == public_line(key)
+    again = make_plan(repo, "--client", HAUSTECHNIK)
     assert again["plan_id"] != first["plan_id"]
     assert not [c for c in again["clients"][0]["changes"] if c["resource"] == "signing_key"]
