@@ -137,6 +137,23 @@ def test_the_author_never_approves_their_own_change_whatever_the_case():
     )
 
 
+def test_a_renamed_author_is_still_the_author_by_github_id():
+    renamed = replace(review(1, "anna-renamed", "APPROVED"), user_id=1001)
+    found = standing_approvals(
+        (renamed,), HEAD, PULL.author, access=BY_ASSOCIATION, makers=NO_MAKERS, author_id=1001
+    )
+    assert found == Approvals(
+        (),
+        (
+            IgnoredReview(
+                renamed,
+                Ignored.AUTHOR,
+                "anna-renamed is the author; an author's own approval never counts",
+            ),
+        ),
+    )
+
+
 def test_a_deleted_account_approves_for_nobody():
     ghost = review(1, None, "APPROVED")
     assert standing(ghost) == Approvals(
