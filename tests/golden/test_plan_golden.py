@@ -30,7 +30,7 @@ from reconcile.backend import Order, OrderStatus
 from reconcile.plan import Change, Plan
 
 CASES = Path(__file__).parent / "plan"
-TODAY = "2026-11-28"
+TODAY = "2026-11-20"
 CREATED_AT = "<created_at>"
 UPDATE = bool(os.environ.get("EFCTL_UPDATE_GOLDEN"))
 
