@@ -305,9 +305,11 @@ def render_text(plan: Mapping[str, Any], *, color: bool, width: int = DEFAULT_WI
         total += view.counts
         if view.counts.total:
             lines += [*_spaced(lines), *_client_lines(view, column, width, paint), ""]
+        elif view.bank_notes:  # what the bank did on its own, set apart like changes
+            header = paint.bold(_header(view)) + ": no changes"
+            lines += [*_spaced(lines), header, *_bank_lines(view, width), ""]
         else:
             lines.append(paint.bold(_header(view)) + ": no changes")
-            lines += _bank_lines(view, width)
     lines += _spaced(lines)
     lines += [format_diagnostic(diagnostic) for diagnostic in typed.diagnostics]
     if typed.options["allow_mass_removal"]:
