@@ -9,10 +9,15 @@ The examples' 40227319 has D-502 on 2009 at the bank. The parallel phase ends at
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
 from test_concurrent_apply import efctl_process
+
+from efctl.app.sandbox import tick_on_open
+from efctl.catalog import load_catalog
+from efctl.sandbox import SandboxError
 
 # The store's part (the switch itself, on opening, concurrently) on both engines; the views
 # of its result read the bank through the same store interface, on SQLite.
@@ -263,9 +268,10 @@ def test_bad_input_is_a_clear_error(examples_repo):
 
 
 @BOTH
-def test_two_ticks_at_once_switch_each_delivery_once(examples_repo):
-    """Two processes tick after the phase: each relationship gets one order of the bank, and
-    the audit chain stays one chain."""
+def test_a_tick_and_an_opening_at_once_switch_each_delivery_once(examples_repo):
+    """Two processes after the phase, one ticking, one opening the bank for a command: each
+    relationship gets one order of the bank, each delivery is switched once (by one of them),
+    and the audit chain stays one chain."""
     seed = examples_repo.root / "bank" / "20145845.yaml"
     seed.write_text(
         seed.read_text(encoding="utf-8").replace(
@@ -275,22 +281,42 @@ def test_two_ticks_at_once_switch_each_delivery_once(examples_repo):
         encoding="utf-8",
     )
     assert examples_repo.efctl("sandbox", "reset").exit_code == 0
+    examples_repo.env["EFCTL_TODAY"] = "2026-11-22"
     runs = [
-        efctl_process(examples_repo, "sandbox", "tick", "--today", "2026-11-22", "--format", "json")
-        for _ in range(2)
+        efctl_process(examples_repo, "sandbox", "tick", "--format", "json"),
+        efctl_process(examples_repo, "sandbox", "status"),
     ]
-    finished = [(run.wait(timeout=60), *run.communicate()) for run in runs]
-    assert [code for code, *_ in finished] == [0, 0], finished
-    switched = sorted(
-        (s["client"], d["delivery"])
-        for _, out, _ in finished
-        for s in json.loads(out)["switched"]
+    (tick_code, tick_out, tick_err), (status_code, _, status_err) = [
+        (run.wait(timeout=60), *run.communicate()) for run in runs
+    ]
+    assert (tick_code, tick_err, status_code) == (0, "", 0), (tick_err, status_err)
+    by_tick = [
+        f"{s['client']} {d['delivery']}"
+        for s in json.loads(tick_out)["switched"]
         for d in s["deliveries"]
-    )
-    assert switched == [("20145845", "D-304"), ("40227319", "D-502")]
+    ]
+    by_opening = status_err.rpartition("): ")[2].strip().split(", ") if status_err else []
+    assert sorted(by_tick + by_opening) == ["20145845 D-304", "40227319 D-502"]
     audit = json.loads(examples_repo.efctl("audit", "show", "--format", "json").stdout)
-    assert sorted((e["client"], e["maker"]) for e in audit) == [
-        ("20145845", "the bank"),
-        ("40227319", "the bank"),
+    assert sorted((e["order_id"], e["maker"]) for e in audit) == [
+        ("20145845-1", "the bank"),
+        ("40227319-1", "the bank"),
     ]
     assert examples_repo.efctl("audit", "verify").exit_code == 0
+
+
+def test_a_bank_that_cannot_write_is_read_as_it_is_with_a_warning():
+    """A read-only role (plan and drift in CI) must not fail a plan for the bank's own batch."""
+
+    class ReadOnly:
+        def automatic_iso_change(self, newest, on):
+            raise SandboxError("the sandbox bank at X failed: permission denied for table clients")
+
+    lines: list[str] = []
+    tick_on_open(ReadOnly(), load_catalog(), date(2026, 11, 22), lines.append)
+    assert lines == [
+        "efctl: warning: the sandbox bank could not make its automatic ISO version change: the"
+        " sandbox bank at X failed: permission denied for table clients"
+    ]
+    tick_on_open(ReadOnly(), load_catalog(), date(2026, 11, 21), lines.append)  # not due
+    assert len(lines) == 1
