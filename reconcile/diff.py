@@ -3,8 +3,8 @@
 Everything is keyed by address and looked up in dicts, so a relationship is diffed in time
 linear in its users and rights, never by scanning one list per element of another. The order
 of the result is deterministic: users in declaration order, then users only the bank has (by
-id); within a user its own record, its Admin right, then its rights by contract id; then
-deliveries by id and API keys by name.
+id); within a user its own record, its Admin right, its signing key, then its rights by
+contract id; then deliveries by id and API keys by name.
 
 Field detail of a user update is four flat fields compared one by one: deepdiff would not earn
 its cost there, so it is not used.
@@ -110,7 +110,24 @@ class _Differ:
                 {"admin": user.admin},
                 (ADMIN_NOTE,),
             )
+        held_key = None if bank is None else bank.signing_key
+        if user.signing_key != held_key:
+            yield self._signing_key(user.id, held_key, user.signing_key)
         yield from self._rights(address, wanted, held_rights)
+
+    def _signing_key(self, user: str, held: str | None, wanted: str | None) -> Change:
+        """The public key the bank verifies the user's signed approvals with: a change of it is
+        planned and approved like any other, so no declaration can vouch for a signature."""
+        action = (
+            Action.CREATE if held is None else Action.DELETE if wanted is None else Action.UPDATE
+        )
+        return Change(
+            self._address(Resource.SIGNING_KEY, user=user),
+            action,
+            Resource.SIGNING_KEY,
+            None if held is None else {"public_key": held},
+            None if wanted is None else {"public_key": wanted},
+        )
 
     def removed_user(self, bank: UserState) -> Iterator[Change]:
         """A user only the bank has: deleted, with every right, in the same change set."""

@@ -117,6 +117,7 @@ class UserState:
     github: str | None
     admin: AdminRight
     authorizations: Mapping[str, str]  # contract id -> profile (never 'none')
+    signing_key: str | None = None  # the SSH public key line the bank holds: approvals verify
 
     def __post_init__(self) -> None:  # data read from YAML or SQL carries the right as text
         object.__setattr__(self, "admin", AdminRight(self.admin))

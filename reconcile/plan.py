@@ -33,6 +33,7 @@ class Resource(StrEnum):
     USER = "user"
     AUTHORIZATION = "authorization"
     ADMIN_RIGHT = "admin_right"
+    SIGNING_KEY = "signing_key"  # the SSH public key a user's signed approvals verify against
     DELIVERY = "delivery"
     API_KEY = "api_key"
 
@@ -290,6 +291,8 @@ class Address:
                 return f"{self.client}/users/{self.user}/authorizations/{self.contract}"
             case Resource.ADMIN_RIGHT:
                 return f"{self.client}/users/{self.user}/admin"
+            case Resource.SIGNING_KEY:
+                return f"{self.client}/users/{self.user}/signing_key"
             case Resource.DELIVERY:
                 return f"{self.client}/deliveries/{self.delivery}"
             case Resource.API_KEY:
@@ -305,6 +308,8 @@ class Address:
                 return cls(client, Resource.AUTHORIZATION, user=user, contract=contract)
             case [client, "users", user, "admin"]:
                 return cls(client, Resource.ADMIN_RIGHT, user=user)
+            case [client, "users", user, "signing_key"]:
+                return cls(client, Resource.SIGNING_KEY, user=user)
             case [client, "deliveries", delivery]:
                 return cls(client, Resource.DELIVERY, delivery=delivery)
             case [client, "api_keys", key]:

@@ -151,17 +151,13 @@ class Application:
         """Whether the bank is the local sandbox (a SQLite file), where unsigned approvals count."""
         return self.settings.backend.startswith("sqlite:///")
 
-    def local_evidence(self, approvals: Path, paths: Sequence[Path] = ()) -> LocalEvidence:
-        """The evidence of an approvals file, checked against the declared signing keys."""
-
-        def signing_keys() -> dict[str, dict[str, str]]:
-            checked = self.validate(paths, offline=True)
-            return {
-                c.spec.id: {u.id: u.signing_key for u in c.spec.users if u.signing_key}
-                for c in checked.clients
-            }
-
-        return LocalEvidence(approvals, signing_keys, local=self.local)
+    def local_evidence(self, approvals: Path) -> LocalEvidence:
+        """The evidence of an approvals file, checked against the signing keys the bank holds."""
+        return LocalEvidence(
+            approvals,
+            local=self.local,
+            no_checker_for_own_raise=self.catalog.no_checker_for_own_raise,
+        )
 
     def apply(
         self,
@@ -192,8 +188,14 @@ class Application:
 
     # --- the bank's side ----------------------------------------------------------------
 
-    def import_client(self, client: str, out: Path | None = None) -> Imported:
-        return import_client(client, self.bank, self.catalog, self.settings, out=out)
+    def import_client(
+        self, client: str, out: Path | None = None, *, github_ids: bool = False
+    ) -> Imported:
+        """CLIENT's declaration from the bank; with ``github_ids`` each login's GitHub id."""
+        from efctl.app.github import gh_user_id  # the GitHub code loads only where it is used
+
+        lookup = gh_user_id if github_ids else None
+        return import_client(client, self.bank, self.catalog, self.settings, out=out, lookup=lookup)
 
     def orders(self, client: str | None = None) -> OrderListing:
         return pending_orders(self._view(), client)

@@ -39,7 +39,8 @@ def seed_bank(settings: Settings, override: Path | None, operation: Callable) ->
     """Create (``Store.init``) or drop and recreate (``Store.reset``) the sandbox from a seed.
 
     The seed is read and checked before the bank is opened: opening it may create the SQLite
-    file or the PostgreSQL schema, and a bad seed must leave nothing behind."""
+    file or the PostgreSQL schema, and a bad seed must leave nothing behind. The command names
+    the sandbox, so in CI too no backend means the local one."""
     seed = override or settings.seed
     if not seed.is_dir():
         raise EfctlError(
@@ -48,7 +49,7 @@ def seed_bank(settings: Settings, override: Path | None, operation: Callable) ->
         )
     seeded = load_bank(seed)
     verb = "created" if operation is Store.init else "reset"
-    with open_store(settings.backend, create=True) as store:
+    with open_store(settings.bank_url, create=True) as store:
         count = operation(store, seeded)
         return Seeded(verb, store.url, settings.display(seed), count)
 

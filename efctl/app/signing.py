@@ -58,7 +58,7 @@ def verify(message: bytes, signature: str, user: str, public_key: str) -> str | 
         if verified.returncode == 0:
             return None
         if _ssh_keygen(["-Y", "check-novalidate", *checked], message).returncode == 0:
-            return f"signed with another key than the signing_key declared for {user}"
+            return f"signed with another key than the signing key the bank holds for {user}"
         return "the signature is not of this plan id, these relationships and this user"
 
 

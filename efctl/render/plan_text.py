@@ -9,6 +9,8 @@ words. The input is a plan that validates against schemas/plan.schema.json.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -56,6 +58,7 @@ FIELDS = {
     "contract": "contract",
     "fingerprint": "fingerprint",
     "expires": "expires",
+    "public_key": "",
 }
 FINGERPRINT_SHOWN = len("sha256:") + 12
 
@@ -98,8 +101,8 @@ class ChangeView:
 
     @property
     def about_a_person(self) -> bool:
-        """The user record or its Admin right, not a right, delivery or key it holds."""
-        return self.resource in (Resource.USER, Resource.ADMIN_RIGHT)
+        """The user record, its Admin right or signing key, not a right, delivery or API key."""
+        return self.resource in (Resource.USER, Resource.ADMIN_RIGHT, Resource.SIGNING_KEY)
 
 
 @dataclass(frozen=True)
@@ -225,6 +228,7 @@ def describe(change: Change, address: Address) -> ChangeView:
     subject = {
         Resource.USER: "user",
         Resource.ADMIN_RIGHT: "admin right",
+        Resource.SIGNING_KEY: "signing key",
         Resource.AUTHORIZATION: address.contract,
         Resource.DELIVERY: address.delivery,
         Resource.API_KEY: address.key,
@@ -285,7 +289,18 @@ def _value(key: str, value: Any) -> str:
     text = str(value)
     if key == "fingerprint" and len(text) > FINGERPRINT_SHOWN:
         return text[:FINGERPRINT_SHOWN] + "…"
+    if key == "public_key":
+        return ssh_fingerprint(text)
     return text
+
+
+def ssh_fingerprint(public_key: str) -> str:
+    """``SHA256:… (ssh-ed25519)``, as ``ssh-keygen -lf KEY.pub`` prints it: what a reviewer
+    compares with the person's own key, where the key line itself is unreadable."""
+    kind, _, rest = public_key.partition(" ")
+    blob = base64.b64decode(rest.split(" ")[0] + "==")
+    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
+    return f"SHA256:{digest} ({kind})"
 
 
 # --- the text view ------------------------------------------------------------------------

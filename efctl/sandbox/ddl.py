@@ -12,10 +12,11 @@ from __future__ import annotations
 
 # Bump whenever a table below, or the JSON an order stores, changes; a store of another version
 # must be reset. 3: order changes carry typed notes (plan format 2). 4: an audit entry names
-# its order (order_id), whose stored changes its changes_digest binds. 5: the bank's automatic
-# ISO version change: deliveries record switched_on/switched_from, and the bank's own executed
-# orders (maker 'the bank') carry their reason.
-SCHEMA_VERSION = 5
+# its order (order_id), whose stored changes its changes_digest binds. 5: users carry their
+# signing_key. 6: the bank's automatic ISO version change: deliveries record
+# switched_on/switched_from, and the bank's own executed orders (maker 'the bank') carry their
+# reason.
+SCHEMA_VERSION = 6
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -71,6 +72,7 @@ CREATE TABLE users (
     language TEXT NOT NULL CHECK (language IN {languages}),
     github TEXT,
     admin TEXT NOT NULL CHECK (admin IN ('none', 'individual', 'collective')),
+    signing_key TEXT,
     PRIMARY KEY (client_id, id),
     UNIQUE (client_id, github)
 )""",

@@ -458,6 +458,11 @@ class OrderDesk:
                     "DELETE FROM authorizations WHERE client_id = ? AND user_id = ?", (client, user)
                 )
                 self._db.execute("DELETE FROM users WHERE client_id = ? AND id = ?", (client, user))
+            case Resource.SIGNING_KEY, _:
+                self._db.execute(
+                    "UPDATE users SET signing_key = ? WHERE client_id = ? AND id = ?",
+                    (after.get("public_key"), client, user),
+                )
             case Resource.AUTHORIZATION, Action.CREATE:
                 self._db.execute(
                     "INSERT INTO authorizations (client_id, user_id, contract_id, profile)"

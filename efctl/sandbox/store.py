@@ -48,7 +48,7 @@ INIT_HINT = "`efctl sandbox init --seed DIR` creates it and seeds it from the ba
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "contracts": ("id", "type", "name", "allowed"),
     "signatories": ("name", "signature"),
-    "users": ("id", "name", "email", "language", "github", "admin"),
+    "users": ("id", "name", "email", "language", "github", "admin", "signing_key"),
     "authorizations": ("user_id", "contract_id", "profile"),
     "deliveries": (
         "id",
@@ -339,7 +339,10 @@ def _rows_of(state: ClientState) -> dict[str, list[tuple]]:
             for c in state.contracts
         ],
         "signatories": [(s.name, s.signature) for s in state.signatories],
-        "users": [(u.id, u.name, u.email, u.language, u.github, u.admin) for u in state.users],
+        "users": [
+            (u.id, u.name, u.email, u.language, u.github, u.admin, u.signing_key)
+            for u in state.users
+        ],
         "authorizations": [
             (u.id, contract, profile)
             for u in state.users
@@ -383,7 +386,10 @@ def _client_from_rows(
             for id_, type_, name_, allowed in parts["contracts"]
         ),
         signatories=(Signatory(*row) for row in parts["signatories"]),
-        users=(UserState(*row, authorizations=rights.get(row[0], {})) for row in parts["users"]),
+        users=(
+            UserState(*row[:6], authorizations=rights.get(row[0], {}), signing_key=row[6])
+            for row in parts["users"]
+        ),
         deliveries=(
             Delivery(*row[:-2], None if row[-2] is None else _as_date(row[-2]), row[-1])
             for row in parts["deliveries"]
