@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconcile.catalog import Catalog
+from reconcile.isochange import change_note
 from reconcile.model import (
     AdminRight,
     ApiKeySpec,
@@ -196,7 +197,7 @@ class _Differ:
                 Resource.DELIVERY,
                 before,
                 {"iso_version": version},
-                self._pairing(version),
+                (*self._pairing(version), *filter(None, [change_note(delivery)])),
             )
 
     def _pairing(self, version: str) -> tuple[Note, ...]:
@@ -293,10 +294,15 @@ def _key_fields(key: ApiKeyState) -> dict[str, Any]:
 
 def _with_drift(change: Change, last_applied: LastApplied) -> Change:
     """The change labelled when the bank moved away from what the last applied plan set."""
-    if change.address not in last_applied:
+    if change.address not in last_applied or _explained(change):
         return change
     note = _drift_note(change.before, last_applied[change.address])
     return change if note is None else replace(change, drift=True, notes=(*change.notes, note))
+
+
+def _explained(change: Change) -> bool:
+    """A change of what the bank itself switched (automatic ISO version change) is no drift."""
+    return any(note.kind is NoteKind.AUTOMATIC_ISO_CHANGE for note in change.notes)
 
 
 def _drift_note(bank: Mapping[str, Any] | None, applied: Mapping[str, Any] | None) -> Note | None:

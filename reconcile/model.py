@@ -132,6 +132,10 @@ class Delivery:
     channel: str
     frequency: str
     variant: str | None = None  # camt.052 'incremental', camt.054 'collective'/'detailed'
+    # Set by the bank's automatic ISO version change: the day it switched the delivery, and
+    # the version it switched it from.
+    switched_on: date | None = None
+    switched_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -32,11 +33,20 @@ from efctl.app.audit import (
 )
 from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
+from efctl.app.deliveries import DeliveryListing, list_deliveries
 from efctl.app.imports import Imported, import_client
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
 from efctl.app.plan import Plan, make_plan
 from efctl.app.planfile import read_plan
-from efctl.app.sandbox import Seeded, open_bank, seed_bank
+from efctl.app.sandbox import (
+    Seeded,
+    Ticked,
+    open_bank,
+    parse_day,
+    seed_bank,
+    tick,
+    tick_on_open,
+)
 from efctl.app.validate import Explanation, explain, validate
 from efctl.catalog import load_catalog
 from efctl.config import Settings
@@ -66,7 +76,15 @@ class Application:
 
     @cached_property
     def bank(self) -> Store:
-        return open_bank(self.settings, self.notify)
+        """The bank, which makes its automatic ISO version change when opened after the
+        parallel phase (see :meth:`sandbox_tick`)."""
+        store = open_bank(self.settings, self.notify)
+        try:
+            tick_on_open(store, self.catalog, self.settings.today, self.notify)
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     def _view(self) -> BankView:
         """A fresh per-command view of the bank, which opens the bank only when it reads."""
@@ -205,6 +223,19 @@ class Application:
 
     def sandbox_status(self) -> StoreStatus:
         return self.bank.status()
+
+    def sandbox_tick(self, today: str | date | None = None) -> Ticked:
+        """The bank's automatic ISO version change as of ``today`` (default: the settings'
+        today); the bank is opened without its own switch on opening, so that the day given
+        here is the day it is made on."""
+        day = parse_day(today, "--today") if isinstance(today, str) else today
+        day = day or self.settings.today
+        catalog = self.catalog  # a broken catalog is reported before the bank is opened
+        with open_bank(self.settings, self.notify) as store:
+            return tick(store, catalog, day)
+
+    def deliveries(self, client: str | None = None) -> DeliveryListing:
+        return list_deliveries(self._view(), self.catalog, self.settings.today, client)
 
     def _paths(self, paths: Sequence[Path]) -> list[Path]:
         return list(paths) or list(self.settings.clients)

@@ -67,7 +67,11 @@ FINGERPRINT_SHOWN = len("sha256:") + 12
 TAG_NOTES = (NoteKind.RAISE, NoteKind.LOWER)
 FOLDED_NOTES = (NoteKind.FIELDS, NoteKind.UNRANKED)
 # Notes a reviewer must not miss carry their kind as a label: "fallback: ...".
-LABELLED_NOTES = {NoteKind.FALLBACK: "fallback", NoteKind.DRIFT: "drift"}
+LABELLED_NOTES = {
+    NoteKind.FALLBACK: "fallback",
+    NoteKind.DRIFT: "drift",
+    NoteKind.AUTOMATIC_ISO_CHANGE: "automatic ISO version change",
+}
 
 ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "magenta": "\x1b[35m"}
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
@@ -159,6 +163,7 @@ class ClientView:
     rule: str
     eligible_admins: tuple[str, ...]  # user ids
     reviewers: tuple[EligibleAdmin, ...] = ()  # the same admins, with their GitHub logins
+    bank_notes: tuple[Note, ...] = ()  # what the bank changed on its own (automatic ISO change)
 
     def changes(self) -> Iterable[ChangeView]:
         return (change for group in self.groups for change in group.changes)
@@ -215,6 +220,7 @@ def client_view(client: ClientPlan) -> ClientView:
         rule=client.approval.rule,
         eligible_admins=tuple(admin.user for admin in client.approval.eligible_admins),
         reviewers=client.approval.eligible_admins,
+        bank_notes=client.notes,
     )
 
 
@@ -314,6 +320,9 @@ def render_text(plan: Mapping[str, Any], *, color: bool, width: int = DEFAULT_WI
         total += view.counts
         if view.counts.total:
             lines += [*_spaced(lines), *_client_lines(view, column, width, paint), ""]
+        elif view.bank_notes:  # what the bank did on its own, set apart like changes
+            header = paint.bold(_header(view)) + ": no changes"
+            lines += [*_spaced(lines), header, *_bank_lines(view, width), ""]
         else:
             lines.append(paint.bold(_header(view)) + ": no changes")
     lines += _spaced(lines)
@@ -350,11 +359,20 @@ def _header(view: ClientView) -> str:
 
 def _client_lines(view: ClientView, column: int, width: int, paint: _Paint) -> list[str]:
     """``column``: the width of the subjects over the whole plan, so that details align."""
-    lines = [paint.bold(_header(view))]
+    lines = [paint.bold(_header(view)), *_bank_lines(view, width)]
     for group in view.groups:
         lines.extend(_group_lines(group, column, width, paint))
     admins = ", ".join(view.eligible_admins) or "none"
     return [*lines, f"  approval: {view.rule}", f"  eligible admins: {admins}"]
+
+
+def _bank_lines(view: ClientView, width: int) -> list[str]:
+    """What the bank changed on its own, under the relationship's header."""
+    return [
+        line.replace(NOTE_INDENT, "  ", 1)
+        for note in view.bank_notes
+        for line in _wrapped(note_text(note), width)
+    ]
 
 
 def _group_lines(group: Group, column: int, width: int, paint: _Paint) -> list[str]:

@@ -32,7 +32,7 @@ from typing import Any
 
 from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
 from efctl.sandbox.errors import SandboxError
-from efctl.sandbox.orders import Clock, OrderDesk, utc_now
+from efctl.sandbox.orders import Clock, OrderDesk, Switched, utc_now
 from efctl.sandbox.seed import SeededClient, load_bank
 from efctl.sandbox.sql import Database, connect, display, sqlite_file
 from efctl.sandbox.state import client_state
@@ -50,7 +50,17 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
     "signatories": ("name", "signature"),
     "users": ("id", "name", "email", "language", "github", "admin", "signing_key"),
     "authorizations": ("user_id", "contract_id", "profile"),
-    "deliveries": ("id", "contract_id", "kind", "iso_version", "channel", "frequency", "variant"),
+    "deliveries": (
+        "id",
+        "contract_id",
+        "kind",
+        "iso_version",
+        "channel",
+        "frequency",
+        "variant",
+        "switched_on",
+        "switched_from",
+    ),
     "api_keys": ("name", "user_id", "fingerprint", "created", "expires"),
 }
 
@@ -155,6 +165,15 @@ class Store:
         """Every order's changes as stored (JSON text), by order id: what audit entries bind."""
         self._require_current()
         return self._orders.stored_changes()
+
+    # --- the bank's own batch ---------------------------------------------------------------
+
+    def automatic_iso_change(self, newest: str, on: date) -> list[Switched]:
+        """Switch every camt delivery not on ``newest`` to it (the bank's automatic ISO version
+        change, after the parallel phase); one executed order per relationship switched, none
+        when nothing is left. See ``OrderDesk.automatic_iso_change``."""
+        self._require_current()
+        return self._orders.automatic_iso_change(newest, on)
 
     # --- administration -------------------------------------------------------------------
 
@@ -330,7 +349,17 @@ def _rows_of(state: ClientState) -> dict[str, list[tuple]]:
             for contract, profile in u.authorizations.items()
         ],
         "deliveries": [
-            (d.id, d.contract, d.kind, d.iso_version, d.channel, d.frequency, d.variant)
+            (
+                d.id,
+                d.contract,
+                d.kind,
+                d.iso_version,
+                d.channel,
+                d.frequency,
+                d.variant,
+                None if d.switched_on is None else d.switched_on.isoformat(),
+                d.switched_from,
+            )
             for d in state.deliveries
         ],
         "api_keys": [
@@ -361,7 +390,10 @@ def _client_from_rows(
             UserState(*row[:6], authorizations=rights.get(row[0], {}), signing_key=row[6])
             for row in parts["users"]
         ),
-        deliveries=(Delivery(*row) for row in parts["deliveries"]),
+        deliveries=(
+            Delivery(*row[:-2], None if row[-2] is None else _as_date(row[-2]), row[-1])
+            for row in parts["deliveries"]
+        ),
         api_keys=(
             ApiKeyState(name_, user, fingerprint, _as_date(created), _as_date(expires))
             for name_, user, fingerprint, created, expires in parts["api_keys"]

@@ -29,7 +29,7 @@ ENV = {
     "EFCTL_BACKEND": None,
     "EFCTL_SEED": None,
     "EFCTL_CATALOG": None,
-    "EFCTL_TODAY": "2026-11-28",
+    "EFCTL_TODAY": "2026-11-20",
     "NO_COLOR": "1",
 }
 

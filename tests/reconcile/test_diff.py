@@ -576,6 +576,32 @@ def test_the_banks_automatic_iso_change_shows_as_drift(diff):
     )
 
 
+def test_a_delivery_the_bank_switched_on_record_is_labelled_not_drift(diff):
+    """A switch the bank recorded (switched_on) is its automatic ISO version change: a plan
+    that still asks for 2009 (planned as of a day in the parallel phase) says what the bank
+    did, and it is no drift even though the last applied plan set 2009."""
+    switched = replace(
+        D77, iso_version="2019", switched_on=date(2026, 11, 22), switched_from="2009"
+    )
+    applied = {f"{C}/deliveries/D-77": {"iso_version": "2009"}}
+    text = f"""
+    deliveries: {{overrides: [{{delivery: D-77, iso_version: "2009"}}]}}
+    users: [{ANNA}]
+    """
+    automatic = Note(
+        NoteKind.AUTOMATIC_ISO_CHANGE,
+        "the bank switched it from ISO 2009 to 2019 on 2026-11-22, after the parallel phase",
+        {
+            "on": "2026-11-22",
+            "iso_version": "2019",
+            "deliveries": [{"delivery": "D-77", "kind": "camt.053", "from": "2009"}],
+        },
+    )
+    assert diff(text, bank(ANNA_BANK, deliveries=(switched,)), applied) == (
+        delivery(switched, "2009", PAIRS_2009, automatic),
+    )
+
+
 # --- order and size ---------------------------------------------------------------------------
 
 

@@ -21,7 +21,7 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 FIXTURES = HERE / "fixtures"
 REPOSITORY = "acme/bank-admin"
-TODAY = "2026-11-28"
+TODAY = "2026-11-20"
 INSTALL = ".github/scripts/install-efctl.sh"
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Dora Meier",
