@@ -21,7 +21,17 @@ import yaml
 from yaml.composer import Composer
 from yaml.dumper import SafeDumper
 from yaml.error import Mark, MarkedYAMLError, YAMLError
-from yaml.events import AliasEvent, StreamEndEvent
+from yaml.events import (
+    AliasEvent,
+    DocumentEndEvent,
+    DocumentStartEvent,
+    MappingEndEvent,
+    MappingStartEvent,
+    ScalarEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.parser import Parser
 from yaml.reader import Reader, ReaderError
@@ -29,6 +39,11 @@ from yaml.resolver import BaseResolver
 from yaml.scanner import Scanner
 
 from reconcile.diagnostics import Diagnostic, Pointer, error
+
+try:
+    from yaml._yaml import CParser as _CParser
+except ImportError:  # PyYAML built without libyaml: the pure path reads everything
+    _CParser = None
 
 MAX_BYTES = 1024 * 1024
 MAX_ALIAS_NODES = 10_000  # nodes that aliases may add to a document; a normal reuse adds tens
@@ -113,6 +128,8 @@ def _parse(raw: bytes, path: str) -> LoadedDocument:
         message = f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} on line {line})"
         hint = "save the file as UTF-8"
         return _refused(path, error("EF006", message, hint=hint), (1, 1))
+    if FAST and (fast := _fast_build(text, path)) is not None:
+        return fast
     try:
         return _Builder(path).build(_compose(text))
     except _Refusal as refusal:
@@ -271,6 +288,124 @@ def _check_expansion(root: Node) -> None:
         raise _Refusal(error("EF004", message, hint=hint), _position(largest.mark))
 
 
+# --- the fast path: libyaml's events straight to data --------------------------------
+
+FAST = _CParser is not None  # tests turn it off to compare with the pure path
+
+
+def _fast_build(text: str, path: str) -> LoadedDocument | None:
+    """The document read with libyaml, or None for the pure path to read (and explain) it.
+
+    Only a clean document is built here: one mapping, no anchor, alias, tag or directive, no
+    duplicate or non-scalar key, shallow, and everything libyaml accepts without an error.
+    Anything else (every input the pure path has a diagnostic for) returns None, so the
+    diagnostics, their lines and columns, stay exactly the pure path's; for a clean document
+    both give the same data and marks (tests/declarations/test_loader_fast.py).
+    """
+    if "\t" in text or "\ufeff" in text:  # libyaml takes tabs (and BOMs) where PyYAML does not
+        return None
+    parser = _CParser(text)
+    try:
+        return _events_to_document(parser.get_event, path)
+    except YAMLError:
+        return None
+    finally:
+        parser.dispose()
+
+
+_RESOLVERS = _CoreResolver.yaml_implicit_resolvers
+_FAST_DEPTH = MAX_DEPTH // 2  # deeper documents are left to the pure path and its limits
+
+
+def _events_to_document(get: Any, path: str) -> LoadedDocument | None:
+    marks: dict[Pointer, Position] = {}
+    key_marks: dict[Pointer, Position] = {}
+    get()  # stream start
+    start = get()
+    if type(start) is not DocumentStartEvent or start.version or start.tags:
+        return None
+    root: Any = None
+    # Open collections: [container, its pointer, whether a mapping, the pending key, its mark]
+    frames: list[list] = []
+    while True:
+        event = get()
+        kind = type(event)
+        if kind is ScalarEvent:
+            if event.anchor is not None or event.tag is not None:
+                return None
+            text = event.value
+            if not text and not event.style:  # an empty value: libyaml marks it elsewhere
+                return None
+            if event.style == '"' and _SURROGATE.search(text):
+                return None
+            mark = event.start_mark
+            position = (mark.line + 1, mark.column + 1)
+            if frames:
+                frame = frames[-1]
+                if frame[2] and frame[3] is None:  # a mapping's key
+                    if text in frame[0]:
+                        return None
+                    frame[3], frame[4] = text, position
+                    continue
+            if event.implicit[0]:
+                for tag, pattern in _RESOLVERS.get(text[:1], ()):
+                    if pattern.match(text):
+                        value = _core_value(tag, text)
+                        break
+                else:
+                    value = text
+            else:
+                value = text
+        elif kind is MappingStartEvent or kind is SequenceStartEvent:
+            if event.anchor is not None or event.tag is not None or len(frames) >= _FAST_DEPTH:
+                return None
+            mark = event.start_mark
+            position = (mark.line + 1, mark.column + 1)
+            value = {} if kind is MappingStartEvent else []
+        elif kind is MappingEndEvent or kind is SequenceEndEvent:
+            frames.pop()
+            continue
+        elif kind is DocumentEndEvent:
+            break
+        else:  # an alias
+            return None
+        if not frames:
+            pointer: Pointer = ()
+            root = value
+        else:
+            frame = frames[-1]
+            container = frame[0]
+            if frame[2]:
+                key = frame[3]
+                if key is None:  # a mapping or list as a key
+                    return None
+                pointer = (*frame[1], key)
+                key_marks[pointer] = frame[4]
+                container[key] = value
+                frame[3] = None
+            else:
+                pointer = (*frame[1], len(container))
+                container.append(value)
+        marks[pointer] = position
+        if kind is not ScalarEvent:
+            frames.append([value, pointer, kind is MappingStartEvent, None, None])
+    if type(get()) is not StreamEndEvent or not isinstance(root, dict):
+        return None
+    return LoadedDocument(path, root, marks, key_marks, ())
+
+
+def _core_value(tag: str, text: str) -> Any:
+    if tag == NULL:
+        return None
+    if tag == BOOL:
+        return text.lower() == "true"
+    if tag == INT:
+        return _int(text)
+    if tag == FLOAT:
+        return _float(text)
+    return text
+
+
 # --- building plain data ---------------------------------------------------------------
 
 
@@ -376,15 +511,7 @@ class _Builder:
         text = node.value
         if node.tag not in _CORE_SCALARS or not _CORE_SCALARS[node.tag].match(text):
             return text
-        if node.tag == NULL:
-            return None
-        if node.tag == BOOL:
-            return text.lower() == "true"
-        if node.tag == INT:
-            return _int(text)
-        if node.tag == FLOAT:
-            return _float(text)
-        return text
+        return _core_value(node.tag, text)
 
 
 def _int(text: str) -> int | str:
