@@ -1,0 +1,96 @@
+"""jsonschema-rs only short-cuts valid documents: whatever it accepts, jsonschema accepts.
+
+So a declaration gets exactly the friendly diagnostics it got before, from jsonschema alone.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from efctl.catalog import load_catalog
+from efctl.declarations import schema as schema_module
+from efctl.declarations.loader import load_document
+from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
+
+jsonschema_rs = pytest.importorskip("jsonschema_rs")
+
+ROOT = Path(__file__).resolve().parents[2]
+EXAMPLES = int(os.environ.get("EFCTL_FAST_EXAMPLES", "200"))
+CLIENT = with_catalog(load_schema("client"), load_catalog())
+SEED = load_schema("bank-state")
+
+
+def friendly(doc, schema) -> list:
+    schema_module.QUICK = False
+    try:
+        return schema_diagnostics(doc, schema)
+    finally:
+        schema_module.QUICK = True
+
+
+def assert_quick_is_sound(data, schema) -> None:
+    _, quick = schema_module._compiled(schema)
+    if schema_module._quick_valid(quick, data):
+        validator, _ = schema_module._compiled(schema)
+        assert list(validator.iter_errors(data)) == []
+
+
+def test_every_yaml_file_gets_the_same_schema_diagnostics():
+    for path in sorted({*ROOT.glob("examples/**/*.yaml"), *ROOT.glob("tests/**/*.yaml")}):
+        doc = load_document(path)
+        for schema in (CLIENT, SEED):
+            assert schema_diagnostics(doc, schema) == friendly(doc, schema), path
+            if isinstance(doc.data, dict):
+                assert_quick_is_sound(doc.data, schema)
+
+
+EXAMPLE = load_document(ROOT / "examples" / "clients" / "20145845.yaml").data
+VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(),
+    st.sampled_from(
+        ["", "a\n", "x@y", "@", "a@b\n", "١٢٣", "10432210\n", "read", "sign_collective", "2019",
+         "all", "*", "account", "de", "DE", "a" * 300, "user.x", "User.X", "2025-02-30"]
+    ),  # fmt: skip
+    st.lists(st.sampled_from(["read", "cards", 1, None]), max_size=3),
+    st.dictionaries(st.sampled_from(["contract", "profile", "x", "*"]), st.just("read")),
+)
+
+
+def _paths(value, prefix=()):
+    yield prefix
+    if isinstance(value, dict):
+        for key, item in value.items():
+            yield from _paths(item, (*prefix, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _paths(item, (*prefix, index))
+
+
+PATHS = list(_paths(EXAMPLE))[1:]
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(st.sampled_from(PATHS), VALUES, st.booleans()), min_size=1, max_size=4))
+def test_mutated_declarations_are_never_passed_by_the_quick_check_alone(edits):
+    data = copy.deepcopy(EXAMPLE)
+    for path, value, as_key in edits:
+        parent = data
+        try:
+            for part in path[:-1]:
+                parent = parent[part]
+            if as_key and isinstance(parent, dict) and isinstance(value, str):
+                parent[value] = parent.pop(path[-1])
+            else:
+                parent[path[-1]] = value
+        except (KeyError, IndexError, TypeError):
+            continue
+    assert_quick_is_sound(data, CLIENT)
