@@ -19,11 +19,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from efctl.catalog import load_catalog  # noqa: E402
-from efctl.declarations.convert import to_client_spec  # noqa: E402
-from efctl.declarations.loader import dump_document  # noqa: E402
-from reconcile.model import Contract  # noqa: E402
-from reconcile.resolve import resolve_client  # noqa: E402
+from efctl.catalog import load_catalog
+from efctl.declarations.convert import to_client_spec
+from efctl.declarations.loader import dump_document
+from reconcile.model import Contract
+from reconcile.resolve import resolve_client
 
 SIZES = {"S": 10, "M": 200, "L": 1000}
 USERS = 50
@@ -98,7 +98,10 @@ def declaration(client: str, number: int, rng: random.Random, contracts: list[di
             else:
                 grants = {"all": dict(rng.choice(TEMPLATES))}
                 grants["single"] = [
-                    {"contract": c["id"], "profile": "read" if c["type"] != "account" else "capture"}
+                    {
+                        "contract": c["id"],
+                        "profile": "read" if c["type"] != "account" else "capture",
+                    }
                     for c in rng.sample(contracts, 2)
                 ]
         user["authorizations"] = grants

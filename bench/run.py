@@ -19,7 +19,6 @@ import dataclasses
 import json
 import os
 import platform
-import resource
 import shutil
 import subprocess
 import sys
@@ -195,7 +194,8 @@ def main() -> None:
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "size": args.size,
         "backend": backend.split("://")[0],
-        "machine": f"{platform.machine()} {os.cpu_count()} cpus, python {platform.python_version()}",
+        "machine": f"{platform.machine()}, {os.cpu_count()} cpus, "
+        f"python {platform.python_version()}",
         "load_before": [round(x, 2) for x in os.getloadavg()],
         "commit": _commit(),
     }
@@ -239,12 +239,17 @@ def _table(record: dict) -> None:
     )
     print(f"{b['rights_desired']:,} rights declared, {b['changes']:,} changes")
     print(f"{'':28}{'wall s':>9}{'cpu s':>9}{'RSS MiB':>9}{'x floor':>9}")
-    rows = [(n, record[n]) for n in ("sandbox_init", "plan_cold", "plan_warm", "help") if n in record]
+    rows = [
+        (n, record[n]) for n in ("sandbox_init", "plan_cold", "plan_warm", "help") if n in record
+    ]
     for name, r in rows:
         ratio = f"{r['wall'] / best_floor:9.2f}" if name.startswith("plan") else ""
         print(f"{'efctl ' + name:28}{r['wall']:9.2f}{r['cpu']:9.2f}{r['rss_mib']:9.0f}{ratio}")
     for name in ("floor", "floor_again"):
-        print(f"{name + ' (CSafeLoader+SELECT)':28}{record[name]['wall']:9.2f}{record[name]['cpu']:9.2f}")
+        print(
+            f"{name + ' (CSafeLoader+SELECT)':28}"
+            f"{record[name]['wall']:9.2f}{record[name]['cpu']:9.2f}"
+        )
     print("in process, by phase:")
     for name, wall in b["phases_wall"].items():
         print(f"  {name:26}{wall:9.3f}{b['phases_cpu'][name]:9.3f}")

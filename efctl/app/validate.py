@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,8 +33,20 @@ def validate(
 ) -> Validation:
     """Every declaration under ``paths`` checked; without a bank, the bank's checks are skipped."""
     return check_declarations(
-        paths, catalog=catalog, bank=bank, today=settings.today, display=settings.display
+        paths,
+        catalog=catalog,
+        bank=bank,
+        today=settings.today,
+        display=settings.display,
+        cache_dir=cache_dir(settings),
     )
+
+
+def cache_dir(settings: Settings) -> Path | None:
+    """Where the parse cache lives: ``.efctl/cache`` at the root; EFCTL_CACHE=off: nowhere."""
+    if os.environ.get("EFCTL_CACHE", "").lower() in ("off", "0", "no", "false"):
+        return None
+    return settings.root / ".efctl" / "cache"
 
 
 def declared(validation: Validation, client_id: str) -> LoadedClient:

@@ -14,6 +14,7 @@ import math
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -100,14 +101,58 @@ class LoadedDocument:
 def load_document(path: Path, display: str | None = None) -> LoadedDocument:
     """Read and parse one file; an unreadable or oversized file is a diagnostic, not an error."""
     name = display if display is not None else str(path)
+    content = read_content(path, name)
+    if isinstance(content, LoadedDocument):
+        return content
+    return replace(parse_document(content, name), source=path)
+
+
+def read_content(path: Path, name: str) -> bytes | LoadedDocument:
+    """The file's bytes (up to one past the limit), or the document saying why it is unread."""
     try:
         with open(path, "rb") as stream:
-            content = stream.read(MAX_BYTES + 1)
+            return stream.read(MAX_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         unread = _refused(name, error("EF006", f"cannot read the file: {reason}"), (1, 1))
         return replace(unread, source=path)
-    return replace(parse_document(content, name), source=path)
+
+
+def known_document(content: bytes, name: str, data: Any, source: Path | None) -> LoadedDocument:
+    """A clean document whose data is known (the parse cache): its marks are found, by
+    parsing it again, only when something asks where a node is."""
+    again = _Reparse(content, name)
+    marks, key_marks = _LazyMarks(again, "marks"), _LazyMarks(again, "key_marks")
+    return LoadedDocument(name, data, marks, key_marks, (), content, source)
+
+
+class _Reparse:
+    def __init__(self, content: bytes, name: str):
+        self.content, self.name = content, name
+
+    @cached_property
+    def document(self) -> LoadedDocument:
+        return _parse(self.content, self.name)
+
+
+class _LazyMarks(Mapping):
+    def __init__(self, again: _Reparse, which: str):
+        self._again, self._which = again, which
+
+    def _marks(self) -> Mapping[Pointer, Position]:
+        return getattr(self._again.document, self._which)
+
+    def __getitem__(self, pointer: Pointer) -> Position:
+        return self._marks()[pointer]
+
+    def __contains__(self, pointer: object) -> bool:
+        return pointer in self._marks()
+
+    def __iter__(self) -> Iterator[Pointer]:
+        return iter(self._marks())
+
+    def __len__(self) -> int:
+        return len(self._marks())
 
 
 def parse_document(content: bytes | str, path: str) -> LoadedDocument:

@@ -9,13 +9,20 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from efctl.declarations.accepted import accepted_spec
+from efctl.declarations.cache import ParseCache
 from efctl.declarations.convert import to_client_spec
-from efctl.declarations.loader import LoadedDocument, load_document
+from efctl.declarations.loader import (
+    LoadedDocument,
+    known_document,
+    load_document,
+    parse_document,
+    read_content,
+)
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
@@ -132,17 +139,27 @@ def validate(
     bank: Backend | None,
     today: date,
     display=str,
+    cache_dir: Path | None = None,
 ) -> Validation:
+    """Every declaration under PATHS checked; with CACHE_DIR, clean declarations read before
+    are taken from the parse cache there (cache.py) instead of being parsed and checked again."""
     files, diagnostics = discover(paths, display)
     schema = with_catalog(load_schema("client"), catalog)
+    cache = ParseCache.open(cache_dir, schema) if cache_dir is not None and files else None
     clients: list[LoadedClient] = []
     for path, shown in files:
-        document = load_document(path, display=shown)
+        document, clean = _load(path, shown, cache)
         state = bank.read_client if bank is not None else None
-        problems, spec, resolution = check_document(document, schema, catalog, state, today)
+        problems, spec, resolution = check_document(
+            document, schema, catalog, state, today, clean=clean
+        )
         diagnostics.extend(problems)
         if spec is not None:
             clients.append(LoadedClient(document, spec, resolution))
+            if cache is not None and not clean:
+                cache.put(shown, document.content, document.data)
+    if cache is not None:
+        cache.save()
     diagnostics.extend(_declared_twice(clients))
     return Validation(
         clients=tuple(clients),
@@ -151,22 +168,39 @@ def validate(
     )
 
 
+def _load(path: Path, shown: str, cache: ParseCache | None) -> tuple[LoadedDocument, bool]:
+    """The document, and whether it is known clean (the cache had it)."""
+    if cache is None:
+        return load_document(path, display=shown), False
+    content = read_content(path, shown)
+    if isinstance(content, LoadedDocument):
+        return content, False
+    data = cache.get(shown, content)
+    if data is not None:
+        return known_document(content, shown, data, path), True
+    return replace(parse_document(content, shown), source=path), False
+
+
 def check_document(
     document: LoadedDocument,
     schema: dict,
     catalog: Catalog,
     read_client: Callable[[str], ClientState | None] | None,
     today: date,
+    *,
+    clean: bool = False,
 ) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
     """All located problems of one document; its spec only when it loaded and fits the schema,
     with its resolution against the bank's contracts when the bank knows the relationship.
 
-    ``read_client`` is the bank's side of a relationship, None to validate offline.
+    ``read_client`` is the bank's side of a relationship, None to validate offline;
+    ``clean``: the document is known to load and fit the schema (the parse cache says so).
     """
     problems = list(document.diagnostics)
     if document.data is None:
         return problems, None, None
-    problems.extend(schema_diagnostics(document, schema))
+    if not clean:
+        problems.extend(schema_diagnostics(document, schema))
     broken = bool(problems)
     if broken:  # a duplicate key or a schema error: check the part the schema accepted
         accepted = accepted_spec(document, problems, schema)

@@ -12,11 +12,10 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_spec_properties import YAMLISH
 
 from efctl.declarations import loader
 from efctl.declarations.loader import dump_document, parse_document
-
-from test_spec_properties import YAMLISH
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = int(os.environ.get("EFCTL_FAST_EXAMPLES", "200"))
