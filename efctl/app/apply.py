@@ -14,8 +14,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
-from jsonschema import Draft202012Validator
-
 from efctl.app.bankview import BankView
 from efctl.app.planfile import read_plan
 from efctl.app.signing import approval_message, require_key, sign, verify
@@ -48,6 +46,8 @@ def read_approvals(path: Path, plan_id: str) -> dict:
         ) from exc
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise EfctlError(f"{path}: not a readable approvals file: {exc}") from exc
+    from jsonschema import Draft202012Validator  # only where an approvals file is read
+
     problem = next(
         iter(Draft202012Validator(load_schema("approvals")).iter_errors(approvals)), None
     )

@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jsonschema import Draft202012Validator
-
 from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
 from efctl.files import remove_file, write_file
@@ -32,6 +30,8 @@ def read_plan(path: Path) -> Plan:
             f"{path}: this plan was made by an older efctl "
             f"(plan format {plan['format_version']}); plan again"
         )
+    from jsonschema import Draft202012Validator  # only where a plan file is read
+
     problems = sorted(
         Draft202012Validator(load_schema("plan")).iter_errors(plan), key=lambda e: e.json_path
     )

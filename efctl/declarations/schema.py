@@ -15,16 +15,18 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from functools import cached_property
 from importlib.resources import files
-from typing import Any
-
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from efctl.declarations.loader import LoadedDocument
 from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic, Pointer, error
 from reconcile.model import ALL_OTHER_TYPES
+
+if TYPE_CHECKING:  # jsonschema is imported only to explain an invalid document
+    from jsonschema import Draft202012Validator
+    from jsonschema.exceptions import ValidationError
 
 # Array items named by one of their keys in messages: users[2] (bruno.keller).
 _ITEM_NAMES = {"users": "id", "api_keys": "name"}
@@ -64,9 +66,10 @@ def schema_diagnostics(doc: LoadedDocument, schema: dict) -> list[Diagnostic]:
     """Every schema problem of the document, located and explained, in file order."""
     if not isinstance(doc.data, dict):
         return []  # the loader has already said why
-    validator, quick = _compiled(schema)
-    if QUICK and quick is not None and _quick_valid(quick, doc.data):
+    compiled = _compiled(schema)
+    if QUICK and compiled.quick is not None and _quick_valid(compiled.quick, doc.data):
         return []
+    validator = compiled.validator
     leaves = [leaf for found in validator.iter_errors(doc.data) for leaf in _leaves(found)]
     mistyped = {tuple(leaf.absolute_path) for leaf in leaves if _is_type_error(leaf)}
     explainer = _Explainer(doc, schema)
@@ -81,26 +84,36 @@ def schema_diagnostics(doc: LoadedDocument, schema: dict) -> list[Diagnostic]:
     return sorted(diagnostics.values(), key=lambda d: (*d.sort_key, d.message))
 
 
-# Validators built once per schema and process: (the schema, jsonschema's, jsonschema-rs's).
-_COMPILED: dict[int, tuple[dict, Draft202012Validator, Any]] = {}
+class _Compiled:
+    """The validators of one schema, built once per process: jsonschema-rs's when first
+    asked, jsonschema's (the friendly diagnostics) only when a document is invalid."""
 
+    def __init__(self, schema: dict):
+        self.schema = schema
+        self.quick = _quick(schema)
 
-def _compiled(schema: dict) -> tuple[Draft202012Validator, Any]:
-    """jsonschema's validator of the schema (the friendly diagnostics), and jsonschema-rs's.
+    @cached_property
+    def validator(self) -> Draft202012Validator:
+        from jsonschema import Draft202012Validator  # imported only for an invalid document
 
-    jsonschema-rs only ever answers "valid": it is about 200 times faster and at least as
-    strict (its e-mail format and its ``$`` are stricter than Python's), so a document it
-    accepts has no jsonschema error (tests/declarations/test_schema_fast.py), and any other
-    document gets exactly jsonschema's explained diagnostics, as before.
-    """
-    found = _COMPILED.get(id(schema))
-    if found is None or found[0] is not schema:
         checker = Draft202012Validator.FORMAT_CHECKER
-        found = (schema, Draft202012Validator(schema, format_checker=checker), _quick(schema))
+        return Draft202012Validator(self.schema, format_checker=checker)
+
+
+_COMPILED: dict[int, _Compiled] = {}
+
+
+def _compiled(schema: dict) -> _Compiled:
+    """The schema's validators. jsonschema-rs only ever answers "valid": it is about 200
+    times faster and at least as strict (its e-mail format and its ``$`` are stricter than
+    Python's), so a document it accepts has no jsonschema error (tests/declarations/
+    test_schema_fast.py), and any other document gets jsonschema's explained diagnostics."""
+    found = _COMPILED.get(id(schema))
+    if found is None or found.schema is not schema:
         if len(_COMPILED) > 16:
             _COMPILED.clear()
-        _COMPILED[id(schema)] = found
-    return found[1], found[2]
+        found = _COMPILED[id(schema)] = _Compiled(schema)
+    return found
 
 
 def _quick(schema: dict) -> Any:
