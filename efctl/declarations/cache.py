@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from efctl.declarations.loader import LoadedDocument
 from efctl.errors import EfctlError
 from efctl.files import write_file
 
@@ -46,7 +47,7 @@ class ParseCache:
         self._key = key
         self._old: dict[bytes, bytes] = _read_pack(folder / PACK, key)
         self._new: dict[bytes, bytes] = {}
-        self.hits = 0
+        self._known: dict[int, Any] = {}
 
     @classmethod
     def open(cls, folder: Path, schema: dict) -> ParseCache | None:
@@ -75,8 +76,12 @@ class ParseCache:
         if not isinstance(data, dict):
             return None
         self._new[entry] = packed
-        self.hits += 1
+        self._known[id(data)] = data  # kept: an id is not reused while the run goes on
         return data
+
+    def knows(self, document: LoadedDocument) -> bool:
+        """Whether DOCUMENT's data came from this cache: it is clean, its schema checked."""
+        return self._known.get(id(document.data)) is document.data
 
     def put(self, name: str, content: bytes, data: Any) -> None:
         """Remember DATA as what the clean declaration NAME with CONTENT reads as."""

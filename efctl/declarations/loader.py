@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from functools import cached_property
 from pathlib import Path
@@ -98,29 +98,32 @@ class LoadedDocument:
         return diagnostic.at(self.path, *self.locate(diagnostic.pointer))
 
 
-def load_document(path: Path, display: str | None = None) -> LoadedDocument:
-    """Read and parse one file; an unreadable or oversized file is a diagnostic, not an error."""
+def load_document(
+    path: Path,
+    display: str | None = None,
+    known: Callable[[str, bytes], Any | None] | None = None,
+) -> LoadedDocument:
+    """Read and parse one file; an unreadable or oversized file is a diagnostic, not an error.
+
+    ``known(name, content)`` is the parse cache: the data of a clean document read before, or
+    None; a known document is not parsed (see :func:`known_document`).
+    """
     name = display if display is not None else str(path)
-    content = read_content(path, name)
-    if isinstance(content, LoadedDocument):
-        return content
-    return replace(parse_document(content, name), source=path)
-
-
-def read_content(path: Path, name: str) -> bytes | LoadedDocument:
-    """The file's bytes (up to one past the limit), or the document saying why it is unread."""
     try:
         with open(path, "rb") as stream:
-            return stream.read(MAX_BYTES + 1)
+            content = stream.read(MAX_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         unread = _refused(name, error("EF006", f"cannot read the file: {reason}"), (1, 1))
         return replace(unread, source=path)
+    if known is not None and (data := known(name, content)) is not None:
+        return known_document(content, name, data, path)
+    return replace(parse_document(content, name), source=path)
 
 
 def known_document(content: bytes, name: str, data: Any, source: Path | None) -> LoadedDocument:
-    """A clean document whose data is known (the parse cache): its marks are found, by
-    parsing it again, only when something asks where a node is."""
+    """A clean document whose data is known (the parse cache): it has no diagnostics, and its
+    marks are found, by parsing it again, only when something asks where a node is."""
     again = _Reparse(content, name)
     marks, key_marks = _LazyMarks(again, "marks"), _LazyMarks(again, "key_marks")
     return LoadedDocument(name, data, marks, key_marks, (), content, source)

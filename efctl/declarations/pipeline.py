@@ -9,20 +9,14 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from efctl.declarations.accepted import accepted_spec
 from efctl.declarations.cache import ParseCache
 from efctl.declarations.convert import to_client_spec
-from efctl.declarations.loader import (
-    LoadedDocument,
-    known_document,
-    load_document,
-    parse_document,
-    read_content,
-)
+from efctl.declarations.loader import LoadedDocument, load_document
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
@@ -148,7 +142,8 @@ def validate(
     cache = ParseCache.open(cache_dir, schema) if cache_dir is not None and files else None
     clients: list[LoadedClient] = []
     for path, shown in files:
-        document, clean = _load(path, shown, cache)
+        document = load_document(path, display=shown, known=cache and cache.get)
+        clean = cache is not None and cache.knows(document)
         state = bank.read_client if bank is not None else None
         problems, spec, resolution = check_document(
             document, schema, catalog, state, today, clean=clean
@@ -166,19 +161,6 @@ def validate(
         diagnostics=tuple(sorted(diagnostics, key=lambda d: d.sort_key)),
         files=len(files),
     )
-
-
-def _load(path: Path, shown: str, cache: ParseCache | None) -> tuple[LoadedDocument, bool]:
-    """The document, and whether it is known clean (the cache had it)."""
-    if cache is None:
-        return load_document(path, display=shown), False
-    content = read_content(path, shown)
-    if isinstance(content, LoadedDocument):
-        return content, False
-    data = cache.get(shown, content)
-    if data is not None:
-        return known_document(content, shown, data, path), True
-    return replace(parse_document(content, shown), source=path), False
 
 
 def check_document(
