@@ -181,6 +181,7 @@ def main() -> None:
     parser.add_argument("--no-init", action="store_true", help="keep the seeded bank")
     parser.add_argument("--peer", action="store_true", help="also time DeepDiff (default on M)")
     parser.add_argument("--repeat", type=int, default=1, help="cold plans (best is kept)")
+    parser.add_argument("--format", default="text", choices=("text", "json", "markdown"))
     args = parser.parse_args()
     fleet = HERE / "fleets" / args.size
     if not (fleet / "efctl.yaml").exists():
@@ -207,7 +208,7 @@ def main() -> None:
             record["sandbox_init"] = run_command([*efctl, "sandbox", "reset"], fleet, env)
     shutil.rmtree(fleet / ".efctl" / "cache", ignore_errors=True)
     record["floor"] = floor(fleet, backend)
-    plan = [*efctl, "plan", "--format", "json"]
+    plan = [*efctl, "plan", "--format", args.format]
     colds = []
     for _ in range(args.repeat):
         shutil.rmtree(fleet / ".efctl" / "cache", ignore_errors=True)

@@ -206,6 +206,7 @@ class _Resolver:
         self.cycle_of = {uid: cycle for cycle in copy_cycles(spec) for uid in cycle}
         self.resolved: dict[str, UserResolution] = {}
         self.fallbacks: dict[tuple[str, str], tuple[str, str | None]] = {}
+        self.all_bases: dict[tuple, dict[str, EffectiveRight]] = {}
 
     def user(self, uid: str) -> UserResolution:
         """Resolve ``uid`` after the users it copies, walking the chain without recursion."""
@@ -226,7 +227,9 @@ class _Resolver:
         base, notes = self._base(user)
         kept: dict[str, EffectiveRight] = {}
         excluded: dict[str, EffectiveRight] = {}
-        for contract_id, right in base.items():
+        if not grants.exclude:  # the common case: the base as it is (copied if singles follow)
+            kept = dict(base) if grants.single else base
+        for contract_id, right in base.items() if grants.exclude else ():
             contract = self.contracts[contract_id]
             entry = next((e for e in grants.exclude if e in (contract.id, contract.type)), None)
             if entry is None:
@@ -243,8 +246,9 @@ class _Resolver:
         rights: dict[str, EffectiveRight] = {}
         dropped: dict[str, EffectiveRight] = {}
         for contract_id, contract in self.contracts.items():
-            if contract_id in kept:
-                right = self._fallback(kept[contract_id], contract)
+            right = kept.get(contract_id)
+            if right is not None:
+                right = self._fallback(right, contract)
                 (rights if right.profile != NO_PROFILE else dropped)[contract_id] = right
             elif contract_id in excluded:
                 dropped[contract_id] = excluded[contract_id]
@@ -274,6 +278,18 @@ class _Resolver:
         }, []
 
     def _all(self, per_type: Mapping[str, str]) -> dict[str, EffectiveRight]:
+        """The base of an ``all`` grant: the same (frozen) rights for every user who gives the
+        same mapping, so computed once per mapping; callers never change it."""
+        key = tuple(per_type.items())
+        try:
+            return self.all_bases[key]
+        except KeyError:
+            base = self.all_bases[key] = self._compute_all(per_type)
+            return base
+        except TypeError:  # an unhashable value in a broken spec: no memo
+            return self._compute_all(per_type)
+
+    def _compute_all(self, per_type: Mapping[str, str]) -> dict[str, EffectiveRight]:
         sources = {key: Source(Step.ALL, key) for key in per_type}  # shared: frozen
         base = {}
         for contract_id, contract in self.contracts.items():
