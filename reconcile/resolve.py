@@ -207,6 +207,9 @@ class _Resolver:
         self.resolved: dict[str, UserResolution] = {}
         self.fallbacks: dict[tuple[str, str], tuple[str, str | None]] = {}
         self.all_bases: dict[tuple, dict[str, EffectiveRight]] = {}
+        # id of an `all` base -> (that base, its rights, its dropped) after the fallback rule:
+        # the same for every user whose grant is that `all` alone (shared, never changed)
+        self.finished: dict[int, tuple[dict, dict, dict]] = {}
 
     def user(self, uid: str) -> UserResolution:
         """Resolve ``uid`` after the users it copies, walking the chain without recursion."""
@@ -243,6 +246,9 @@ class _Resolver:
                 )
                 excluded.pop(single.contract, None)
 
+        if kept is base and not excluded and id(base) in self.finished:
+            rights, dropped = self.finished[id(base)][1:]  # an `all` alone: as resolved before
+            return UserResolution(user.id, user.admin, rights, dropped, tuple(notes))
         rights: dict[str, EffectiveRight] = {}
         dropped: dict[str, EffectiveRight] = {}
         for contract_id, contract in self.contracts.items():
@@ -252,6 +258,8 @@ class _Resolver:
                 (rights if right.profile != NO_PROFILE else dropped)[contract_id] = right
             elif contract_id in excluded:
                 dropped[contract_id] = excluded[contract_id]
+        if kept is base and not excluded and grants.all is not None:
+            self.finished[id(base)] = (base, rights, dropped)  # the base kept: its id stays
         return UserResolution(user.id, user.admin, rights, dropped, tuple(notes))
 
     def _base(self, user: UserSpec) -> tuple[dict[str, EffectiveRight], list[str]]:
