@@ -8,8 +8,10 @@ take typed parts (settings, catalog, bank), never the application itself.
 
 from __future__ import annotations
 
+import gc
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
 from pathlib import Path
@@ -57,6 +59,23 @@ from reconcile.catalog import Catalog
 
 def _stderr(line: str) -> None:
     print(line, file=sys.stderr)
+
+
+@contextmanager
+def bulk() -> Iterator[None]:
+    """Python's cycle collector paused while a command builds its many small objects.
+
+    A plan of a large fleet makes millions of frozen records and no reference cycles; the
+    collector's full passes over them took 40 % of a plan's time (bench/run.py, size L).
+    Memory is freed by reference counting as before; the collector runs again afterwards.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 class Application:
@@ -117,15 +136,16 @@ class Application:
         return self._plan(self._view(), paths, clients, allow_mass_removal)
 
     def _plan(self, view: BankView, paths, clients, allow_mass_removal: bool) -> Plan:
-        checked = validate(self._paths(paths), self.settings, self.catalog, view)
-        return make_plan(
-            checked,
-            clients,
-            view,
-            self.catalog,
-            self.settings.root,
-            allow_mass_removal=allow_mass_removal,
-        )
+        with bulk():
+            checked = validate(self._paths(paths), self.settings, self.catalog, view)
+            return make_plan(
+                checked,
+                clients,
+                view,
+                self.catalog,
+                self.settings.root,
+                allow_mass_removal=allow_mass_removal,
+            )
 
     def show(self, planfile: Path) -> Plan:
         return read_plan(planfile)
@@ -216,10 +236,12 @@ class Application:
         return export_chain(self.bank, out)
 
     def sandbox_init(self, seed: Path | None = None) -> Seeded:
-        return seed_bank(self.settings, seed, Store.init)
+        with bulk():
+            return seed_bank(self.settings, seed, Store.init)
 
     def sandbox_reset(self, seed: Path | None = None) -> Seeded:
-        return seed_bank(self.settings, seed, Store.reset)
+        with bulk():
+            return seed_bank(self.settings, seed, Store.reset)
 
     def sandbox_status(self) -> StoreStatus:
         return self.bank.status()
@@ -241,4 +263,4 @@ class Application:
         return list(paths) or list(self.settings.clients)
 
 
-__all__ = ["Application"]
+__all__ = ["Application", "bulk"]

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from efctl.app import Application
+from efctl.app import Application, bulk
 from efctl.app.plan import has_changes
 from efctl.app.planfile import write_parts, write_plan
 from efctl.cli.completion import complete_client
@@ -95,13 +95,14 @@ def plan(
     --detailed-exitcode when there are changes.
     """
     _parts_need_markdown(fmt, parts_dir)
-    made = app.plan(paths, clients, allow_mass_removal=allow_mass_removal)
-    if fmt != "text":  # the text view shows them itself
-        for diagnostic in made.to_json()["diagnostics"]:
-            click.echo(diagnostic_text(diagnostic), err=True)
-    if out:
-        write_plan(made, out)
-    _emit_plan(made, fmt, parts_dir)
+    with bulk():  # planned and rendered without the cycle collector's passes
+        made = app.plan(paths, clients, allow_mass_removal=allow_mass_removal)
+        if fmt != "text":  # the text view shows them itself
+            for diagnostic in made.to_json()["diagnostics"]:
+                click.echo(diagnostic_text(diagnostic), err=True)
+        if out:
+            write_plan(made, out)
+        _emit_plan(made, fmt, parts_dir)
     if out:
         click.echo(
             f"Saved the plan to {out}; apply it with: efctl apply {out} --approvals FILE", err=True
