@@ -165,6 +165,7 @@ def generate(size: str, out: Path, seed: int = 11) -> int:
     catalog = load_catalog()
     (out / "clients").mkdir(parents=True, exist_ok=True)
     (out / "bank").mkdir(parents=True, exist_ok=True)
+    (out / "bank-empty").mkdir(parents=True, exist_ok=True)
     count = SIZES[size]
     for number in range(count):
         rng = random.Random(f"{seed}/{number}")
@@ -175,6 +176,8 @@ def generate(size: str, out: Path, seed: int = 11) -> int:
         header = "# yaml-language-server: $schema=../../../schemas/client.schema.json\n"
         (out / "clients" / f"{client}.yaml").write_text(header + dump_document(declared))
         (out / "bank" / f"{client}.yaml").write_text(dump_document(bank))
+        empty = {**bank, "users": bank["users"][:2]}  # only the admins the bank's form made
+        (out / "bank-empty" / f"{client}.yaml").write_text(dump_document(empty))
     (out / "efctl.yaml").write_text(
         "clients: clients\nseed: bank\nbackend: sqlite:///bank.db\n", encoding="utf-8"
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from efctl.declarations.schema import load_schema
+from efctl.declarations.schema import load_schema, passes
 from efctl.errors import EfctlError
 from efctl.files import remove_file, write_file
 from reconcile.plan import OLDER_FORMATS, Plan, plan_id_of
@@ -13,6 +13,12 @@ from reconcile.plan import OLDER_FORMATS, Plan, plan_id_of
 
 def write_plan(plan: Plan, path: Path) -> None:
     write_file(path, json.dumps(plan.to_json(), indent=2, ensure_ascii=False) + "\n")
+
+
+def _schema_errors(schema: dict, plan: object) -> list:
+    from jsonschema import Draft202012Validator  # only for a plan file that is not valid
+
+    return sorted(Draft202012Validator(schema).iter_errors(plan), key=lambda e: e.json_path)
 
 
 def read_plan(path: Path) -> Plan:
@@ -30,11 +36,8 @@ def read_plan(path: Path) -> Plan:
             f"{path}: this plan was made by an older efctl "
             f"(plan format {plan['format_version']}); plan again"
         )
-    from jsonschema import Draft202012Validator  # only where a plan file is read
-
-    problems = sorted(
-        Draft202012Validator(load_schema("plan")).iter_errors(plan), key=lambda e: e.json_path
-    )
+    schema = load_schema("plan")
+    problems = [] if passes(schema, plan) else _schema_errors(schema, plan)
     if problems:
         first = problems[0]
         raise EfctlError(

@@ -6,6 +6,7 @@ So a declaration gets exactly the friendly diagnostics it got before, from jsons
 from __future__ import annotations
 
 import copy
+import json
 import os
 from pathlib import Path
 
@@ -92,3 +93,38 @@ def test_mutated_declarations_are_never_passed_by_the_quick_check_alone(edits):
         except (KeyError, IndexError, TypeError):
             continue
     assert_quick_is_sound(data, CLIENT)
+
+
+PLAN_SCHEMA = load_schema("plan")
+PLANS = sorted(ROOT.glob("tests/golden/**/plan*.json"))
+
+
+def _plan_errors(plan) -> list:
+    from jsonschema import Draft202012Validator
+
+    return list(Draft202012Validator(PLAN_SCHEMA).iter_errors(plan))
+
+
+def test_golden_plans_pass_both_ways():
+    assert PLANS
+    for path in PLANS:
+        plan = json.loads(path.read_text(encoding="utf-8"))
+        assert schema_module.passes(PLAN_SCHEMA, plan) == (not _plan_errors(plan)), path
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from(PLANS or [None]), st.data())
+def test_edited_plans_pass_the_quick_check_only_when_valid(path, data):
+    plan = json.loads(path.read_text(encoding="utf-8"))
+    paths = list(_paths(plan))[1:]
+    for _ in range(data.draw(st.integers(1, 3))):
+        where = data.draw(st.sampled_from(paths))
+        parent = plan
+        try:
+            for part in where[:-1]:
+                parent = parent[part]
+            parent[where[-1]] = data.draw(VALUES)
+        except (KeyError, IndexError, TypeError):
+            continue
+    if schema_module.passes(PLAN_SCHEMA, plan):
+        assert _plan_errors(plan) == []
