@@ -23,7 +23,6 @@ from efctl.cli.options import (
     pass_app,
     run_url,
 )
-from efctl.render.plan_markdown import render_markdown
 from efctl.render.plan_text import DEFAULT_WIDTH, diagnostic_text, render_text
 from reconcile.plan import Plan
 
@@ -53,6 +52,8 @@ def _emit_plan(plan: Plan, fmt: str, parts_dir: Path | None) -> None:
     if fmt == "json":
         click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     elif fmt == "markdown":
+        from efctl.render.plan_markdown import render_markdown  # jinja2 loads only for it
+
         parts = render_markdown(document, run_url=run_url())
         if parts_dir:
             write_parts(parts, parts_dir)

@@ -19,8 +19,6 @@ import hashlib
 import re
 from collections.abc import Iterator
 
-from email_validator import EmailNotValidError, validate_email
-
 # A candidate: no white space, no @ and none of the characters that delimit an address in text
 # (brackets, quotes, commas, backticks, slashes of a path); any letter of any script.
 _EMAIL_CHARS = r"[^\s@<>()\[\]{}\\,;:\"`/|]"
@@ -48,6 +46,8 @@ def mask_email(email: str) -> str:
 
 def is_email(text: str) -> bool:
     """Whether ``text`` is one e-mail address (syntax only: no DNS look-up)."""
+    from email_validator import EmailNotValidError, validate_email  # loaded when first used
+
     try:
         validate_email(text, check_deliverability=False)
     except EmailNotValidError:
