@@ -92,7 +92,7 @@ DATA = st.recursive(
 )
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(KEYS, DATA, min_size=1, max_size=5), st.booleans())
 def test_written_documents_read_the_same(data, flow):
     text = dump_document(data)
