@@ -36,12 +36,21 @@ from efctl.app.imports import Imported, import_client
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
 from efctl.app.plan import Plan, make_plan
 from efctl.app.planfile import read_plan
+from efctl.app.reports import (
+    DocumentListing,
+    FetchedDocument,
+    Reports,
+    fetch_document,
+    list_documents,
+    make_reports,
+    order_document,
+)
 from efctl.app.sandbox import Seeded, open_bank, seed_bank
 from efctl.app.validate import Explanation, explain, validate
 from efctl.catalog import load_catalog
 from efctl.config import Settings
 from efctl.declarations.pipeline import Validation
-from efctl.sandbox import Store, StoreStatus
+from efctl.sandbox import DocumentOrder, Store, StoreStatus
 from reconcile.catalog import Catalog
 
 
@@ -194,6 +203,40 @@ class Application:
 
     def audit_export(self, out: Path | None) -> Export:
         return export_chain(self.bank, out)
+
+    # --- reports and documents ------------------------------------------------------------
+
+    def report(
+        self,
+        kind: str,
+        clients: Sequence[str] = (),
+        *,
+        language: str | None = None,
+        out: Path | None = None,
+        planfile: Path | None = None,
+        paths: Sequence[Path] = (),
+        progress: Callable[[list], Iterable] = iter,
+    ) -> Reports:
+        """The report of each relationship as a PDF file, from the bank or from a saved plan."""
+        view = self._view()
+        plan = read_plan(planfile) if planfile is not None else None
+        return make_reports(
+            kind, clients, language, out, view, self.catalog, self.settings,
+            plan=plan,
+            validation=lambda: validate(self._paths(paths), self.settings, self.catalog, view),
+            progress=progress,
+        )  # fmt: skip
+
+    def order_document(
+        self, kind: str, client: str, user: str, language: str | None = None
+    ) -> DocumentOrder:
+        return order_document(self.bank, kind, client, user, language, self.settings)
+
+    def documents(self, client: str | None = None) -> DocumentListing:
+        return list_documents(self.bank, self.catalog, client)
+
+    def get_document(self, document_id: str, out: Path | None = None) -> FetchedDocument:
+        return fetch_document(self.bank, self.catalog, document_id, out)
 
     def sandbox_init(self, seed: Path | None = None) -> Seeded:
         return seed_bank(self.settings, seed, Store.init)

@@ -25,12 +25,11 @@ from efctl.cli.options import (
     EXIT_ERROR,
     command,
     pass_app,
+    progress,
     run_url,
 )
 from efctl.files import write_file
 from efctl.render.apply import apply_markdown
-
-PROGRESS_AFTER = 5
 
 
 @command("approve")
@@ -170,7 +169,9 @@ def apply(
     """
     github = (event_file, commits_file, permissions_file, pr_author, head_sha, base_ref)
     evidence = _evidence(app, approvals_file, reviews_file, github, paths)
-    report = app.apply(planfile, evidence, paths, artifacts=artifacts, progress=_progress)
+    report = app.apply(
+        planfile, evidence, paths, artifacts=artifacts, progress=progress("applying")
+    )
     shown = evidence.annotate(report.as_json())
     as_json = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
     if report_file:
@@ -215,15 +216,6 @@ def _evidence(app: Application, approvals_file, reviews_file, github, paths) -> 
         access=read_permissions(permissions_file),
         no_checker_for_own_raise=app.catalog.no_checker_for_own_raise,
     )
-
-
-def _progress(items: list):
-    """A progress bar on stderr when there are more than a few relationships."""
-    if len(items) <= PROGRESS_AFTER:
-        yield from items
-        return
-    with click.progressbar(items, label="applying", file=sys.stderr) as bar:
-        yield from bar
 
 
 COMMANDS = (approve, apply)

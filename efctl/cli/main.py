@@ -7,7 +7,17 @@ import traceback
 
 import click
 
-from efctl.cli import apply, audit, declarations, github, imports, orders, plan, sandbox
+from efctl.cli import (
+    apply,
+    audit,
+    declarations,
+    github,
+    imports,
+    orders,
+    plan,
+    reports,
+    sandbox,
+)
 from efctl.cli.options import EXIT_ERROR, EfctlCommand, GlobalOptions, _global_options
 from efctl.errors import EfctlError, InvalidDeclarations
 from efctl.render.diagnostics import format_diagnostic, summary
@@ -66,7 +76,7 @@ def cli(ctx: click.Context, **global_values) -> None:
     ctx.call_on_close(options.close)
 
 
-for family in (declarations, plan, apply, github, imports, orders, audit, sandbox):
+for family in (declarations, plan, apply, github, imports, orders, audit, reports, sandbox):
     for command in family.COMMANDS:
         cli.add_command(command)
 

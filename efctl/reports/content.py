@@ -26,6 +26,7 @@ from reconcile.resolve import ClientResolution, EffectiveRight, Step
 
 AUTHORIZATIONS, DELIVERIES = "authorizations", "deliveries"
 KINDS = (AUTHORIZATIONS, DELIVERIES)
+FILE_NAME = "{kind}-{client}-{language}.pdf"
 
 
 @dataclass(frozen=True)
@@ -129,6 +130,11 @@ class Report:
     def digest(self) -> str:
         """``sha256:`` and the hex digest of the canonical JSON of :meth:`data`."""
         return sha256_of(canonical_json(self.data()))
+
+
+def file_name(report: Report) -> str:
+    """authorizations-20145853-it.pdf: the report, the relationship, the language."""
+    return FILE_NAME.format(kind=report.kind, client=report.client, language=report.language)
 
 
 def authorization_report(

@@ -23,7 +23,6 @@ from efctl.reports.document import FONT, LINE, MARGIN, PDFA, Document
 from efctl.reports.texts import texts_for
 from reconcile.catalog import Catalog
 
-FILE_NAME = "{kind}-{client}-{language}.pdf"
 TABLE_SIZE = 8  # pt
 TABLE_LINE = 3.8  # mm per line of a table cell
 CELL_ROOM = 2.6  # mm beyond a token's width: the cell's padding on both sides, and a margin
@@ -31,10 +30,6 @@ NBSP = "\u00a0"
 IBAN = re.compile(r"^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$")
 HEADER_TOP = 10  # mm from the top of the page
 BODY_TOP = 31  # mm: where the body starts under the header
-
-
-def file_name(report: Report) -> str:
-    return FILE_NAME.format(kind=report.kind, client=report.client, language=report.language)
 
 
 def shown_id(contract: str) -> str:
@@ -225,7 +220,10 @@ def _authorizations(report: Report, catalog: Catalog, words: Mapping[str, Any]) 
             catalog.label(right.profile, language),
         ]
         if planned:
-            row += [_origin_text(right.origin, texts, catalog, language), _change_text(right, texts, catalog, language)]
+            row += [
+                _origin_text(right.origin, texts, catalog, language),
+                _change_text(right, texts, catalog, language),
+            ]
         rows.append(row)
     pdf.grid(headings, rows, weights)
     return bytes(pdf.output())
@@ -266,7 +264,9 @@ def _deliveries(report: Report, catalog: Catalog, words: Mapping[str, Any]) -> b
             message,
         ]
         if planned:
-            row.append(texts["changes"]["iso"].format(before=delivery.before) if delivery.before else "")
+            row.append(
+                texts["changes"]["iso"].format(before=delivery.before) if delivery.before else ""
+            )
         rows.append(row)
     pdf.grid(headings, rows, weights)
     if any(delivery.automatic_change for delivery in report.deliveries):

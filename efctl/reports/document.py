@@ -2,8 +2,8 @@
 
 The font is Roboto Regular and Bold (Apache-2.0, efctl/reports/fonts/ with its LICENSE), shipped
 as package data and embedded (subset) in every PDF, so that names in Latin, Greek and Cyrillic
-script (Gisèle Bärtschi, Łukasz, Ελένη, Пётр) print on any machine without system fonts. The creation date is the day
-the document is for, so the same input gives the same bytes.
+script (Gisèle Bärtschi, Łukasz, Ελένη, Пётр) print on any machine without system fonts. The
+creation date is the moment the document is for, so the same input gives the same bytes.
 
 A document for the bank's files is PDF/A-2u (``compliance``): fpdf2 then embeds the sRGB output
 intent, writes the metadata as XMP only and refuses what PDF/A forbids (base fonts,

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 # Bump whenever a table below, or the JSON an order stores, changes; a store of another version
 # must be reset. 3: order changes carry typed notes (plan format 2). 4: an audit entry names
-# its order (order_id), whose stored changes its changes_digest binds.
-SCHEMA_VERSION = 4
+# its order (order_id), whose stored changes its changes_digest binds. 5: documents are ordered
+# reports (who ordered, when due, pending or ready), their PDF stored once processed.
+SCHEMA_VERSION = 5
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -146,13 +147,20 @@ CREATE TABLE orders (
         "documents",
         """
 CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
     client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
-    filename TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('authorizations', 'deliveries')),
     language TEXT NOT NULL CHECK (language IN {languages}),
-    created_at {timestamp} NOT NULL,
-    content {blob} NOT NULL,
-    PRIMARY KEY (client_id, filename)
+    ordered_by TEXT NOT NULL,
+    ordered_at {timestamp} NOT NULL,
+    due_at {timestamp} NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'ready')),
+    filename TEXT NOT NULL,
+    ready_at {timestamp},
+    content {blob},
+    UNIQUE (client_id, filename),
+    CHECK ((status = 'ready') = (ready_at IS NOT NULL)),
+    CHECK ((status = 'ready') = (content IS NOT NULL))
 )""",
     ),
     (

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
+from efctl.sandbox.documents import DocumentDesk, DocumentOrder
 from efctl.sandbox.errors import SandboxError
 from efctl.sandbox.orders import Clock, OrderDesk, utc_now
 from efctl.sandbox.seed import SeededClient, load_bank
@@ -90,6 +91,7 @@ class Store:
         self._db = database
         self._version = self._found_version()
         self._orders = OrderDesk(database, clock)
+        self._documents = DocumentDesk(database, clock)
 
     @property
     def url(self) -> str:
@@ -155,6 +157,34 @@ class Store:
         """Every order's changes as stored (JSON text), by order id: what audit entries bind."""
         self._require_current()
         return self._orders.stored_changes()
+
+    # --- documents (DOMAIN.md section 7) -------------------------------------------------
+
+    def order_document(
+        self, client_id: str, kind: str, language: str, user: str, *, delay: float
+    ) -> DocumentOrder:
+        """Order a report as ``user`` (Admin right or signatory), due in ``delay`` seconds."""
+        self._require_current()
+        return self._documents.order(client_id, kind, language, user, delay)
+
+    def due_documents(self) -> list[DocumentOrder]:
+        """The ordered documents whose processing time has come: render, then deliver them."""
+        self._require_current()
+        return self._documents.due()
+
+    def deliver_document(self, document_id: str, content: bytes) -> bool:
+        """Store a processed document's PDF (False: it was delivered already)."""
+        self._require_current()
+        return self._documents.deliver(document_id, content)
+
+    def documents(self, client_id: str | None = None) -> list[DocumentOrder]:
+        self._require_current()
+        return self._documents.listing(client_id)
+
+    def document(self, document_id: str) -> tuple[DocumentOrder, bytes | None] | None:
+        """An ordered document and its PDF once ready; None when there is no such order."""
+        self._require_current()
+        return self._documents.fetch(document_id)
 
     # --- administration -------------------------------------------------------------------
 
