@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from functools import cached_property
 from typing import Any
 
 from reconcile.catalog import Catalog
@@ -126,7 +127,7 @@ class Report:
             data["parallel_phase_end"] = data["parallel_phase_end"].isoformat()
         return data
 
-    @property
+    @cached_property
     def digest(self) -> str:
         """``sha256:`` and the hex digest of the canonical JSON of :meth:`data`."""
         return sha256_of(canonical_json(self.data()))
