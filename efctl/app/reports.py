@@ -162,6 +162,11 @@ def make_reports(
 
 
 def _ready_folder(folder: Path) -> Path:
+    if folder.exists() and not folder.is_dir():
+        raise EfctlError(
+            f"--out {folder}: that is a file, not a folder",
+            hint="give a folder you may write to (it is created when missing)",
+        )
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:

@@ -10,7 +10,6 @@ import click
 from efctl.app import Application
 from efctl.cli.options import (
     A_FILE,
-    A_FOLDER,
     CLIENT,
     DECLARATIONS,
     TEXT_OR_JSON,
@@ -46,7 +45,7 @@ def _report_command(kind: str, summary: str):
     @LANG
     @click.option(
         "--out",
-        type=A_FOLDER,
+        type=click.Path(path_type=Path),
         help="The folder the PDFs go to (default: reports/ at the repository root).",
     )
     @click.option(
