@@ -117,7 +117,8 @@ def make_reports(
 ) -> Reports:
     """One PDF per relationship into ``out`` (default reports/ at the root).
 
-    Relationships: ``clients``, else with a plan those it changes, else all at the bank. From a
+    Relationships: ``clients``, else with a plan those it changes (maybe none), else all at
+    the bank. From a
     plan, each report shows the state after the plan's electronic changes and, for the
     authorisation report, how each right arises in the declarations the plan was made from
     (``validation``; refused when they changed since)."""
@@ -138,7 +139,7 @@ def make_reports(
                 f"--client {', '.join(missing)}: the plan does not cover this relationship",
                 hint=f"the plan covers {', '.join(plans) or 'no relationship'}",
             )
-        chosen = wanted or [c for c, p in plans.items() if p.changes] or list(plans)
+        chosen = wanted or [c for c, p in plans.items() if p.changes]
         states = [_planned_state(bank, plans[client]) for client in chosen]
         if kind == AUTHORIZATIONS and validation is not None:
             resolutions = _plan_resolutions(plan, validation(), bank, catalog, settings)
