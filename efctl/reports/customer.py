@@ -92,18 +92,21 @@ class ReportDocument(Document):
         self.set_font(FONT, "", 10)
 
     def footer(self) -> None:
+        """The bank serial and page X of Y, then the data's SHA-256 on a line of its own."""
         report, texts = self.report, self.texts
-        y = self.h - MARGIN + 4
+        y = self.h - MARGIN + 3
         self.set_draw_color(160)
         self.line(MARGIN, y - 1, self.w - MARGIN, y - 1)
         self.set_draw_color(0)
         self.set_xy(MARGIN, y)
-        self.set_font(FONT, "", 6.5)
-        self.cell(self.epw * 0.6, 4, f"{texts['digest']}: {report.digest}")
         self.set_font(FONT, "", 8)
-        page = texts["page_of"].format(page=self.page_no(), pages="{nb}")
         serial = f"{texts['serial']} {formats.number(report.serial, report.language)}"
-        self.cell(self.epw * 0.4, 4, f"{serial} · {page}", align="R")
+        self.cell(self.epw / 2, 4, serial)
+        page = texts["page_of"].format(page=self.page_no(), pages="{nb}")
+        self.cell(self.epw / 2, 4, page, align="R")
+        self.set_xy(MARGIN, y + 4)
+        self.set_font(FONT, "", 6.5)
+        self.cell(self.epw, 3.5, f"{texts['digest']}: {report.digest}")
 
     def section(self, title: str) -> None:
         if self.will_page_break(4 * LINE):
