@@ -125,7 +125,7 @@ def make_reports(
     check_kind(kind)
     check_language(language)
     folder = _ready_folder(out or settings.root / DEFAULT_OUT)
-    wanted = [normalise_client_id(c) for c in clients]
+    wanted = list(dict.fromkeys(normalise_client_id(c) for c in clients))  # once each
     resolutions: dict[str, ClientResolution] = {}
     if plan is None:
         chosen = wanted or bank.list_clients()
