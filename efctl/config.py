@@ -28,13 +28,22 @@ class Settings:
     root: Path
     clients: tuple[Path, ...]
     seed: Path
-    backend: str
+    bank_url: str
     catalog: Path | None
     today: date
+    no_bank: EfctlError | None = None  # in CI with no bank named: raised when one is needed
     # seconds the sandbox bank takes to process an ordered document (efctl report order)
     document_delay: float = DEFAULT_DOCUMENT_DELAY
     # SOURCE_DATE_EPOCH (reproducible builds): the moment reports are made as of, when set
     source_date: datetime | None = None
+
+    @property
+    def backend(self) -> str:
+        """The bank's URL. Raised here, not at start, so that what needs no bank (completion,
+        ``validate --offline``, ``show``) works in CI without one."""
+        if self.no_bank is not None:
+            raise self.no_bank
+        return self.bank_url
 
     def display(self, path: Path) -> str:
         return _display(path)
@@ -162,20 +171,24 @@ def load_settings(
     clients = data.get("clients", "clients")
     clients = clients if isinstance(clients, list) else [clients]
     chosen_catalog = catalog or env.get("EFCTL_CATALOG") or data.get("catalog")
-    if not backend and env.get("EFCTL_BACKEND") == "" and _in_ci(env):
-        raise _no_backend_in_ci()
     chosen_backend = backend or env.get("EFCTL_BACKEND") or data.get("backend")
+    unnamed = env.get("EFCTL_BACKEND") == "" or not chosen_backend
     if not chosen_backend or chosen_backend == SANDBOX:
         chosen_backend = sqlite_url(DEFAULT_STORE)
     return Settings(
         root=root,
         clients=tuple(root / c for c in clients),
         seed=root / env.get("EFCTL_SEED", data.get("seed", "examples/bank")),
-        backend=_anchor_sqlite(chosen_backend, root),
+        bank_url=_anchor_sqlite(chosen_backend, root),
         catalog=(root / chosen_catalog) if chosen_catalog else None,
         today=_today(env.get("EFCTL_TODAY")),
         document_delay=_delay(env.get("EFCTL_DOCUMENT_DELAY"), data.get("document_delay")),
         source_date=_source_date(env.get("SOURCE_DATE_EPOCH")),
+        no_bank=(
+            _no_backend_in_ci(env.get("EFCTL_BACKEND"))
+            if _in_ci(env) and not backend and unnamed
+            else None
+        ),
     )
 
 
@@ -212,12 +225,19 @@ def _in_ci(env: Mapping[str, str]) -> bool:
     return any(env.get(name, "").lower() == "true" for name in ("CI", "GITHUB_ACTIONS"))
 
 
-def _no_backend_in_ci() -> EfctlError:
-    """In CI, an empty EFCTL_BACKEND is a mistake (mostly a secret that does not exist, which a
-    workflow passes as ""), never a quiet use of efctl.yaml's backend or of the sandbox."""
-    return EfctlError(
+def _no_backend_in_ci(variable: str | None) -> EfctlError:
+    """In CI, a bank nobody named is a mistake (mostly a secret that does not exist, which a
+    workflow passes as ""), never a quiet use of efctl.yaml's backend or of the sandbox: an
+    apply could report success without touching the bank."""
+    where = (
         "EFCTL_BACKEND is empty: in CI, efctl does not fall back to efctl.yaml's backend or the "
-        "sandbox",
+        "sandbox"
+        if variable == ""
+        else "no backend is set (EFCTL_BACKEND, --backend or efctl.yaml's backend): in CI, "
+        "efctl does not fall back to the sandbox"
+    )
+    return EfctlError(
+        where,
         hint="set EFCTL_BACKEND to the bank's URL (in a workflow, check that its secret exists "
         "and is not empty), or to 'sandbox' (or sqlite:///PATH) to use a sandbox on purpose",
     )

@@ -18,7 +18,7 @@ from reconcile.backend import Backend, BackendError, Order, OrderStatus, StaleOr
 from reconcile.dualcontrol import Evidence, admins_of, judge
 from reconcile.plan import Action, Change, ClientPlan, Plan, Resource
 
-ELECTRONIC = (Resource.USER, Resource.AUTHORIZATION, Resource.DELIVERY)
+ELECTRONIC = (Resource.USER, Resource.AUTHORIZATION, Resource.SIGNING_KEY, Resource.DELIVERY)
 
 
 class Outcome(StrEnum):

@@ -12,9 +12,17 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 
-from reconcile.catalog import Catalog
+from reconcile.catalog import Catalog, IsoGeneration
 from reconcile.diagnostics import Diagnostic, Pointer, error, warning
-from reconcile.model import ALL_OTHER_TYPES, AdminRight, ClientSpec, ClientState, UserSpec
+from reconcile.isochange import LABEL
+from reconcile.model import (
+    ALL_OTHER_TYPES,
+    AdminRight,
+    ClientSpec,
+    ClientState,
+    Delivery,
+    UserSpec,
+)
 from reconcile.resolve import (
     ClientResolution,
     EffectiveRight,
@@ -335,9 +343,11 @@ class _Checks:
     def deliveries(self) -> Iterable[Diagnostic]:
         at: Pointer = ("deliveries",)
         declared = self.spec.deliveries
-        if declared.iso_version is not None:
-            yield from self._iso_version(declared.iso_version, (*at, "iso_version"))
         known = {d.id: d for d in self.bank.deliveries} if self.bank else None
+        if declared.iso_version is not None:
+            overridden = {o.delivery for o in declared.overrides}
+            concerned = [d for d in (known or {}).values() if d.id not in overridden]
+            yield from self._iso_version(declared.iso_version, (*at, "iso_version"), concerned)
         for index, override in enumerate(declared.overrides):
             where: Pointer = (*at, "overrides", index)
             delivery = known.get(override.delivery) if known is not None else None
@@ -357,9 +367,14 @@ class _Checks:
                     (*where, "delivery"),
                     "remove this override; PDF deliveries are not versioned",
                 )
-            yield from self._iso_version(override.iso_version, (*where, "iso_version"))
+            yield from self._iso_version(
+                override.iso_version, (*where, "iso_version"), [delivery] if delivery else []
+            )
 
-    def _iso_version(self, version: str, at: Pointer) -> Iterable[Diagnostic]:
+    def _iso_version(
+        self, version: str, at: Pointer, concerned: Sequence[Delivery] = ()
+    ) -> Iterable[Diagnostic]:
+        """``concerned``: the bank's deliveries the declared version is for (none offline)."""
         known = list(self.catalog.iso_versions)
         if version not in self.catalog.iso_versions:
             yield error(
@@ -377,9 +392,27 @@ class _Checks:
                 f"ISO version {version} is no longer accepted: the parallel phase ended on "
                 f"{end.isoformat()}",
                 at,
-                f'use "{latest.name}" ({latest.camt}); the bank switches remaining {version} '
-                "deliveries automatically",
+                _switch_hint(version, latest, concerned),
             )
+
+
+def _switch_hint(version: str, latest: IsoGeneration, concerned: Sequence[Delivery]) -> str:
+    """EF109's hint: what the bank's automatic ISO version change did, or will do."""
+    declare = f'declare "{latest.name}" ({latest.camt})'
+    switched = sorted(
+        (d for d in concerned if d.switched_on is not None and d.iso_version == latest.name),
+        key=lambda d: (d.switched_on, d.id),
+    )
+    if switched:
+        days = sorted({d.switched_on.isoformat() for d in switched})
+        ids = ", ".join(d.id for d in switched)
+        return (
+            f"the bank switched {ids} to {latest.name} on {' and '.join(days)} ({LABEL}); {declare}"
+        )
+    return (
+        f"{declare}: after the parallel phase the bank switches every delivery still on "
+        f"{version} to {latest.name} itself ({LABEL})"
+    )
 
 
 def _suggest(word: str, candidates: Sequence[str], what: str) -> str:

@@ -3,8 +3,8 @@
 Everything is keyed by address and looked up in dicts, so a relationship is diffed in time
 linear in its users and rights, never by scanning one list per element of another. The order
 of the result is deterministic: users in declaration order, then users only the bank has (by
-id); within a user its own record, its Admin right, then its rights by contract id; then
-deliveries by id and API keys by name.
+id); within a user its own record, its Admin right, its signing key, then its rights by
+contract id; then deliveries by id and API keys by name.
 
 Field detail of a user update is four flat fields compared one by one: deepdiff would not earn
 its cost there, so it is not used.
@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from reconcile.catalog import Catalog
+from reconcile.isochange import change_note
 from reconcile.model import (
     AdminRight,
     ApiKeySpec,
@@ -109,7 +110,24 @@ class _Differ:
                 {"admin": user.admin},
                 (ADMIN_NOTE,),
             )
+        held_key = None if bank is None else bank.signing_key
+        if user.signing_key != held_key:
+            yield self._signing_key(user.id, held_key, user.signing_key)
         yield from self._rights(address, wanted, held_rights)
+
+    def _signing_key(self, user: str, held: str | None, wanted: str | None) -> Change:
+        """The public key the bank verifies the user's signed approvals with: a change of it is
+        planned and approved like any other, so no declaration can vouch for a signature."""
+        action = (
+            Action.CREATE if held is None else Action.DELETE if wanted is None else Action.UPDATE
+        )
+        return Change(
+            self._address(Resource.SIGNING_KEY, user=user),
+            action,
+            Resource.SIGNING_KEY,
+            None if held is None else {"public_key": held},
+            None if wanted is None else {"public_key": wanted},
+        )
 
     def removed_user(self, bank: UserState) -> Iterator[Change]:
         """A user only the bank has: deleted, with every right, in the same change set."""
@@ -179,7 +197,7 @@ class _Differ:
                 Resource.DELIVERY,
                 before,
                 {"iso_version": version},
-                self._pairing(version),
+                (*self._pairing(version), *filter(None, [change_note(delivery)])),
             )
 
     def _pairing(self, version: str) -> tuple[Note, ...]:
@@ -276,10 +294,15 @@ def _key_fields(key: ApiKeyState) -> dict[str, Any]:
 
 def _with_drift(change: Change, last_applied: LastApplied) -> Change:
     """The change labelled when the bank moved away from what the last applied plan set."""
-    if change.address not in last_applied:
+    if change.address not in last_applied or _explained(change):
         return change
     note = _drift_note(change.before, last_applied[change.address])
     return change if note is None else replace(change, drift=True, notes=(*change.notes, note))
+
+
+def _explained(change: Change) -> bool:
+    """A change of what the bank itself switched (automatic ISO version change) is no drift."""
+    return any(note.kind is NoteKind.AUTOMATIC_ISO_CHANGE for note in change.notes)
 
 
 def _drift_note(bank: Mapping[str, Any] | None, applied: Mapping[str, Any] | None) -> Note | None:

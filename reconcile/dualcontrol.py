@@ -63,7 +63,8 @@ ADMIN_ORDER = (AdminRight.NONE, AdminRight.COLLECTIVE, AdminRight.INDIVIDUAL)
 
 def raised_rights(changes: Iterable[Change]) -> dict[str, tuple[str, ...]]:
     """Per user id, what the changes raise: a new right, a right up the catalog's ladder (or to a
-    profile it does not rank, which nobody can call lower), a higher Admin right."""
+    profile it does not rank, which nobody can call lower), a higher Admin right, a new signing
+    key."""
     raised: dict[str, list[str]] = {}
     for change in changes:
         address = Address.parse(change.address)
@@ -77,6 +78,8 @@ def raised_rights(changes: Iterable[Change]) -> dict[str, tuple[str, ...]]:
             held, wanted = (AdminRight(before.get("admin", "none")), AdminRight(after["admin"]))
             up = ADMIN_ORDER.index(wanted) > ADMIN_ORDER.index(held)
             what = f"Admin right: {held} -> {wanted}"
+        elif change.resource is Resource.SIGNING_KEY and change.after is not None:
+            up, what = True, "a new signing key"  # whoever holds it signs approvals as the user
         else:
             continue
         if up and address.user is not None:

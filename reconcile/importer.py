@@ -89,6 +89,7 @@ def _user_spec(user: UserState, grants: Grants, client_language: str) -> UserSpe
         admin=user.admin,
         language=None if user.language == client_language else user.language,
         grants=grants,
+        signing_key=user.signing_key,
     )
 
 

@@ -117,6 +117,7 @@ class UserState:
     github: str | None
     admin: AdminRight
     authorizations: Mapping[str, str]  # contract id -> profile (never 'none')
+    signing_key: str | None = None  # the SSH public key line the bank holds: approvals verify
 
     def __post_init__(self) -> None:  # data read from YAML or SQL carries the right as text
         object.__setattr__(self, "admin", AdminRight(self.admin))
@@ -131,6 +132,10 @@ class Delivery:
     channel: str
     frequency: str
     variant: str | None = None  # camt.052 'incremental', camt.054 'collective'/'detailed'
+    # Set by the bank's automatic ISO version change: the day it switched the delivery, and
+    # the version it switched it from.
+    switched_on: date | None = None
+    switched_from: str | None = None
 
 
 @dataclass(frozen=True)

@@ -33,6 +33,7 @@ class Resource(StrEnum):
     USER = "user"
     AUTHORIZATION = "authorization"
     ADMIN_RIGHT = "admin_right"
+    SIGNING_KEY = "signing_key"  # the SSH public key a user's signed approvals verify against
     DELIVERY = "delivery"
     API_KEY = "api_key"
 
@@ -52,6 +53,9 @@ class NoteKind(StrEnum):
     ISO_PAIRING = "iso_pairing"  # what an ISO version pairs with; data: iso_version, camt, pain
     KEY_ISSUE = "key_issue"  # a new API key's secret goes to the secret sink; no data
     KEY_REVOKED = "key_revoked"  # the old owner's key is revoked; data: user
+    # The bank switched deliveries to the newest ISO version on its own after the parallel
+    # phase; data: on, iso_version, deliveries (each {delivery, kind, from})
+    AUTOMATIC_ISO_CHANGE = "automatic_iso_change"
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,9 @@ class ClientPlan:
     serial: int
     changes: tuple[Change, ...]
     approval: Approval
+    # What the bank changed on its own (the automatic ISO version change), which no change
+    # of this plan undoes; in the JSON only when there is something to say.
+    notes: tuple[Note, ...] = ()
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> ClientPlan:
@@ -154,6 +161,7 @@ class ClientPlan:
             name=data["name"],
             serial=data["serial"],
             changes=tuple(Change.from_json(change) for change in data["changes"]),
+            notes=tuple(Note.from_json(note) for note in data.get("notes", ())),
             approval=Approval(
                 approval["rule"],
                 tuple(EligibleAdmin(a["user"], a["github"]) for a in approval["eligible_admins"]),
@@ -161,7 +169,7 @@ class ClientPlan:
         )
 
     def to_json(self) -> dict:
-        return {
+        body = {
             "client": self.client,
             "name": self.name,
             "serial": self.serial,
@@ -173,6 +181,9 @@ class ClientPlan:
                 ],
             },
         }
+        if self.notes:
+            body["notes"] = [note.to_json() for note in self.notes]
+        return body
 
 
 @dataclass(frozen=True)
@@ -280,6 +291,8 @@ class Address:
                 return f"{self.client}/users/{self.user}/authorizations/{self.contract}"
             case Resource.ADMIN_RIGHT:
                 return f"{self.client}/users/{self.user}/admin"
+            case Resource.SIGNING_KEY:
+                return f"{self.client}/users/{self.user}/signing_key"
             case Resource.DELIVERY:
                 return f"{self.client}/deliveries/{self.delivery}"
             case Resource.API_KEY:
@@ -295,6 +308,8 @@ class Address:
                 return cls(client, Resource.AUTHORIZATION, user=user, contract=contract)
             case [client, "users", user, "admin"]:
                 return cls(client, Resource.ADMIN_RIGHT, user=user)
+            case [client, "users", user, "signing_key"]:
+                return cls(client, Resource.SIGNING_KEY, user=user)
             case [client, "deliveries", delivery]:
                 return cls(client, Resource.DELIVERY, delivery=delivery)
             case [client, "api_keys", key]:

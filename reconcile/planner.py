@@ -12,6 +12,7 @@ from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic
 from reconcile.diff import LastApplied, diff_client
 from reconcile.dualcontrol import RULE, admins_of
+from reconcile.isochange import bank_notes
 from reconcile.model import ClientSpec, ClientState
 from reconcile.plan import Approval, ClientPlan, EligibleAdmin, Plan
 from reconcile.resolve import ClientResolution
@@ -32,7 +33,8 @@ def plan_client(
     problems = final_state_rules(state, changes, allow_mass_removal=allow_mass_removal)
     eligible = tuple(EligibleAdmin(admin.user, admin.github) for admin in admins_of(state))
     approval = Approval(RULE, eligible)
-    return ClientPlan(state.id, state.name, state.serial, changes, approval), problems
+    plan = ClientPlan(state.id, state.name, state.serial, changes, approval, bank_notes(state))
+    return plan, problems
 
 
 def assemble(

@@ -193,9 +193,11 @@ def standing_approvals(
     *,
     access: WriteAccess,
     makers: Makers = Makers(),
+    author_id: int | None = None,
 ) -> Approvals:
     """Each reviewer's standing review; it counts when it approves ``head``, is not the author's
-    nor another maker's, and the reviewer has write ``access`` to the repository.
+    (by login, or by ``author_id`` where the event gave it: a renamed author is still the
+    author) nor another maker's, and the reviewer has write ``access`` to the repository.
 
     Reviewers are told apart by login, case-insensitively, and judged in the order of their first
     review. Order in time is ``submitted_at``, then the order of the list.
@@ -218,7 +220,7 @@ def standing_approvals(
             continue  # never approved: nothing to count, nothing to ignore
         latest = deciding[-1]
         name = latest.login or "a deleted account"
-        if key == author.casefold():
+        if key == author.casefold() or (author_id is not None and latest.user_id == author_id):
             if approvals:
                 detail = f"{name} is the author; an author's own approval never counts"
                 ignored.append(IgnoredReview(approvals[-1], Ignored.AUTHOR, detail))

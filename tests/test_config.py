@@ -123,6 +123,21 @@ def test_in_ci_an_empty_backend_a_missing_secret_is_an_error_never_the_sandbox(
     assert not (tmp_path / "bank.db").exists()
 
 
+NO_BACKEND_NAMED_IN_CI = (
+    "efctl: error: no backend is set (EFCTL_BACKEND, --backend or efctl.yaml's backend): in CI, "
+    "efctl does not fall back to the sandbox\n"
+    "    hint: set EFCTL_BACKEND to the bank's URL (in a workflow, check that its secret exists "
+    "and is not empty), or to 'sandbox' (or sqlite:///PATH) to use a sandbox on purpose\n"
+)
+
+
+@pytest.mark.parametrize("ci", [{"CI": "true"}, {"GITHUB_ACTIONS": "true"}], ids=["CI", "Actions"])
+def test_in_ci_an_unset_backend_is_an_error_never_the_sandbox(orders, tmp_path, ci):
+    result = orders("clients: clients\n", {**NOT_IN_CI, "EFCTL_BACKEND": None, **ci})
+    assert (result.exit_code, result.stdout, result.stderr) == (1, "", NO_BACKEND_NAMED_IN_CI)
+    assert not (tmp_path / ".efctl").exists()
+
+
 def no_sandbox_at(path: str) -> str:
     """What `efctl orders list` says when the sandbox it was asked for does not exist yet."""
     return (

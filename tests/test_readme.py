@@ -57,7 +57,7 @@ def test_every_example_command_of_the_readme_runs(tmp_path, monkeypatch):
     shutil.copytree(root / "examples", tmp_path / "examples")
     shutil.copy(root / "efctl.yaml", tmp_path / "efctl.yaml")
     monkeypatch.chdir(tmp_path)
-    env = {"EFCTL_TODAY": "2026-11-28", "EFCTL_BACKEND": None, "NO_COLOR": "1"}
+    env = {"EFCTL_TODAY": "2026-11-20", "EFCTL_BACKEND": None, "NO_COLOR": "1"}
     examples = example_commands()
     assert len(examples) >= 15
     for line, promised in examples:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Iterable, Sequence
+from datetime import date
 from functools import cached_property
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from efctl.app.audit import (
 )
 from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
+from efctl.app.deliveries import DeliveryListing, list_deliveries
 from efctl.app.imports import Imported, import_client
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
 from efctl.app.plan import Plan, make_plan
@@ -45,7 +47,15 @@ from efctl.app.reports import (
     make_reports,
     order_document,
 )
-from efctl.app.sandbox import Seeded, open_bank, seed_bank
+from efctl.app.sandbox import (
+    Seeded,
+    Ticked,
+    open_bank,
+    parse_day,
+    seed_bank,
+    tick,
+    tick_on_open,
+)
 from efctl.app.validate import Explanation, explain, validate
 from efctl.catalog import load_catalog
 from efctl.config import Settings
@@ -75,7 +85,15 @@ class Application:
 
     @cached_property
     def bank(self) -> Store:
-        return open_bank(self.settings, self.notify)
+        """The bank, which makes its automatic ISO version change when opened after the
+        parallel phase (see :meth:`sandbox_tick`)."""
+        store = open_bank(self.settings, self.notify)
+        try:
+            tick_on_open(store, self.catalog, self.settings.today, self.notify)
+        except BaseException:
+            store.close()
+            raise
+        return store
 
     def _view(self) -> BankView:
         """A fresh per-command view of the bank, which opens the bank only when it reads."""
@@ -142,17 +160,13 @@ class Application:
         """Whether the bank is the local sandbox (a SQLite file), where unsigned approvals count."""
         return self.settings.backend.startswith("sqlite:///")
 
-    def local_evidence(self, approvals: Path, paths: Sequence[Path] = ()) -> LocalEvidence:
-        """The evidence of an approvals file, checked against the declared signing keys."""
-
-        def signing_keys() -> dict[str, dict[str, str]]:
-            checked = self.validate(paths, offline=True)
-            return {
-                c.spec.id: {u.id: u.signing_key for u in c.spec.users if u.signing_key}
-                for c in checked.clients
-            }
-
-        return LocalEvidence(approvals, signing_keys, local=self.local)
+    def local_evidence(self, approvals: Path) -> LocalEvidence:
+        """The evidence of an approvals file, checked against the signing keys the bank holds."""
+        return LocalEvidence(
+            approvals,
+            local=self.local,
+            no_checker_for_own_raise=self.catalog.no_checker_for_own_raise,
+        )
 
     def apply(
         self,
@@ -183,8 +197,14 @@ class Application:
 
     # --- the bank's side ----------------------------------------------------------------
 
-    def import_client(self, client: str, out: Path | None = None) -> Imported:
-        return import_client(client, self.bank, self.catalog, self.settings, out=out)
+    def import_client(
+        self, client: str, out: Path | None = None, *, github_ids: bool = False
+    ) -> Imported:
+        """CLIENT's declaration from the bank; with ``github_ids`` each login's GitHub id."""
+        from efctl.app.github import gh_user_id  # the GitHub code loads only where it is used
+
+        lookup = gh_user_id if github_ids else None
+        return import_client(client, self.bank, self.catalog, self.settings, out=out, lookup=lookup)
 
     def orders(self, client: str | None = None) -> OrderListing:
         return pending_orders(self._view(), client)
@@ -246,6 +266,19 @@ class Application:
 
     def sandbox_status(self) -> StoreStatus:
         return self.bank.status()
+
+    def sandbox_tick(self, today: str | date | None = None) -> Ticked:
+        """The bank's automatic ISO version change as of ``today`` (default: the settings'
+        today); the bank is opened without its own switch on opening, so that the day given
+        here is the day it is made on."""
+        day = parse_day(today, "--today") if isinstance(today, str) else today
+        day = day or self.settings.today
+        catalog = self.catalog  # a broken catalog is reported before the bank is opened
+        with open_bank(self.settings, self.notify) as store:
+            return tick(store, catalog, day)
+
+    def deliveries(self, client: str | None = None) -> DeliveryListing:
+        return list_deliveries(self._view(), self.catalog, self.settings.today, client)
 
     def _paths(self, paths: Sequence[Path]) -> list[Path]:
         return list(paths) or list(self.settings.clients)

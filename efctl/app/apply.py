@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +27,7 @@ from efctl.render.apply import apply_text
 from reconcile.apply import ClientResult, Outcome, apply_client
 from reconcile.backend import GITHUB_PREFIX
 from reconcile.catalog import Catalog
-from reconcile.dualcontrol import Evidence
+from reconcile.dualcontrol import Evidence, raised_rights
 from reconcile.model import ClientState
 from reconcile.plan import Plan
 
@@ -77,7 +77,7 @@ class Approved:
 
 UNSIGNED_HINT = (
     "sign the approval with your SSH key: efctl approve PLANFILE --as USER --key KEY, "
-    "with the key's public line declared as the user's signing_key"
+    "with the key's public line declared as the user's signing_key and applied by an earlier plan"
 )
 
 
@@ -222,21 +222,16 @@ class LocalEvidence:
     bank takes them only as ``github:<login>`` (never an admin there), so their login is looked
     up in the plan's other relationships: one user id is one person in all of them.
 
-    Signed approvals count in a relationship only when the signature verifies against the
-    ``signing_key`` declared for the approver there and names that relationship; unsigned ones
-    count on the local sandbox only, and anywhere else the apply is refused.
+    Signed approvals count in a relationship only when the signature names that relationship
+    and verifies against the signing key the bank holds for the approver there (a key reaches
+    the bank only through an applied plan, so the plan being approved cannot bring its own);
+    unsigned ones count on the local sandbox only, and anywhere else the apply is refused.
     """
 
-    def __init__(
-        self,
-        approvals_path: Path,
-        signing_keys: Callable[[], Mapping[str, Mapping[str, str]]],
-        *,
-        local: bool,
-    ):
+    def __init__(self, approvals_path: Path, *, local: bool, no_checker_for_own_raise: bool = True):
         self.approvals_path = approvals_path
-        self.signing_keys = signing_keys  # relationship -> user -> declared public key line
         self.local = local
+        self.no_checker_for_own_raise = no_checker_for_own_raise  # the catalog's policy
         self.unsigned: tuple[str, ...] = ()
 
     def __call__(self, plan: Plan, bank: BankView) -> EvidenceFor:
@@ -246,19 +241,23 @@ class LocalEvidence:
         if unsigned and not self.local:
             raise unsigned_refusal(dict.fromkeys(unsigned))
         self.unsigned = tuple(dict.fromkeys(unsigned))
-        keys = self.signing_keys() if len(unsigned) < len(approvals["approvals"]) else {}
 
-        def why_not(approval: dict, client: str) -> str | None:
-            """None when APPROVAL counts in CLIENT as far as its signature goes, else why not."""
+        def why_not(approval: dict, state: ClientState) -> str | None:
+            """None when APPROVAL counts in STATE's relationship as far as its signature goes,
+            else why not. The key is the one the bank holds before the plan: one the plan
+            itself declares does not count until it has been applied."""
             if "signature" not in approval:
                 return None
-            user = approval["user"]
+            user, client = approval["user"], state.id
             if client not in approval["clients"]:
                 covered = ", ".join(approval["clients"])
                 return f"{user}'s signature is not for {client} (it covers {covered})"
-            key = keys.get(client, {}).get(user)
+            key = next(u.signing_key for u in state.users if u.id == user)
             if key is None:
-                return f"{user}'s signature does not count for {client}: no signing_key declared"
+                return (
+                    f"{user}'s signature does not count for {client}: the bank holds no signing"
+                    " key for them (a declared signing_key counts once a plan has applied it)"
+                )
             message = approval_message(plan.plan_id, approval["clients"], user)
             problem = verify(message, approval["signature"], user, key)
             return problem and f"{user}'s signature does not verify for {client} ({problem})"
@@ -270,9 +269,18 @@ class LocalEvidence:
             login = next(filter(None, logins), None)
             return GITHUB_PREFIX + login if login else author
 
+        def raises_own(user: str, client: str) -> str | None:
+            """Why USER is no checker of CLIENT's change when it raises their own rights."""
+            client_plan = plan.client(client) if self.no_checker_for_own_raise else None
+            raised = raised_rights(client_plan.changes).get(user) if client_plan else None
+            return raised and (
+                f"{user} is no checker where the change raises their own rights"
+                f" ({'; '.join(raised)}): a checker must be beyond any peer"
+            )
+
         def for_client(plan: Plan, state: ClientState | None) -> Evidence:
             judged = [
-                (a["user"], why_not(a, state.id))
+                (a["user"], why_not(a, state) or raises_own(a["user"], state.id))
                 for a in approvals["approvals"]
                 if state and _is_user(state, a["user"])
             ]

@@ -430,7 +430,12 @@ class ReviewEvidence:
             )
         declarations = declared_clients(declaration_files(root, base, self.paths), base)
         approvals = standing_approvals(
-            self.reviews, self.pull.head, self.pull.author, access=self.access, makers=self.makers
+            self.reviews,
+            self.pull.head,
+            self.pull.author,
+            access=self.access,
+            makers=self.makers,
+            author_id=self.pull.author_id,
         )
 
         def for_client(plan: Plan, state: ClientState | None) -> Evidence:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from efctl.config import Settings
@@ -14,6 +15,7 @@ from efctl.files import write_file
 from efctl.render.declaration import render_declaration
 from efctl.sandbox import Store
 from reconcile.catalog import Catalog
+from reconcile.importer import Imported as ImportedSpec
 from reconcile.importer import spec_from_state
 
 SCHEMA_FILE = Path("schemas") / "client.schema.json"  # in the repository, if it keeps a copy
@@ -28,12 +30,20 @@ class Imported:
 
 
 def import_client(
-    client_id: str, bank: Store, catalog: Catalog, settings: Settings, *, out: Path | None = None
+    client_id: str,
+    bank: Store,
+    catalog: Catalog,
+    settings: Settings,
+    *,
+    out: Path | None = None,
+    lookup: Callable[[str], int | None] | None = None,
 ) -> Imported:
     """The relationship as the bank holds it, as declaration text; also written to ``out``.
 
     ``out`` also anchors the schema modeline's relative path (default: the first declarations
-    folder, where the file belongs).
+    folder, where the file belongs). With ``lookup`` (a login's GitHub user id, None for no
+    such account) each ``github`` login gets its ``github_id``, looked up once: the bank keeps
+    logins only, and a review counts by the permanent id.
     """
     client_id = normalise_client_id(client_id)
     state = bank.read_client(client_id)
@@ -46,6 +56,8 @@ def import_client(
             hint=f"relationships at the bank: {listed}{more}",
         )
     imported = spec_from_state(state, catalog, settings.today)
+    if lookup is not None:
+        imported = with_github_ids(imported, lookup)
     text = render_declaration(
         client_document(imported.spec),
         schema=schema_reference(settings, out),
@@ -57,6 +69,20 @@ def import_client(
     if out is not None:
         write_file(out, text)
     return Imported(client_id, text, out)
+
+
+def with_github_ids(imported: ImportedSpec, lookup: Callable[[str], int | None]) -> ImportedSpec:
+    """IMPORTED with each login's GitHub id; a login GitHub does not know gets a note instead."""
+    users, notes = [], list(imported.notes)
+    for user in imported.spec.users:
+        account = lookup(user.github) if user.github else None
+        if user.github and account is None:
+            notes.append(
+                f"{user.id}'s github login {user.github} is no GitHub account now: no github_id;"
+                " find out who it is before a review of theirs can count"
+            )
+        users.append(replace(user, github_id=account))
+    return ImportedSpec(replace(imported.spec, users=tuple(users)), tuple(notes))
 
 
 def schema_reference(settings: Settings, out: Path | None) -> str:

@@ -7,6 +7,7 @@ efctl hands ssh-keygen the path of the private key and never reads or writes the
 
 from __future__ import annotations
 
+import functools
 import subprocess
 import tempfile
 from collections.abc import Sequence
@@ -47,8 +48,11 @@ def sign(message: bytes, key: Path) -> str:
     return done.stdout.decode()
 
 
+@functools.cache
 def verify(message: bytes, signature: str, user: str, public_key: str) -> str | None:
-    """None when SIGNATURE is USER's signature of MESSAGE with PUBLIC_KEY, else why not."""
+    """None when SIGNATURE is USER's signature of MESSAGE with PUBLIC_KEY, else why not.
+
+    Cached: one approval covers many relationships, and the same key usually holds in each."""
     with tempfile.TemporaryDirectory(prefix="efctl-verify-") as folder:
         signers, sig = Path(folder, "allowed_signers"), Path(folder, "approval.sig")
         signers.write_text(f'{user} namespaces="{NAMESPACE}" {public_key}\n', encoding="utf-8")
@@ -58,7 +62,7 @@ def verify(message: bytes, signature: str, user: str, public_key: str) -> str | 
         if verified.returncode == 0:
             return None
         if _ssh_keygen(["-Y", "check-novalidate", *checked], message).returncode == 0:
-            return f"signed with another key than the signing_key declared for {user}"
+            return f"signed with another key than the signing key the bank holds for {user}"
         return "the signature is not of this plan id, these relationships and this user"
 
 

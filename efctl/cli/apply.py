@@ -68,8 +68,9 @@ def approve(
     """Record a local approval of a saved plan (dual control without a pull request).
 
     The approval is signed with your SSH key (`ssh-keygen -Y sign`): it covers the plan id and
-    the relationships of the plan where you are a user, and counts only where the key's public
-    line is declared as your `signing_key`.
+    the relationships of the plan where you are a user, and counts only where the bank holds
+    the key's public line as yours (declared as your `signing_key` and applied by an earlier
+    plan).
     """
     if unsigned and key:
         raise click.UsageError(f"give either --key (or ${KEY_VARIABLE}) or --unsigned")
@@ -199,7 +200,7 @@ def _evidence(app: Application, approvals_file, reviews_file, github, paths) -> 
             "and --base-ref go with --github-reviews"
         )
     if approvals_file:
-        return app.local_evidence(approvals_file, paths)
+        return app.local_evidence(approvals_file)
     if not commits_file:
         raise click.UsageError(
             "--github-reviews needs --github-commits: whoever authored or committed a commit "

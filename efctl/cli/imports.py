@@ -18,10 +18,20 @@ from efctl.cli.options import A_FILE, command, pass_app
     type=A_FILE,
     help="Write the declaration to FILE instead of printing it.",
 )
+@click.option(
+    "--github-ids",
+    is_flag=True,
+    help="Look up each login's GitHub user id (`gh api users/LOGIN`) and declare it.",
+)
 @pass_app
-def import_(app: Application, client: str, out: Path | None) -> None:
-    """Write CLIENT's declaration from what the bank holds (review it before committing)."""
-    imported = app.import_client(client, out=out)
+def import_(app: Application, client: str, out: Path | None, github_ids: bool) -> None:
+    """Write CLIENT's declaration from what the bank holds (review it before committing).
+
+    The bank keeps GitHub logins, not GitHub's permanent user ids; with --github-ids each
+    login's id is looked up once and declared as `github_id`, so that a review counts only
+    from that account (`efctl github-ids` checks them later).
+    """
+    imported = app.import_client(client, out=out, github_ids=github_ids)
     if imported.out:
         click.echo(f"wrote {app.settings.display(imported.out)}", err=True)
     else:

@@ -11,6 +11,7 @@ from efctl.cli import (
     apply,
     audit,
     declarations,
+    deliveries,
     github,
     imports,
     orders,
@@ -76,7 +77,18 @@ def cli(ctx: click.Context, **global_values) -> None:
     ctx.call_on_close(options.close)
 
 
-for family in (declarations, plan, apply, github, imports, orders, audit, reports, sandbox):
+for family in (
+    declarations,
+    plan,
+    apply,
+    github,
+    imports,
+    orders,
+    deliveries,
+    audit,
+    reports,
+    sandbox,
+):
     for command in family.COMMANDS:
         cli.add_command(command)
 

@@ -1,4 +1,4 @@
-"""`efctl sandbox init|reset|status`: the embedded sandbox bank."""
+"""`efctl sandbox init|reset|status|tick`: the embedded sandbox bank."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import click
 
 from efctl.app import Application
 from efctl.cli.options import A_FOLDER, TEXT_OR_JSON, CommandGroup, emit, pass_app
-from efctl.render.sandbox import status_text
+from efctl.render.sandbox import status_text, tick_text
 
 SEED = click.option(
     "--seed",
@@ -45,6 +45,27 @@ def sandbox_status(app: Application, fmt: str) -> None:
     """What the sandbox bank holds: schema version, relationships, serials, counts."""
     status = app.sandbox_status().as_json
     emit(status, fmt, lambda: status_text(status))
+
+
+@sandbox.command("tick")
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="The day the bank runs on (default: EFCTL_TODAY, else today).",
+)
+@TEXT_OR_JSON
+@pass_app
+def sandbox_tick(app: Application, today: str | None, fmt: str) -> None:
+    """Run the bank's own daily step: the automatic ISO version change.
+
+    After the catalog's end of the parallel phase (at the end of that day), the bank switches
+    every camt delivery still on an older ISO version to the newest one: one executed order per
+    relationship, made by the bank, in the audit chain, and the relationship's serial moves.
+    The bank also does this by itself whenever a command opens it after that day. A second
+    tick changes nothing.
+    """
+    ticked = app.sandbox_tick(today).as_json()
+    emit(ticked, fmt, lambda: tick_text(ticked))
 
 
 COMMANDS = (sandbox,)

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from efctl.render.plan_text import describe
+from reconcile.isochange import BANK_MAKER
 from reconcile.plan import Address, Change
 
 SHORT_HASH = len("sha256:") + 12
@@ -49,7 +50,7 @@ def audit_text(entries: Sequence[Mapping[str, Any]], client: str | None = None) 
             e["client"],
             e["maker"],
             ", ".join(e["checkers"]) or "-",
-            _short(e["plan_id"]) if e["plan_id"] else "web UI",
+            _short(e["plan_id"]) if e["plan_id"] else _origin(e["maker"]),
             _short(e["hash"]),
         )
         for e in entries
@@ -60,6 +61,11 @@ def audit_text(entries: Sequence[Mapping[str, Any]], client: str | None = None) 
         + "\n"
         for row in rows
     )
+
+
+def _origin(maker: str) -> str:
+    """Where an order without a plan came from: the bank's own batch, or the web UI."""
+    return "bank" if maker == BANK_MAKER else "web UI"
 
 
 def chain_text(check) -> str:

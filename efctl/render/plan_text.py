@@ -9,6 +9,8 @@ words. The input is a plan that validates against schemas/plan.schema.json.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -56,6 +58,7 @@ FIELDS = {
     "contract": "contract",
     "fingerprint": "fingerprint",
     "expires": "expires",
+    "public_key": "",
 }
 FINGERPRINT_SHOWN = len("sha256:") + 12
 
@@ -64,7 +67,11 @@ FINGERPRINT_SHOWN = len("sha256:") + 12
 TAG_NOTES = (NoteKind.RAISE, NoteKind.LOWER)
 FOLDED_NOTES = (NoteKind.FIELDS, NoteKind.UNRANKED)
 # Notes a reviewer must not miss carry their kind as a label: "fallback: ...".
-LABELLED_NOTES = {NoteKind.FALLBACK: "fallback", NoteKind.DRIFT: "drift"}
+LABELLED_NOTES = {
+    NoteKind.FALLBACK: "fallback",
+    NoteKind.DRIFT: "drift",
+    NoteKind.AUTOMATIC_ISO_CHANGE: "automatic ISO version change",
+}
 
 ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "magenta": "\x1b[35m"}
 BOLD, RESET = "\x1b[1m", "\x1b[0m"
@@ -94,8 +101,8 @@ class ChangeView:
 
     @property
     def about_a_person(self) -> bool:
-        """The user record or its Admin right, not a right, delivery or key it holds."""
-        return self.resource in (Resource.USER, Resource.ADMIN_RIGHT)
+        """The user record, its Admin right or signing key, not a right, delivery or API key."""
+        return self.resource in (Resource.USER, Resource.ADMIN_RIGHT, Resource.SIGNING_KEY)
 
 
 @dataclass(frozen=True)
@@ -156,6 +163,7 @@ class ClientView:
     rule: str
     eligible_admins: tuple[str, ...]  # user ids
     reviewers: tuple[EligibleAdmin, ...] = ()  # the same admins, with their GitHub logins
+    bank_notes: tuple[Note, ...] = ()  # what the bank changed on its own (automatic ISO change)
 
     def changes(self) -> Iterable[ChangeView]:
         return (change for group in self.groups for change in group.changes)
@@ -212,6 +220,7 @@ def client_view(client: ClientPlan) -> ClientView:
         rule=client.approval.rule,
         eligible_admins=tuple(admin.user for admin in client.approval.eligible_admins),
         reviewers=client.approval.eligible_admins,
+        bank_notes=client.notes,
     )
 
 
@@ -219,6 +228,7 @@ def describe(change: Change, address: Address) -> ChangeView:
     subject = {
         Resource.USER: "user",
         Resource.ADMIN_RIGHT: "admin right",
+        Resource.SIGNING_KEY: "signing key",
         Resource.AUTHORIZATION: address.contract,
         Resource.DELIVERY: address.delivery,
         Resource.API_KEY: address.key,
@@ -279,7 +289,18 @@ def _value(key: str, value: Any) -> str:
     text = str(value)
     if key == "fingerprint" and len(text) > FINGERPRINT_SHOWN:
         return text[:FINGERPRINT_SHOWN] + "…"
+    if key == "public_key":
+        return ssh_fingerprint(text)
     return text
+
+
+def ssh_fingerprint(public_key: str) -> str:
+    """``SHA256:… (ssh-ed25519)``, as ``ssh-keygen -lf KEY.pub`` prints it: what a reviewer
+    compares with the person's own key, where the key line itself is unreadable."""
+    kind, _, rest = public_key.partition(" ")
+    blob = base64.b64decode(rest.split(" ")[0] + "==")
+    digest = base64.b64encode(hashlib.sha256(blob).digest()).decode("ascii").rstrip("=")
+    return f"SHA256:{digest} ({kind})"
 
 
 # --- the text view ------------------------------------------------------------------------
@@ -299,6 +320,9 @@ def render_text(plan: Mapping[str, Any], *, color: bool, width: int = DEFAULT_WI
         total += view.counts
         if view.counts.total:
             lines += [*_spaced(lines), *_client_lines(view, column, width, paint), ""]
+        elif view.bank_notes:  # what the bank did on its own, set apart like changes
+            header = paint.bold(_header(view)) + ": no changes"
+            lines += [*_spaced(lines), header, *_bank_lines(view, width), ""]
         else:
             lines.append(paint.bold(_header(view)) + ": no changes")
     lines += _spaced(lines)
@@ -335,11 +359,20 @@ def _header(view: ClientView) -> str:
 
 def _client_lines(view: ClientView, column: int, width: int, paint: _Paint) -> list[str]:
     """``column``: the width of the subjects over the whole plan, so that details align."""
-    lines = [paint.bold(_header(view))]
+    lines = [paint.bold(_header(view)), *_bank_lines(view, width)]
     for group in view.groups:
         lines.extend(_group_lines(group, column, width, paint))
     admins = ", ".join(view.eligible_admins) or "none"
     return [*lines, f"  approval: {view.rule}", f"  eligible admins: {admins}"]
+
+
+def _bank_lines(view: ClientView, width: int) -> list[str]:
+    """What the bank changed on its own, under the relationship's header."""
+    return [
+        line.replace(NOTE_INDENT, "  ", 1)
+        for note in view.bank_notes
+        for line in _wrapped(note_text(note), width)
+    ]
 
 
 def _group_lines(group: Group, column: int, width: int, paint: _Paint) -> list[str]:

@@ -99,6 +99,8 @@ class DeliveryRow:
     message: str | None  # the full ISO message identifier, camt.053.001.08
     automatic_change: bool  # still on a version whose parallel phase has ended
     before: str | None = None  # a plan's ISO change: the message identifier before
+    switched_on: date | None = None  # the bank's automatic ISO version change switched it
+    switched_from: str | None = None  # ... from this message identifier
 
 
 @dataclass(frozen=True)
@@ -125,6 +127,9 @@ class Report:
             data.pop(presentation)
         if data["parallel_phase_end"] is not None:
             data["parallel_phase_end"] = data["parallel_phase_end"].isoformat()
+        for delivery in data["deliveries"]:
+            if delivery["switched_on"] is not None:
+                delivery["switched_on"] = delivery["switched_on"].isoformat()
         return data
 
     @cached_property
@@ -224,7 +229,8 @@ def deliveries_report(
 ) -> Report:
     """The deliveries report of ``state`` (after a plan's ISO changes, when given); a delivery
     still on a version whose parallel phase ended before the as-of day is marked for the
-    bank's automatic ISO version change."""
+    bank's automatic ISO version change, and one the bank has switched says when and from
+    what."""
     iso_changes = {
         Address.parse(change.address).delivery: change.after["iso_version"]
         for change in changes
@@ -257,6 +263,8 @@ def deliveries_report(
                     if delivery.id in iso_changes and version != delivery.iso_version
                     else None
                 ),
+                switched_on=delivery.switched_on,
+                switched_from=message_identifier(delivery, delivery.switched_from, catalog),
             )
         )
     return Report(

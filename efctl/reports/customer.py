@@ -288,7 +288,7 @@ def _deliveries(report: Report, catalog: Catalog, words: Mapping[str, Any]) -> b
         columns["frequency"],
         columns["message"],
     ]
-    weights = [1, 3, 3, 2, 2, 2]
+    weights = [1, 3, 2, 1, 1, 4]
     if planned:
         headings.append(columns["change"])
         weights.append(2)
@@ -300,6 +300,10 @@ def _deliveries(report: Report, catalog: Catalog, words: Mapping[str, Any]) -> b
         message = delivery.message or texts["no_iso"]
         if delivery.automatic_change:
             message += " *"
+        if delivery.switched_on is not None:
+            message += "\n" + texts["switched"].format(
+                date=formats.day(delivery.switched_on, language), before=delivery.switched_from
+            )
         row = [
             delivery.id,
             f"{delivery.contract_name}\n{shown_id(delivery.contract)}".strip(),

@@ -3,6 +3,7 @@
 from efctl.sandbox.ddl import SCHEMA_VERSION
 from efctl.sandbox.documents import DocumentOrder
 from efctl.sandbox.errors import OrderRefused, SandboxError, SeedError, StaleOrderError
+from efctl.sandbox.orders import Switched
 from efctl.sandbox.seed import SeededClient, load_bank, load_seed
 from efctl.sandbox.store import ClientStatus, Store, StoreStatus, open_store
 
@@ -17,6 +18,7 @@ __all__ = [
     "StaleOrderError",
     "Store",
     "StoreStatus",
+    "Switched",
     "load_bank",
     "load_seed",
     "open_store",

@@ -22,6 +22,7 @@ USER_FIELDS = ("name", "email", "language", "github")
 ORDERABLE: Mapping[Resource, tuple[Action, ...]] = {
     Resource.USER: (Action.CREATE, Action.UPDATE, Action.DELETE),
     Resource.AUTHORIZATION: (Action.CREATE, Action.UPDATE, Action.DELETE),
+    Resource.SIGNING_KEY: (Action.CREATE, Action.UPDATE, Action.DELETE),
     Resource.DELIVERY: (Action.UPDATE,),
 }
 NOT_ORDERABLE: Mapping[Resource, str] = {
@@ -34,6 +35,7 @@ NOT_ORDERABLE: Mapping[Resource, str] = {
 PHASES: tuple[tuple[Resource, Action], ...] = (
     (Resource.USER, Action.CREATE),
     (Resource.USER, Action.UPDATE),
+    *((Resource.SIGNING_KEY, action) for action in ORDERABLE[Resource.SIGNING_KEY]),
     (Resource.AUTHORIZATION, Action.CREATE),
     (Resource.AUTHORIZATION, Action.UPDATE),
     (Resource.DELIVERY, Action.UPDATE),
@@ -89,10 +91,10 @@ def _apply(change: Change, address: Address, held: Holdings) -> str | None:
             if user in held.users:
                 return f"user '{user}' already exists"
             held.users.add(user)
-        case Resource.USER, (Action.UPDATE | Action.DELETE):
+        case (Resource.USER, (Action.UPDATE | Action.DELETE)) | (Resource.SIGNING_KEY, _):
             if user not in held.users:
                 return f"there is no user '{user}'"
-            if change.action is Action.DELETE:
+            if change.resource is Resource.USER and change.action is Action.DELETE:
                 held.users.discard(user)
                 held.rights = {right for right in held.rights if right[0] != user}
         case Resource.AUTHORIZATION, Action.CREATE:
@@ -148,6 +150,9 @@ def _payload_problems(change: Change) -> Iterable[str]:
     elif change.resource is Resource.AUTHORIZATION:
         if not _single_text(after, "profile") or after["profile"] == NO_PROFILE:
             yield f"`after` must be {{profile: <a profile other than '{NO_PROFILE}'>}}"
+    elif change.resource is Resource.SIGNING_KEY:
+        if not _single_text(after, "public_key"):
+            yield "`after` must be {public_key: <an SSH public key line>}"
     elif not _single_text(after, "iso_version"):
         yield "`after` must be {iso_version: <an ISO version>}"
 

@@ -12,9 +12,12 @@ from __future__ import annotations
 
 # Bump whenever a table below, or the JSON an order stores, changes; a store of another version
 # must be reset. 3: order changes carry typed notes (plan format 2). 4: an audit entry names
-# its order (order_id), whose stored changes its changes_digest binds. 5: documents are ordered
-# reports (who ordered, when due, pending or ready), their PDF stored once processed.
-SCHEMA_VERSION = 5
+# its order (order_id), whose stored changes its changes_digest binds. 5: users carry their
+# signing_key. 6: the bank's automatic ISO version change: deliveries record
+# switched_on/switched_from, and the bank's own executed orders (maker 'the bank') carry their
+# reason. 7: documents are ordered reports (who ordered, when due, pending or ready), their PDF
+# stored once processed.
+SCHEMA_VERSION = 7
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -70,6 +73,7 @@ CREATE TABLE users (
     language TEXT NOT NULL CHECK (language IN {languages}),
     github TEXT,
     admin TEXT NOT NULL CHECK (admin IN ('none', 'individual', 'collective')),
+    signing_key TEXT,
     PRIMARY KEY (client_id, id),
     UNIQUE (client_id, github)
 )""",
@@ -101,9 +105,12 @@ CREATE TABLE deliveries (
     channel TEXT NOT NULL CHECK (channel IN ('ebanking', 'file_transfer', 'post')),
     frequency TEXT NOT NULL CHECK (frequency IN ('intraday', 'daily', 'weekly', 'monthly',
                                                  'quarterly', 'yearly')),
+    switched_on {date},
+    switched_from TEXT,
     PRIMARY KEY (client_id, id),
     FOREIGN KEY (client_id, contract_id) REFERENCES contracts (client_id, id) ON DELETE CASCADE,
-    CHECK ((iso_version IS NULL) = (kind NOT LIKE 'camt.%'))
+    CHECK ((iso_version IS NULL) = (kind NOT LIKE 'camt.%')),
+    CHECK ((switched_on IS NULL) = (switched_from IS NULL))
 )""",
     ),
     (
@@ -140,7 +147,9 @@ CREATE TABLE orders (
     reason TEXT,
     CHECK ((status = 'executed') = (executed_at IS NOT NULL)),
     CHECK ((status = 'executed') = (serial_after IS NOT NULL)),
-    CHECK ((status = 'rejected') = (reason IS NOT NULL))
+    -- a rejected order says why; an executed one only when the bank made it on its own
+    CHECK (status <> 'rejected' OR reason IS NOT NULL),
+    CHECK (status <> 'pending' OR reason IS NULL)
 )""",
     ),
     (

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
-from datetime import UTC, datetime
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime
 from typing import Any
 
 from efctl.sandbox.changes import (
@@ -26,7 +26,8 @@ from efctl.sandbox.rules import four_eyes_missing
 from efctl.sandbox.sql import Database
 from reconcile.audit import AuditEntry, chained_entry
 from reconcile.backend import GITHUB_PREFIX, Order, OrderOutcome, OrderStatus, PendingOrder
-from reconcile.model import AdminRight
+from reconcile.isochange import BANK_MAKER, LABEL, switch_change
+from reconcile.model import AdminRight, Delivery
 from reconcile.plan import Action, Address, Change, Resource, canonical_json
 
 ORDER_COLUMNS = (
@@ -56,6 +57,20 @@ AUDIT_COLUMNS = (
 )
 
 Clock = Callable[[], datetime]
+
+SWITCH_COLUMNS = ("id", "contract_id", "kind", "iso_version", "channel", "frequency", "variant")
+
+
+@dataclass(frozen=True)
+class Switched:
+    """One relationship's part of the automatic ISO version change: the bank's executed order."""
+
+    order_id: str
+    client: str
+    serial: int  # the relationship's serial after the switch
+    deliveries: tuple[Delivery, ...]  # as they were before: each one's old ISO version
+    iso_version: str  # the version they are on now
+    on: date
 
 
 def utc_now() -> datetime:
@@ -165,6 +180,57 @@ class OrderDesk:
         if stale:
             raise stale
         return OrderOutcome(order_id, client, OrderStatus.EXECUTED, serial + 1)
+
+    def automatic_iso_change(self, newest: str, on: date) -> list[Switched]:
+        """The bank switches every camt delivery not on ``newest`` to it, on the day ``on``.
+
+        One executed order per relationship, made by the bank (maker BANK_MAKER, no checkers,
+        reason LABEL), each in its own write transaction that first locks the relationship, as
+        every order does, and bumps its serial and appends to the audit chain. What is still to
+        switch is read again under that lock, so two processes switching at once switch each
+        delivery once: the second finds nothing left. Nothing to switch writes nothing.
+        """
+        wanted = "iso_version IS NOT NULL AND iso_version <> ?"
+        clients = self._db.query(
+            f"SELECT DISTINCT client_id FROM deliveries WHERE {wanted}", (newest,)
+        )
+        switched: list[Switched] = []
+        for client in sorted(client for (client,) in clients):
+            with self._db.transaction(write=True):
+                serial = self._lock(client)
+                rows = self._db.query(
+                    f"SELECT {', '.join(SWITCH_COLUMNS)} FROM deliveries"
+                    f" WHERE client_id = ? AND {wanted} ORDER BY id",
+                    (client, newest),
+                )
+                if not rows:
+                    continue  # another process switched them meanwhile
+                deliveries = tuple(Delivery(*row) for row in rows)
+                order = Order(
+                    client=client,
+                    base_serial=serial,
+                    plan_id=None,
+                    commit=None,
+                    maker=BANK_MAKER,
+                    checkers=(),
+                    changes=tuple(switch_change(client, d, newest, on) for d in deliveries),
+                )
+                order_id = self._next_id(client)
+                now = utc_text(self._clock())
+                self._insert(
+                    order_id, order, OrderStatus.EXECUTED, now,
+                    serial_after=serial + 1, reason=LABEL,
+                )  # fmt: skip
+                for delivery in deliveries:
+                    self._db.execute(
+                        "UPDATE deliveries SET iso_version = ?, switched_on = ?,"
+                        " switched_from = ? WHERE client_id = ? AND id = ?",
+                        (newest, on.isoformat(), delivery.iso_version, client, delivery.id),
+                    )
+                self._db.execute("UPDATE clients SET serial = serial + 1 WHERE id = ?", (client,))
+                self._append_audit(order_id, order, now)
+            switched.append(Switched(order_id, client, serial + 1, deliveries, newest, on))
+        return switched
 
     def insert_pending(self, pending: PendingOrder) -> None:
         """A pending order as made in the web UI (seeding); no check, the seed was checked."""
@@ -292,11 +358,12 @@ class OrderDesk:
         created_at: str,
         *,
         serial_after: int | None = None,
+        reason: str | None = None,
     ) -> None:
         executed_at = created_at if status is OrderStatus.EXECUTED else None
         self._db.insert_many(
             "orders",
-            (*ORDER_COLUMNS, "executed_at", "serial_after"),
+            (*ORDER_COLUMNS, "executed_at", "serial_after", "reason"),
             [
                 (
                     order_id,
@@ -311,6 +378,7 @@ class OrderDesk:
                     created_at,
                     executed_at,
                     serial_after,
+                    reason,
                 )
             ],
         )
@@ -390,6 +458,11 @@ class OrderDesk:
                     "DELETE FROM authorizations WHERE client_id = ? AND user_id = ?", (client, user)
                 )
                 self._db.execute("DELETE FROM users WHERE client_id = ? AND id = ?", (client, user))
+            case Resource.SIGNING_KEY, _:
+                self._db.execute(
+                    "UPDATE users SET signing_key = ? WHERE client_id = ? AND id = ?",
+                    (after.get("public_key"), client, user),
+                )
             case Resource.AUTHORIZATION, Action.CREATE:
                 self._db.execute(
                     "INSERT INTO authorizations (client_id, user_id, contract_id, profile)"
@@ -409,8 +482,10 @@ class OrderDesk:
                     (client, user, contract),
                 )
             case Resource.DELIVERY, Action.UPDATE:
+                # The customer's own choice again: no longer what the bank switched.
                 self._db.execute(
-                    "UPDATE deliveries SET iso_version = ? WHERE client_id = ? AND id = ?",
+                    "UPDATE deliveries SET iso_version = ?, switched_on = NULL,"
+                    " switched_from = NULL WHERE client_id = ? AND id = ?",
                     (after["iso_version"], client, address.delivery),
                 )
 

@@ -110,6 +110,7 @@ def to_client_state(data: Mapping) -> ClientState:
                 github=u.get("github"),
                 admin=u.get("admin", AdminRight.NONE),
                 authorizations=u.get("authorizations", {}),
+                signing_key=u.get("signing_key"),
             )
             for u in data.get("users", ())
         ),

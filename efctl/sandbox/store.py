@@ -33,7 +33,7 @@ from typing import Any
 from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
 from efctl.sandbox.documents import DocumentDesk, DocumentOrder
 from efctl.sandbox.errors import SandboxError
-from efctl.sandbox.orders import Clock, OrderDesk, utc_now
+from efctl.sandbox.orders import Clock, OrderDesk, Switched, utc_now
 from efctl.sandbox.seed import SeededClient, load_bank
 from efctl.sandbox.sql import Database, connect, display, sqlite_file
 from efctl.sandbox.state import client_state
@@ -49,9 +49,19 @@ INIT_HINT = "`efctl sandbox init --seed DIR` creates it and seeds it from the ba
 COLUMNS: Mapping[str, tuple[str, ...]] = {
     "contracts": ("id", "type", "name", "allowed"),
     "signatories": ("name", "signature"),
-    "users": ("id", "name", "email", "language", "github", "admin"),
+    "users": ("id", "name", "email", "language", "github", "admin", "signing_key"),
     "authorizations": ("user_id", "contract_id", "profile"),
-    "deliveries": ("id", "contract_id", "kind", "iso_version", "channel", "frequency", "variant"),
+    "deliveries": (
+        "id",
+        "contract_id",
+        "kind",
+        "iso_version",
+        "channel",
+        "frequency",
+        "variant",
+        "switched_on",
+        "switched_from",
+    ),
     "api_keys": ("name", "user_id", "fingerprint", "created", "expires"),
 }
 
@@ -185,6 +195,15 @@ class Store:
         """An ordered document and its PDF once ready; None when there is no such order."""
         self._require_current()
         return self._documents.fetch(document_id)
+
+    # --- the bank's own batch ---------------------------------------------------------------
+
+    def automatic_iso_change(self, newest: str, on: date) -> list[Switched]:
+        """Switch every camt delivery not on ``newest`` to it (the bank's automatic ISO version
+        change, after the parallel phase); one executed order per relationship switched, none
+        when nothing is left. See ``OrderDesk.automatic_iso_change``."""
+        self._require_current()
+        return self._orders.automatic_iso_change(newest, on)
 
     # --- administration -------------------------------------------------------------------
 
@@ -350,14 +369,27 @@ def _rows_of(state: ClientState) -> dict[str, list[tuple]]:
             for c in state.contracts
         ],
         "signatories": [(s.name, s.signature) for s in state.signatories],
-        "users": [(u.id, u.name, u.email, u.language, u.github, u.admin) for u in state.users],
+        "users": [
+            (u.id, u.name, u.email, u.language, u.github, u.admin, u.signing_key)
+            for u in state.users
+        ],
         "authorizations": [
             (u.id, contract, profile)
             for u in state.users
             for contract, profile in u.authorizations.items()
         ],
         "deliveries": [
-            (d.id, d.contract, d.kind, d.iso_version, d.channel, d.frequency, d.variant)
+            (
+                d.id,
+                d.contract,
+                d.kind,
+                d.iso_version,
+                d.channel,
+                d.frequency,
+                d.variant,
+                None if d.switched_on is None else d.switched_on.isoformat(),
+                d.switched_from,
+            )
             for d in state.deliveries
         ],
         "api_keys": [
@@ -384,8 +416,14 @@ def _client_from_rows(
             for id_, type_, name_, allowed in parts["contracts"]
         ),
         signatories=(Signatory(*row) for row in parts["signatories"]),
-        users=(UserState(*row, authorizations=rights.get(row[0], {})) for row in parts["users"]),
-        deliveries=(Delivery(*row) for row in parts["deliveries"]),
+        users=(
+            UserState(*row[:6], authorizations=rights.get(row[0], {}), signing_key=row[6])
+            for row in parts["users"]
+        ),
+        deliveries=(
+            Delivery(*row[:-2], None if row[-2] is None else _as_date(row[-2]), row[-1])
+            for row in parts["deliveries"]
+        ),
         api_keys=(
             ApiKeyState(name_, user, fingerprint, _as_date(created), _as_date(expires))
             for name_, user, fingerprint, created, expires in parts["api_keys"]

@@ -17,7 +17,7 @@ from click.testing import CliRunner
 from efctl.cli import cli
 
 HERE = Path(__file__).parent
-TODAY = "2026-11-28"
+TODAY = "2026-11-20"
 
 
 @dataclass

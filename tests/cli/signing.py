@@ -6,6 +6,8 @@ import re
 import subprocess
 from pathlib import Path
 
+from efctl.sandbox.sql import connect
+
 
 def keypair(folder: Path, user: str) -> Path:
     """The private key of USER in FOLDER (made on first use); its public line is KEY.pub."""
@@ -40,6 +42,26 @@ def declare_keys(clients: Path, keys: Path, users) -> None:
             text = declaration.read_text(encoding="utf-8")
             if f"\n  - id: {user}\n" in text and f"\n  - id: {user}\n    signing_key:" not in text:
                 declare_key(declaration, user, keypair(keys, user))
+
+
+def bank_holds(url: str, held: dict[str, Path]) -> None:
+    """Arrange that the bank at URL holds each user's KEY as their signing key, in every
+    relationship, with no serial moved: what an applied plan that declared them leaves."""
+    database = connect(url)
+    try:
+        with database.transaction(write=True):
+            for user, key in held.items():
+                database.execute(
+                    "UPDATE users SET signing_key = ? WHERE id = ?", (public_line(key), user)
+                )
+    finally:
+        database.close()
+
+
+def enrol(repo, keys: Path, users) -> None:
+    """USERS' keys declared (where not yet) and held by the bank, as after an applied plan."""
+    declare_keys(repo.root / "clients", keys, users)
+    bank_holds(repo.env["EFCTL_BACKEND"], {user: keypair(keys, user) for user in users})
 
 
 def private_material(key: Path) -> str:

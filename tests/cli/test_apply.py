@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 from pypdf import PdfReader
-from signing import declare_keys, keypair
+from signing import enrol, keypair
 
 from efctl.catalog import load_catalog
 from efctl.declarations.pipeline import validate
@@ -168,7 +168,8 @@ def held(state: ClientState) -> tuple[dict, dict]:
 # --- the commands ---------------------------------------------------------------------------
 
 
-# Who approves in these tests: their SSH keys are declared as their signing_key before a plan.
+# Who approves in these tests: their SSH keys are declared as their signing_key and held by
+# the bank before a plan.
 SIGNERS = (*APPROVERS, "martin.gisler")
 
 
@@ -177,7 +178,7 @@ def signing_key(repo, user: str):
 
 
 def make_plan(repo, *args: str) -> dict:
-    declare_keys(repo.root / "clients", repo.root.parent / "keys", SIGNERS)
+    enrol(repo, repo.root.parent / "keys", SIGNERS)
     result = repo.efctl("plan", "--out", PLAN, *args)
     assert result.exit_code == 0, result.output
     assert result.stderr == (
@@ -273,8 +274,8 @@ def injected_failure(repo) -> str:
 
 def test_a_reviewed_plan_is_applied_and_the_bank_then_matches_the_declarations(examples_repo):
     repo = examples_repo
-    before = states(repo)
     plan = make_plan(repo)
+    before = states(repo)
     approve(repo, plan, *APPROVERS)
 
     result = apply(repo)
@@ -656,8 +657,8 @@ def test_an_admin_right_is_left_for_the_paper_form_and_the_rest_is_applied(examp
         ' only on the signed form "assignment/change of the electronic Admin right"; apply'
         " pre-fills it for signature"
     )
-    before = states(repo)
     plan = make_plan(repo, "--client", HOLDING)
+    before = states(repo)
     approve(repo, plan, "regula.zuercher")
 
     first = apply(repo)

@@ -675,3 +675,31 @@ def test_a_github_id_without_a_login_is_a_declaration_error(repo):
         f"{CLIENT}:11:5: error EF013: users[1] (bruno.keller): 'github' is a dependency of "
         "'github_id'"
     ) in result.stderr.splitlines()
+
+
+def test_import_with_github_ids_declares_each_login_s_id_looked_up_once(repo, gh):
+    result = repo.efctl("import", "10000001", "--github-ids", "--out", CLIENT)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (0, "", f"wrote {CLIENT}\n")
+    written = (repo.root / CLIENT).read_text()
+    assert "    github: anna-m\n    github_id: 1001\n" in written
+    assert "    github: bruno-k\n    github_id: 1002\n" in written
+    assert gh.read_text().splitlines() == ["api users/anna-m", "api users/bruno-k"]
+    assert repo.efctl("github-ids").exit_code == 0
+    assert repo.efctl("plan", "--format", "json").exit_code == 0
+
+
+def test_import_with_github_ids_notes_a_login_github_does_not_know(repo, gh):
+    seed = repo.root / "bank" / "10000001.yaml"
+    seed.write_text(seed.read_text().replace("github: bruno-k", "github: gone-g"))
+    assert repo.efctl("sandbox", "reset").exit_code == 0
+
+    result = repo.efctl("import", "10000001", "--github-ids")
+
+    assert result.exit_code == 0, result.output
+    assert "    github: anna-m\n    github_id: 1001\n" in result.stdout
+    assert "    github: gone-g\n    name" not in result.stdout
+    assert (
+        "# NOTE: bruno.keller's github login gone-g is no GitHub account now: no github_id; find"
+        in result.stdout
+    )

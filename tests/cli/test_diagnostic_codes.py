@@ -1,7 +1,8 @@
 """Every diagnostic code, end to end through `efctl validate`: exact stderr and exit code.
 
 Each folder under codes/ is one case: ``clients/`` (declarations validated against the bank in
-tests/cli/bank) and ``expected.txt`` (stderr). EFCTL_UPDATE_GOLDEN=1 rewrites expected.txt;
+tests/cli/bank), ``expected.txt`` (stderr) and optionally ``today`` (the EFCTL_TODAY of the case,
+else the fixtures' day in the parallel phase). EFCTL_UPDATE_GOLDEN=1 rewrites expected.txt;
 review the diff before committing it.
 """
 
@@ -34,6 +35,8 @@ def test_validate_reports_exactly(code, repo):
         shutil.rmtree(repo.root / "clients")
         shutil.copytree(CASES / code / "clients", repo.root / "clients")
 
+    if (CASES / code / "today").exists():
+        repo.env["EFCTL_TODAY"] = (CASES / code / "today").read_text(encoding="utf-8").strip()
     result = repo.efctl("validate")
 
     expected_file = CASES / code / "expected.txt"

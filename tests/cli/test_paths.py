@@ -7,7 +7,7 @@ import json
 import re
 
 import pytest
-from signing import declare_keys, keypair
+from signing import enrol, keypair
 
 from efctl.app import Application
 from efctl.app.planfile import write_plan
@@ -125,7 +125,7 @@ def relationship_reads(app: Application) -> dict[str, int]:
 def test_plan_reads_each_relationship_once_and_apply_a_small_constant(examples_repo, tmp_path):
     settings = load_settings(environ=examples_repo.env)
     app = Application(settings, notify=lambda _: None)
-    declare_keys(examples_repo.root / "clients", tmp_path / "keys", ["regula.zuercher"])
+    enrol(examples_repo, tmp_path / "keys", ["regula.zuercher"])
     try:
         counts = relationship_reads(app)
         plan = app.plan()

@@ -37,7 +37,7 @@ def test_report_writes_one_pdf_per_relationship_into_reports(examples_repo):
     (line,) = result.stdout.splitlines()
     assert line.startswith("wrote reports/authorizations-20145853-it.pdf  data sha256:")
     text = text_of(written)
-    assert "Rapporto delle autorizzazioni" in text and "Stato al: 28 novembre 2026" in text
+    assert "Rapporto delle autorizzazioni" in text and "Stato al: 20 novembre 2026" in text
     assert "Relazione cliente 20145853 – Bärtschi Immobilien AG" in text
 
     result = examples_repo.efctl("report", "deliveries", "--out", "out")
@@ -49,7 +49,20 @@ def test_report_writes_one_pdf_per_relationship_into_reports(examples_repo):
         "deliveries-30518764-it.pdf",
         "deliveries-40227319-fr.pdf",
     ]
-    assert "camt.053.001.04 *" in text_of(examples_repo.root / "out/deliveries-40227319-fr.pdf")
+    text = text_of(examples_repo.root / "out/deliveries-40227319-fr.pdf")
+    assert "D-502" in text and "camt.053.001.04" in text  # the parallel phase is still on
+    assert "phase parallèle" not in text
+
+
+def test_after_the_phase_the_report_says_which_deliveries_the_bank_switched(examples_repo):
+    examples_repo.env["EFCTL_TODAY"] = "2026-11-28"  # the bank switches D-502 when opened
+    result = examples_repo.efctl("report", "deliveries", "--client", "40227319")
+    assert result.exit_code == 0, result.output
+    text = text_of(examples_repo.root / "reports/deliveries-40227319-fr.pdf")
+    assert (
+        "camt.053.001.08 passée automatiquement le 28 novembre 2026, jusqu'ici camt.053.001.04"
+        in text
+    )
 
 
 def test_source_date_epoch_sets_the_moment_and_the_bytes_stay_the_same(examples_repo):

@@ -21,12 +21,15 @@ INIT_HINT = (
     "    hint: `efctl sandbox init --seed DIR` creates it and seeds it from the bank seed folder"
     " DIR\n"
 )
-# Every variable that could point efctl elsewhere is unset; None removes it for the run.
+# Every variable that could point efctl elsewhere is unset; None removes it for the run. These
+# are a developer's machine: in CI an unset backend is an error (tests/test_config.py).
 ENV = {
+    "CI": None,
+    "GITHUB_ACTIONS": None,
     "EFCTL_BACKEND": None,
     "EFCTL_SEED": None,
     "EFCTL_CATALOG": None,
-    "EFCTL_TODAY": "2026-11-28",
+    "EFCTL_TODAY": "2026-11-20",
     "NO_COLOR": "1",
 }
 

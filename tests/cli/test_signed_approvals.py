@@ -1,7 +1,8 @@
 """Signed local approvals through the real CLI, with real `ssh-keygen` keys, on both engines.
 
 thomas.baertschi makes a plan of two Bärtschi relationships; regula.zuercher (a second
-collective admin of both) approves it with her SSH key, declared as her signing_key.
+collective admin of both) approves it with her SSH key, declared as her signing_key and held
+by the bank: the key a signature verifies against is the bank's, never the plan's.
 """
 
 from __future__ import annotations
@@ -9,8 +10,17 @@ from __future__ import annotations
 import json
 import subprocess
 
-from signing import declare_key, declare_keys, keypair, private_material, public_line
-from test_apply import APPROVALS, HAUSTECHNIK, HOLDING, PLAN, apply, make_plan, refused, report
+from signing import bank_holds, declare_key, enrol, keypair, private_material, public_line
+from test_apply import (
+    APPROVALS,
+    HAUSTECHNIK,
+    HOLDING,
+    PLAN,
+    apply,
+    refused,
+    report,
+    states,
+)
 
 AUTHOR, REGULA = "thomas.baertschi", "regula.zuercher"
 BOTH = ("--client", HOLDING, "--client", HAUSTECHNIK)
@@ -20,6 +30,10 @@ WHY_NOT = (
 
 
 ELIGIBLE = {HOLDING: REGULA, HAUSTECHNIK: f"luca.brunner, {REGULA}"}
+NO_KEY = (
+    "the bank holds no signing key for them (a declared signing_key counts once a plan has"
+    " applied it)"
+)
 
 
 def keys(repo):
@@ -27,7 +41,18 @@ def keys(repo):
 
 
 def sign_up(repo, *users: str) -> None:
-    declare_keys(repo.root / "clients", keys(repo), users)
+    enrol(repo, keys(repo), users)
+
+
+def make_plan(repo, *args: str) -> dict:
+    """A saved plan of the declarations as they are: the tests here enrol signers themselves."""
+    made = repo.efctl("plan", "--out", PLAN, *args)
+    assert made.exit_code == 0, made.output
+    return json.loads((repo.root / PLAN).read_text(encoding="utf-8"))
+
+
+def key_at_bank(repo, client: str, user: str) -> str | None:
+    return next(u.signing_key for u in states(repo)[client].users if u.id == user)
 
 
 def approve(repo, plan: dict, user: str, *args: str, signed_for=(HOLDING, HAUSTECHNIK)):
@@ -87,15 +112,16 @@ def test_a_valid_signature_counts_and_no_private_key_is_written_or_shown(example
 
 def test_a_signature_with_another_key_than_the_declared_one_does_not_count(examples_repo):
     repo = examples_repo
-    sign_up(repo, REGULA)
-    for declaration in (f"{HOLDING}.yaml", f"{HAUSTECHNIK}.yaml"):  # not the key she signs with
-        declare_key(repo.root / "clients" / declaration, REGULA, keypair(keys(repo), "other"))
+    other = keypair(keys(repo), "other")  # the bank's key for her, not the one she signs with
+    for declaration in (f"{HOLDING}.yaml", f"{HAUSTECHNIK}.yaml"):
+        declare_key(repo.root / "clients" / declaration, REGULA, other)
+    bank_holds(repo.env["EFCTL_BACKEND"], {REGULA: other})
     plan = make_plan(repo, *BOTH)
     approve(repo, plan, REGULA)
 
     result = apply(repo)
 
-    why = f"signed with another key than the signing_key declared for {REGULA}"
+    why = f"signed with another key than the signing key the bank holds for {REGULA}"
     assert (result.exit_code, result.stdout, result.stderr) == (
         1,
         waiting(
@@ -167,11 +193,9 @@ def test_a_signature_counts_only_for_the_relationships_it_names(examples_repo):
     )
 
 
-def test_a_signature_without_a_declared_key_does_not_count(examples_repo):
+def test_a_signature_without_a_key_at_the_bank_does_not_count(examples_repo):
     repo = examples_repo
-    made = repo.efctl("plan", "--out", PLAN, *BOTH)  # no signing_key declared for anyone
-    assert made.exit_code == 0, made.output
-    plan = json.loads((repo.root / PLAN).read_text(encoding="utf-8"))
+    plan = make_plan(repo, *BOTH)  # no signing key for anyone
     approve(repo, plan, REGULA)
 
     result = apply(repo)
@@ -183,7 +207,7 @@ def test_a_signature_without_a_declared_key_does_not_count(examples_repo):
             *(
                 (
                     client,
-                    f"{REGULA}'s signature does not count for {client}: no signing_key declared",
+                    f"{REGULA}'s signature does not count for {client}: {NO_KEY}",
                 )
                 for client in (HOLDING, HAUSTECHNIK)
             ),
@@ -232,7 +256,8 @@ def test_unsigned_approvals_count_on_the_local_sandbox_only(examples_repo):
         f"unsigned approvals ({REGULA}) count on the local sandbox (sqlite:///) only,"
         " not at this bank",
         "sign the approval with your SSH key: efctl approve PLANFILE --as USER --key KEY,"
-        " with the key's public line declared as the user's signing_key",
+        " with the key's public line declared as the user's signing_key and applied by an"
+        " earlier plan",
     )
 
     approved = repo.efctl(*unsigned)
@@ -278,3 +303,102 @@ def test_a_private_key_declared_as_signing_key_is_refused(examples_repo):
         'A signing key is the public key line of a .pub file: "ssh-ed25519 AAAA… comment"'
         " (never the private key)." in result.output
     )
+
+
+# --- the key comes from the bank: a plan cannot bring the key that approves it ------------
+
+
+def test_an_author_who_declares_their_own_key_as_another_admins_cannot_approve_with_it(
+    examples_repo,
+):
+    repo = examples_repo
+    own = keypair(keys(repo), AUTHOR)
+    for declaration in (f"{HOLDING}.yaml", f"{HAUSTECHNIK}.yaml"):
+        declare_key(repo.root / "clients" / declaration, REGULA, own)
+    plan = make_plan(repo, *BOTH)
+    key_changes = [
+        c for client in plan["clients"] for c in client["changes"]
+        if c["resource"] == "signing_key"
+    ]  # fmt: skip
+    assert [(c["address"], c["action"]) for c in key_changes] == [
+        (f"{HOLDING}/users/{REGULA}/signing_key", "create"),
+        (f"{HAUSTECHNIK}/users/{REGULA}/signing_key", "create"),
+    ]
+    forged = repo.efctl(
+        "approve", PLAN, "--as", REGULA, "--author", AUTHOR, "--key", str(own)
+    )  # the author signs as regula with the key the plan declares for her
+    assert forged.exit_code == 0, forged.output
+
+    result = apply(repo)
+
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        waiting(
+            plan,
+            *(
+                (client, f"{REGULA}'s signature does not count for {client}: {NO_KEY}")
+                for client in (HOLDING, HAUSTECHNIK)
+            ),
+        ),
+        "",
+    )
+    assert [key_at_bank(repo, client, REGULA) for client in BOTH[1::2]] == [None, None]
+
+
+def test_replacing_an_admins_key_in_the_plan_does_not_let_the_new_key_approve_it(examples_repo):
+    repo = examples_repo
+    sign_up(repo, REGULA)  # the bank holds her real key
+    own = keypair(keys(repo), AUTHOR)
+    declare_key(repo.root / "clients" / f"{HOLDING}.yaml", REGULA, own)
+    plan = make_plan(repo, "--client", HOLDING)
+    (change,) = [c for c in plan["clients"][0]["changes"] if c["resource"] == "signing_key"]
+    assert (change["action"], change["before"], change["after"]) == (
+        "update",
+        {"public_key": public_line(keypair(keys(repo), REGULA))},
+        {"public_key": public_line(own)},
+    )
+    forged = repo.efctl("approve", PLAN, "--as", REGULA, "--author", AUTHOR, "--key", str(own))
+    assert forged.exit_code == 0, forged.output
+
+    result = apply(repo)
+
+    why = f"signed with another key than the signing key the bank holds for {REGULA}"
+    assert (result.exit_code, result.stdout, result.stderr) == (
+        1,
+        waiting(plan, (HOLDING, f"{REGULA}'s signature does not verify for {HOLDING} ({why})")),
+        "",
+    )
+
+
+def test_a_declared_key_is_planned_with_its_fingerprint_and_applied_by_another_admin(
+    examples_repo,
+):
+    """On the local sandbox, where unsigned approvals count: the key arrives by a plan, which
+    its holder cannot check (a new key raises her: whoever holds it signs as her)."""
+    repo = examples_repo
+    key = keypair(keys(repo), REGULA)
+    declare_key(repo.root / "clients" / f"{HAUSTECHNIK}.yaml", REGULA, key)
+    fingerprint = subprocess.run(
+        ["ssh-keygen", "-lf", f"{key}.pub"], capture_output=True, text=True, check=True
+    ).stdout.split()[1]
+
+    shown = repo.efctl("plan", "--client", HAUSTECHNIK)
+    first = make_plan(repo, "--client", HAUSTECHNIK)
+    for user, author in ((REGULA, ("--author", AUTHOR)), ("luca.brunner", ())):
+        approved = repo.efctl("approve", PLAN, "--as", user, *author, "--unsigned")
+        assert approved.exit_code == 0, approved.output
+        if user == REGULA:
+            own = apply(repo)
+            assert own.exit_code == 1
+            assert (
+                f"{REGULA} is no checker where the change raises their own rights (a new signing"
+                " key): a checker must be beyond any peer" in own.stdout
+            )
+    assert apply(repo).exit_code == 0
+
+    (line,) = [line for line in shown.stdout.splitlines() if "signing key" in line]
+    assert line.split() == ["+", "signing", "key", fingerprint, "(ssh-ed25519)"]
+    assert key_at_bank(repo, HAUSTECHNIK, REGULA) == public_line(key)
+    again = make_plan(repo, "--client", HAUSTECHNIK)
+    assert again["plan_id"] != first["plan_id"]
+    assert not [c for c in again["clients"][0]["changes"] if c["resource"] == "signing_key"]

@@ -5,7 +5,7 @@ error. (tests/test_files.py covers atomicity and the errors themselves.)"""
 from __future__ import annotations
 
 import pytest
-from signing import declare_keys, keypair
+from signing import enrol, keypair
 
 HOLDING = "20145837"
 REFUSED_LINK = (
@@ -110,7 +110,7 @@ def test_admin_form_through_a_symlink_is_refused(examples_repo, victim):
     (repo.root / form).unlink()
     (repo.root / form).symlink_to(victim)
     keys = repo.root.parent / "keys"
-    declare_keys(repo.root / "clients", keys, ["regula.zuercher"])
+    enrol(repo, keys, ["regula.zuercher"])
     key = str(keypair(keys, "regula.zuercher"))
     steps = [
         ("plan", "--client", HOLDING, "--out", "plan.json"),

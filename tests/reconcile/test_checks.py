@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -309,9 +310,39 @@ def test_ef109_iso_2009_is_refused_only_after_the_parallel_phase(check, today, e
             "ISO version 2009 is no longer accepted: the parallel phase ended on 2026-11-21"
         )
         assert problems[0].hint == (
-            'use "2019" (camt.05x.001.08); the bank switches remaining 2009 deliveries '
-            "automatically"
+            'declare "2019" (camt.05x.001.08): after the parallel phase the bank switches every '
+            "delivery still on 2009 to 2019 itself (automatic ISO version change)"
         )
+
+
+def test_ef109_hint_names_what_the_bank_switched(check):
+    """Once the bank has switched a delivery the declaration still asks 2009 for, the hint says
+    so (which, when, why) and what to declare; an override names only its own delivery."""
+    switched = replace(
+        BANK,
+        deliveries=tuple(
+            replace(d, iso_version="2019", switched_on=date(2026, 11, 22), switched_from="2009")
+            if d.id == "D-77"
+            else d
+            for d in BANK.deliveries
+        ),
+    )
+    problems = check(
+        f"""
+        users: [{ANNA}]
+        deliveries:
+          iso_version: "2009"
+          overrides: [{{delivery: D-77, iso_version: "2009"}}]
+        """,
+        bank=switched,
+        today=AFTER_PHASE,
+    )
+    assert [p.hint for p in problems] == [
+        'declare "2019" (camt.05x.001.08): after the parallel phase the bank switches every '
+        "delivery still on 2009 to 2019 itself (automatic ISO version change)",
+        "the bank switched D-77 to 2019 on 2026-11-22 (automatic ISO version change); "
+        'declare "2019" (camt.05x.001.08)',
+    ]
 
 
 def test_ef110_override_of_an_unknown_delivery(check):

@@ -576,6 +576,32 @@ def test_the_banks_automatic_iso_change_shows_as_drift(diff):
     )
 
 
+def test_a_delivery_the_bank_switched_on_record_is_labelled_not_drift(diff):
+    """A switch the bank recorded (switched_on) is its automatic ISO version change: a plan
+    that still asks for 2009 (planned as of a day in the parallel phase) says what the bank
+    did, and it is no drift even though the last applied plan set 2009."""
+    switched = replace(
+        D77, iso_version="2019", switched_on=date(2026, 11, 22), switched_from="2009"
+    )
+    applied = {f"{C}/deliveries/D-77": {"iso_version": "2009"}}
+    text = f"""
+    deliveries: {{overrides: [{{delivery: D-77, iso_version: "2009"}}]}}
+    users: [{ANNA}]
+    """
+    automatic = Note(
+        NoteKind.AUTOMATIC_ISO_CHANGE,
+        "the bank switched it from ISO 2009 to 2019 on 2026-11-22, after the parallel phase",
+        {
+            "on": "2026-11-22",
+            "iso_version": "2019",
+            "deliveries": [{"delivery": "D-77", "kind": "camt.053", "from": "2009"}],
+        },
+    )
+    assert diff(text, bank(ANNA_BANK, deliveries=(switched,)), applied) == (
+        delivery(switched, "2009", PAIRS_2009, automatic),
+    )
+
+
 # --- order and size ---------------------------------------------------------------------------
 
 
@@ -653,7 +679,8 @@ def test_every_address_parses_back_to_its_resource(diff):
     deliveries: {{iso_version: "2019"}}
     users:
       - {ANNA}
-      - {{id: xaver.x, name: X, admin: collective, authorizations: {{all: {{'*': read}}}}}}
+      - {{id: xaver.x, name: X, admin: collective, authorizations: {{all: {{'*': read}}}},
+          signing_key: "{KEY}"}}
     """
     changes = diff(text, state)
     assert {c.resource for c in changes} == set(Resource)
@@ -661,3 +688,54 @@ def test_every_address_parses_back_to_its_resource(diff):
         address = Address.parse(change.address)
         assert (address.client, address.resource) == (C, change.resource)
         assert str(address) == change.address
+
+
+# --- signing keys: the bank's key is the one approvals verify against -----------------------
+
+KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILBbNT64y15ZNu3/CWY/inYvkCE8Z0zxjBTph20iw2ak anna"
+OTHER_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPfMVXPcGdv5XOIgXFUko8UMijZD0PtGsRrS+xST2HVt x"
+
+
+def key_change(action: Action, before: str | None, after: str | None) -> Change:
+    return Change(
+        f"{C}/users/anna.muster/signing_key",
+        action,
+        Resource.SIGNING_KEY,
+        None if before is None else {"public_key": before},
+        None if after is None else {"public_key": after},
+    )
+
+
+def anna_with_key(key: str | None) -> str:
+    return ANNA if key is None else ANNA[:-1] + f', signing_key: "{key}"}}'
+
+
+@pytest.mark.parametrize(
+    ("held", "declared", "expected"),
+    [
+        (None, KEY, [key_change(Action.CREATE, None, KEY)]),
+        (KEY, OTHER_KEY, [key_change(Action.UPDATE, KEY, OTHER_KEY)]),
+        (KEY, None, [key_change(Action.DELETE, KEY, None)]),
+        (KEY, KEY, []),
+        (None, None, []),
+    ],
+    ids=["declared", "replaced", "removed", "same", "none"],
+)
+def test_a_declared_signing_key_is_a_change_of_its_own(diff, held, declared, expected):
+    state = bank(replace(ANNA_BANK, signing_key=held))
+
+    changes = diff(f"users:\n  - {anna_with_key(declared)}\n", state)
+
+    assert list(changes) == expected
+
+
+def test_a_new_user_with_a_key_gets_it_after_the_user_record(diff):
+    changes = diff(f"users:\n  - {anna_with_key(KEY)}\n", bank())
+
+    assert [(c.resource, c.action) for c in changes] == [
+        (Resource.USER, Action.CREATE),
+        (Resource.ADMIN_RIGHT, Action.MANUAL),
+        (Resource.SIGNING_KEY, Action.CREATE),
+        (Resource.AUTHORIZATION, Action.CREATE),
+        (Resource.AUTHORIZATION, Action.CREATE),
+    ]

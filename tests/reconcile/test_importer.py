@@ -101,6 +101,16 @@ def test_every_example_relationship_round_trips(state):
     assert_round_trip(state, imported, IN_PHASE)
 
 
+def test_a_signing_key_the_bank_holds_is_imported_and_round_trips():
+    key = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAILBbNT64y15ZNu3/CWY/inYvkCE8Z0zxjBTph20iw2ak anna"
+    state = bank(user("anna", {"CH01": "read"}, admin="collective", signing_key=key))
+
+    imported = spec_from_state(state, CATALOG, IN_PHASE)
+
+    assert [u.signing_key for u in imported.spec.users] == [key]
+    assert_round_trip(state, imported, IN_PHASE)
+
+
 def test_an_example_reads_like_a_hand_written_declaration():
     state = next(s for s in load_seed(EXAMPLES) if s.id == "20145837")
     users = {u.id: u for u in spec_from_state(state, CATALOG, IN_PHASE).spec.users}

@@ -137,6 +137,23 @@ def test_the_author_never_approves_their_own_change_whatever_the_case():
     )
 
 
+def test_a_renamed_author_is_still_the_author_by_github_id():
+    renamed = replace(review(1, "anna-renamed", "APPROVED"), user_id=1001)
+    found = standing_approvals(
+        (renamed,), HEAD, PULL.author, access=BY_ASSOCIATION, makers=NO_MAKERS, author_id=1001
+    )
+    assert found == Approvals(
+        (),
+        (
+            IgnoredReview(
+                renamed,
+                Ignored.AUTHOR,
+                "anna-renamed is the author; an author's own approval never counts",
+            ),
+        ),
+    )
+
+
 def test_a_deleted_account_approves_for_nobody():
     ghost = review(1, None, "APPROVED")
     assert standing(ghost) == Approvals(
@@ -395,12 +412,26 @@ def test_the_rights_a_change_raises_are_named_per_user():
         admin("bruno.keller", "none", "collective"),
         admin("carla.rossi", "individual", "collective"),
         admin("erik.nagel", "collective", "individual"),
+        signing_key("carla.rossi", Action.UPDATE),
+        signing_key("erik.nagel", Action.DELETE),
     ]
     assert raised_rights(changes) == {
         "bruno.keller": ("CH56: read -> sign_individual", "Admin right: none -> collective"),
+        "carla.rossi": ("a new signing key",),  # whoever holds it signs approvals as carla
         "dora.dill": ("CH56: none -> read",),
         "erik.nagel": ("Admin right: collective -> individual",),
     }
+
+
+def signing_key(user: str, action: Action) -> Change:
+    key = {"public_key": "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIPfMVXPcGdv5XOIgXFUko8UMijZD0PtGsRrS"}
+    return Change(
+        f"10432210/users/{user}/signing_key",
+        action,
+        Resource.SIGNING_KEY,
+        key,
+        None if action is Action.DELETE else key,
+    )
 
 
 def test_a_reviewer_whose_own_rights_the_change_raises_does_not_count_there():

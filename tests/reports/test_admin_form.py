@@ -236,7 +236,7 @@ def workspace(tmp_path, store_url):
         root=tmp_path,
         clients=(),
         seed=tmp_path / "bank",
-        backend=store_url,
+        bank_url=store_url,
         catalog=None,
         today=TODAY,
     )
