@@ -30,6 +30,7 @@ class Settings:
     bank_url: str
     catalog: Path | None
     today: date
+    rotate_before_days: int | None = None  # efctl.yaml's, over the catalog's
     no_bank: EfctlError | None = None  # in CI with no bank named: raised when one is needed
 
     @property
@@ -71,6 +72,7 @@ SETTINGS = {
     "seed": "the folder of the sandbox bank's seed, e.g. examples/bank",
     "backend": "sqlite:///PATH or postgresql://…",
     "catalog": "a catalog file overriding the packaged one",
+    "rotate_before_days": "API keys expiring within this many days are rotated (catalog: 30)",
 }
 _TYPES = {list: "a list", dict: "a mapping", bool: "true or false"}
 
@@ -111,6 +113,12 @@ def _setting_problems(document: LoadedDocument) -> list[Diagnostic]:
                 for index, item in enumerate(value)
                 if not isinstance(item, str)
             )
+        elif key == "rotate_before_days":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                wrong = _wrong_type(key, value, (key,), "a whole number of days")
+                if isinstance(value, int) and not isinstance(value, bool):
+                    wrong = replace(wrong, message=f"{key} must be 0 or more, not {value}")
+                problems.append(document.place(replace(wrong, hint=f"{key}: {SETTINGS[key]}")))
         elif not isinstance(value, str):
             wanted = "a string or a list" if key == "clients" else "a string"
             problems.append(document.place(_wrong_type(key, value, (key,), wanted)))
@@ -166,6 +174,7 @@ def load_settings(
         bank_url=_anchor_sqlite(chosen_backend, root),
         catalog=(root / chosen_catalog) if chosen_catalog else None,
         today=_today(env.get("EFCTL_TODAY")),
+        rotate_before_days=data.get("rotate_before_days"),
         no_bank=(
             _no_backend_in_ci(env.get("EFCTL_BACKEND"))
             if _in_ci(env) and not backend and unnamed

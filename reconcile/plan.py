@@ -52,7 +52,10 @@ class NoteKind(StrEnum):
     ADMIN_ENDS = "admin_ends"  # a deleted user's Admin right ends with them; data: admin
     ISO_PAIRING = "iso_pairing"  # what an ISO version pairs with; data: iso_version, camt, pain
     KEY_ISSUE = "key_issue"  # a new API key's secret goes to the secret sink; no data
-    KEY_REVOKED = "key_revoked"  # the old owner's key is revoked; data: user
+    KEY_REVOKED = "key_revoked"  # the old owner's key is revoked; data: user (, with_user)
+    # why a key is replaced: data: reason (expiry | declared | inactive), expires,
+    # rotate_before_days
+    KEY_ROTATION = "key_rotation"
     # The bank switched deliveries to the newest ISO version on its own after the parallel
     # phase; data: on, iso_version, deliveries (each {delivery, kind, from})
     AUTOMATIC_ISO_CHANGE = "automatic_iso_change"

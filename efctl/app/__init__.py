@@ -8,6 +8,7 @@ take typed parts (settings, catalog, bank), never the application itself.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -35,6 +36,7 @@ from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
 from efctl.app.deliveries import DeliveryListing, list_deliveries
 from efctl.app.imports import Imported, import_client
+from efctl.app.keys import make_sink
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
 from efctl.app.plan import Plan, make_plan
 from efctl.app.planfile import read_plan
@@ -72,7 +74,12 @@ class Application:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return load_catalog(self.settings.catalog)
+        catalog = load_catalog(self.settings.catalog)
+        if self.settings.rotate_before_days is not None:
+            catalog = dataclasses.replace(
+                catalog, rotate_before_days=self.settings.rotate_before_days
+            )
+        return catalog
 
     @cached_property
     def bank(self) -> Store:
@@ -125,6 +132,7 @@ class Application:
             self.catalog,
             self.settings.root,
             allow_mass_removal=allow_mass_removal,
+            today=self.settings.today,
         )
 
     def show(self, planfile: Path) -> Plan:
@@ -167,8 +175,12 @@ class Application:
         *,
         artifacts: Path | None = None,
         progress: Callable[[list], Iterable] = iter,
+        secrets_dir: Path | None = None,
+        secrets_command: str | None = None,
     ) -> ApplyReport:
-        """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``."""
+        """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``, new API
+        keys' secrets to the sink (``secrets_dir`` or ``secrets_command``)."""
+        sink = make_sink(secrets_dir, secrets_command, self.settings.root)
         view = self._view()
         reviewed = read_plan(planfile)
         fresh = self._plan(
@@ -184,6 +196,7 @@ class Application:
             self.settings,
             artifacts=artifacts or self.settings.root / "artifacts",
             progress=progress,
+            sink=sink,
         )
 
     # --- the bank's side ----------------------------------------------------------------

@@ -15,8 +15,10 @@ from __future__ import annotations
 # its order (order_id), whose stored changes its changes_digest binds. 5: users carry their
 # signing_key. 6: the bank's automatic ISO version change: deliveries record
 # switched_on/switched_from, and the bank's own executed orders (maker 'the bank') carry their
-# reason.
-SCHEMA_VERSION = 6
+# reason. 7: API keys are issued by the sandbox: each has a state (inactive until its secret
+# reached the sink, then active) and a salted scrypt hash of its secret, and is keyed by its
+# fingerprint (during a rotation two keys of one name exist, the new one inactive).
+SCHEMA_VERSION = 7
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -120,9 +122,11 @@ CREATE TABLE api_keys (
     name TEXT NOT NULL,
     user_id TEXT NOT NULL,
     fingerprint TEXT NOT NULL UNIQUE CHECK (fingerprint LIKE 'sha256:%'),
+    state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('inactive', 'active')),
+    secret_hash TEXT CHECK (secret_hash LIKE 'scrypt$%'),
     created {date} NOT NULL,
     expires {date} NOT NULL,
-    PRIMARY KEY (client_id, name),
+    PRIMARY KEY (client_id, fingerprint),
     FOREIGN KEY (client_id, user_id) REFERENCES users (client_id, id) ON DELETE CASCADE,
     CHECK (expires > created)
 )""",

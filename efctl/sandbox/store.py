@@ -32,12 +32,13 @@ from typing import Any
 
 from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
 from efctl.sandbox.errors import SandboxError
+from efctl.sandbox.keys import KeyDesk
 from efctl.sandbox.orders import Clock, OrderDesk, Switched, utc_now
 from efctl.sandbox.seed import SeededClient, load_bank
 from efctl.sandbox.sql import Database, connect, display, sqlite_file
 from efctl.sandbox.state import client_state
 from reconcile.audit import AuditEntry
-from reconcile.backend import Order, OrderOutcome, PendingOrder
+from reconcile.backend import IssuedKey, Order, OrderOutcome, PendingOrder
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState
 
 EMPTY = -1  # the store has no tables at all
@@ -61,7 +62,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
         "switched_on",
         "switched_from",
     ),
-    "api_keys": ("name", "user_id", "fingerprint", "created", "expires"),
+    "api_keys": ("name", "user_id", "fingerprint", "created", "expires", "state"),
 }
 
 STATUS_QUERY = """
@@ -100,6 +101,7 @@ class Store:
         self._db = database
         self._version = self._found_version()
         self._orders = OrderDesk(database, clock)
+        self._keys = KeyDesk(database, clock)
 
     @property
     def url(self) -> str:
@@ -165,6 +167,31 @@ class Store:
         """Every order's changes as stored (JSON text), by order id: what audit entries bind."""
         self._require_current()
         return self._orders.stored_changes()
+
+    # --- API keys, requested one by one -------------------------------------------------
+
+    def issue_api_key(self, client: str, name: str, user: str, requested_by: str) -> IssuedKey:
+        """A new inactive key; its secret is in the result only. See ``KeyDesk.issue``."""
+        self._require_current()
+        return self._keys.issue(client, name, user, requested_by)
+
+    def activate_api_key(self, client: str, fingerprint: str) -> None:
+        """Activate the key and revoke the other keys of its name, in one transaction."""
+        self._require_current()
+        self._keys.activate(client, fingerprint)
+
+    def revoke_api_keys(self, client: str, name: str, requested_by: str) -> int:
+        self._require_current()
+        return self._keys.revoke(client, name, requested_by)
+
+    def discard_api_key(self, client: str, fingerprint: str) -> None:
+        self._require_current()
+        self._keys.discard(client, fingerprint)
+
+    def verify_api_key(self, client: str, secret: str) -> str | None:
+        """The name of the active key SECRET is in the relationship, or None."""
+        self._require_current()
+        return self._keys.verify(client, secret)
 
     # --- the bank's own batch ---------------------------------------------------------------
 
@@ -363,7 +390,14 @@ def _rows_of(state: ClientState) -> dict[str, list[tuple]]:
             for d in state.deliveries
         ],
         "api_keys": [
-            (k.name, k.user, k.fingerprint, k.created.isoformat(), k.expires.isoformat())
+            (
+                k.name,
+                k.user,
+                k.fingerprint,
+                k.created.isoformat(),
+                k.expires.isoformat(),
+                k.state.value,
+            )
             for k in state.api_keys
         ],
     }
@@ -395,8 +429,8 @@ def _client_from_rows(
             for row in parts["deliveries"]
         ),
         api_keys=(
-            ApiKeyState(name_, user, fingerprint, _as_date(created), _as_date(expires))
-            for name_, user, fingerprint, created, expires in parts["api_keys"]
+            ApiKeyState(name_, user, fingerprint, _as_date(created), _as_date(expires), state)
+            for name_, user, fingerprint, created, expires, state in parts["api_keys"]
         ),
     )
 
