@@ -82,9 +82,7 @@ def _unsafe_directory(directory: Path, repository: Path) -> str | None:
     real = directory.resolve()
     for tree in {repository.resolve(), *_work_tree(repository)}:
         if real == tree or tree in real.parents:
-            return (
-                f"is inside the repository's work tree ({tree}), where a secret could be committed"
-            )
+            return f"is inside the repository's work tree ({tree}): a secret could be committed"
     return None
 
 
@@ -118,13 +116,15 @@ def command_sink(command: str, environ: Mapping[str, str] | None = None) -> KeyS
                 input=key.secret + "\n",
                 text=True,
                 env=env,
-                stdout=subprocess.DEVNULL,
-                stderr=sys.stderr,
+                stdout=subprocess.DEVNULL,  # never into efctl's own output (JSON, reports)
+                stderr=subprocess.PIPE,
                 timeout=COMMAND_TIMEOUT,
                 check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             raise SinkError(f"the secrets command did not run to its end ({exc})") from None
+        if done.stderr:
+            sys.stderr.write(done.stderr)
         if done.returncode != 0:
             raise SinkError(f"the secrets command exited with {done.returncode}")
 

@@ -76,7 +76,11 @@ def make_plan(
         allow_mass_removal=allow_mass_removal,
         diagnostics=diagnostics,
     )
-    return replace(plan, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    return replace(
+        plan,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        as_of=None if today is None else today.isoformat(),
+    )
 
 
 def digest_name(root: Path, loaded: LoadedClient) -> str:
