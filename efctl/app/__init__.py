@@ -36,7 +36,7 @@ from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
 from efctl.app.deliveries import DeliveryListing, list_deliveries
 from efctl.app.imports import Imported, import_client
-from efctl.app.keys import make_sink
+from efctl.app.keys import KeyListing, list_keys, make_sink
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
 from efctl.app.plan import Plan, make_plan
 from efctl.app.planfile import read_plan
@@ -246,6 +246,10 @@ class Application:
         catalog = self.catalog  # a broken catalog is reported before the bank is opened
         with open_bank(self.settings, self.notify) as store:
             return tick(store, catalog, day)
+
+    def keys(self, clients: Sequence[str] = (), within: int = 30) -> KeyListing:
+        """The bank's API keys with their days left; ``expiring`` those within WITHIN days."""
+        return list_keys(self._view(), self.settings.today, within, clients)
 
     def deliveries(self, client: str | None = None) -> DeliveryListing:
         return list_deliveries(self._view(), self.catalog, self.settings.today, client)

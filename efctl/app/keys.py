@@ -16,7 +16,9 @@ import os
 import stat
 import subprocess
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from efctl.errors import EfctlError
@@ -163,3 +165,57 @@ def make_sink(
     if secrets_command is not None:
         return masked(command_sink(secrets_command, environ), env, out)
     return None
+
+
+# --- efctl keys list | check -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class KeyListing:
+    """Every API key the bank holds (never a secret: the bank has none), with days left."""
+
+    today: date
+    within: int
+    keys: tuple[dict, ...]
+
+    @property
+    def expiring(self) -> tuple[dict, ...]:
+        return tuple(k for k in self.keys if k["days_left"] <= self.within)
+
+    def as_json(self) -> dict:
+        return {
+            "as_of": self.today.isoformat(),
+            "within": self.within,
+            "keys": list(self.keys),
+            "expiring": [f"{k['client']}/api_keys/{k['name']}" for k in self.expiring],
+        }
+
+
+def list_keys(bank, today: date, within: int, clients: Sequence[str] = ()) -> KeyListing:
+    from efctl.declarations.convert import normalise_client_id
+
+    held = bank.list_clients()
+    wanted = [normalise_client_id(c) for c in clients]
+    unknown = [c for c in wanted if c not in held]
+    if unknown:
+        raise EfctlError(
+            f"--client {', '.join(unknown)}: no such relationship at the bank",
+            hint=f"relationships at the bank: {', '.join(held) or 'none'}",
+        )
+    keys = []
+    for client in wanted or held:
+        state = bank.read_client(client)
+        for key in sorted(state.api_keys, key=lambda k: (k.name, k.created, k.fingerprint)):
+            keys.append(
+                {
+                    "client": client,
+                    "name": key.name,
+                    "user": key.user,
+                    "fingerprint": key.fingerprint,
+                    "state": key.state.value,
+                    "created": key.created.isoformat(),
+                    "expires": key.expires.isoformat(),
+                    "days_left": (key.expires - today).days,
+                }
+            )
+    return KeyListing(today, within, tuple(keys))

@@ -14,6 +14,7 @@ from efctl.cli import (
     deliveries,
     github,
     imports,
+    keys,
     orders,
     plan,
     sandbox,
@@ -76,7 +77,18 @@ def cli(ctx: click.Context, **global_values) -> None:
     ctx.call_on_close(options.close)
 
 
-for family in (declarations, plan, apply, github, imports, orders, deliveries, audit, sandbox):
+for family in (
+    declarations,
+    plan,
+    apply,
+    github,
+    imports,
+    orders,
+    deliveries,
+    keys,
+    audit,
+    sandbox,
+):
     for command in family.COMMANDS:
         cli.add_command(command)
 

@@ -4,6 +4,7 @@ the refusals that leave the bank untouched, and a kill -9 between issue and acti
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import signal
@@ -277,3 +278,73 @@ def test_kill_9_between_issue_and_activation_then_plan_and_apply_again(examples_
     assert key.state is KeyState.ACTIVE and key.fingerprint != left.fingerprint
     assert verify(repo, (out / "second").read_text(encoding="ascii").strip()) == "erp-2"
     assert repo.efctl("plan", "--client", ROCHAT, "--detailed-exitcode").exit_code == 0
+
+
+def encodings(secret: str) -> set[bytes]:
+    """The secret as text, and its text and its 32 random bytes in base64 and hex."""
+    raw = base64.urlsafe_b64decode(secret + "=" * (-len(secret) % 4))
+    forms = {secret.encode("ascii")}
+    for data in (secret.encode("ascii"), raw):
+        forms |= {
+            base64.b64encode(data),
+            base64.urlsafe_b64encode(data),
+            base64.b64encode(data).rstrip(b"="),
+            data.hex().encode("ascii"),
+            data.hex().upper().encode("ascii"),
+        }
+    forms.add(raw)
+    return forms
+
+
+def bank_dump(url: str) -> bytes:
+    """Every row of every table of the bank, and for SQLite the database file itself."""
+    with open_store(url) as store:
+        db = store.database
+        rows = [repr(db.query(f"SELECT * FROM {table}")) for table in sorted(db.tables())]
+    dump = "\n".join(rows).encode("utf-8")
+    if url.startswith("sqlite:///"):
+        path = Path(url.removeprefix("sqlite:///"))
+        dump += b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+    return dump
+
+
+def test_no_secret_leaks_anywhere_but_the_sink(examples_repo, tmp_path):
+    """A full flow: plan, apply with a sink, rotate, keys list/check, audit, the plan's views,
+    a dump of the bank, every output; each secret only in its sink file."""
+    repo = examples_repo
+    outputs: list[bytes] = []
+
+    def run(*args: str, code: int | None = 0):
+        result = repo.efctl(*args)
+        outputs.extend([result.stdout_bytes, result.stderr_bytes])
+        assert code is None or result.exit_code == code, result.output
+        return result
+
+    sink = private_dir(tmp_path)
+    declare(repo)
+    for today in ("2026-11-20", "2028-10-25"):  # issue erp-2; then rotate both keys
+        repo.env["EFCTL_TODAY"] = today
+        plan_and_approve(repo)
+        run("plan", "--client", ROCHAT)
+        run("plan", "--client", ROCHAT, "--format", "markdown")
+        run("show", PLAN, "--format", "markdown")
+        run("apply", PLAN, "--approvals", APPROVALS, "--secrets-dir", str(sink))
+        run("apply", PLAN, "--approvals", APPROVALS, "--secrets-dir", str(sink), code=None)
+        run("keys", "list")
+        run("keys", "check", "--format", "json", code=None)
+        run("audit", "show", "--format", "json")
+        run("audit", "export", "--out", "audit.jsonl")
+    secrets = [f.read_text(encoding="ascii").strip() for f in sorted(sink.iterdir())]
+    assert len(secrets) == 3 and len(set(secrets)) == 3
+    assert [k.state for k in bank_keys(repo)] == [KeyState.ACTIVE, KeyState.ACTIVE]
+    # the two keys active now verify (erp-2's first one was rotated away)
+    assert sorted(filter(None, (verify(repo, secret) for secret in secrets))) == [
+        "erp-2",
+        "erp-facturation",
+    ]
+    files = [p.read_bytes() for p in repo.root.rglob("*") if p.is_file()]
+    haystack = [*outputs, *files, bank_dump(repo.env["EFCTL_BACKEND"])]
+    for secret in secrets:
+        for form in encodings(secret):
+            assert not any(form in hay for hay in haystack), f"a secret leaked: {form[:8]!r}…"
+        assert sum(secret in f.read_text(encoding="ascii") for f in sink.iterdir()) == 1
