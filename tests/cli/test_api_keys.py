@@ -217,8 +217,8 @@ def test_the_rotation_window_and_rotate_true(examples_repo, tmp_path):
     assert result.stdout.split("  API keys\n")[1].split("  approval:")[0] == (
         "  -/+ erp-facturation    (fingerprint sha256:fdd30d181234d70e…, expires 2027-03-01 (30"
         " days left))\n"
-        "        rotation: expires on 2027-03-01, within the 30 days before expiry when keys are rotated: a"
-        "\n          new key is issued and activated, then the old one revoked\n"
+        "        rotation: expires on 2027-03-01, within the 30 days before expiry when keys are"
+        " rotated: a\n          new key is issued and activated, then the old one revoked\n"
         "        the bank shows a new key once; apply hands it to the secret sink, never the plan\n"
     )
     repo.write("efctl.yaml", "clients: clients\nseed: bank\nrotate_before_days: 20\n")

@@ -82,9 +82,9 @@ def test_rotation_activates_the_new_key_and_revokes_the_old(bank):
 
 
 def test_only_admins_request_and_only_for_users_with_billing(bank):
-    with pytest.raises(OrderRefused, match="admins only: 'helene.perret' holds no Admin right"):
+    with pytest.raises(OrderRefused, match=r"admins only: 'helene\.perret' holds no Admin right"):
         bank.issue_api_key(ROCHAT, "erp-2", NOT_ADMIN, NOT_ADMIN)
-    with pytest.raises(OrderRefused, match="'nobody' is none"):
+    with pytest.raises(OrderRefused, match=r"'nobody' is none"):
         bank.issue_api_key(ROCHAT, "erp-2", "nobody", ADMIN)
     with pytest.raises(OrderRefused, match="admins only"):
         bank.revoke_api_keys(ROCHAT, "erp-facturation", NOT_ADMIN)
