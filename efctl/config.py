@@ -31,6 +31,7 @@ class Settings:
     catalog: Path | None
     today: date
     rotate_before_days: int | None = None  # efctl.yaml's, over the catalog's
+    smtp_url: str | None = None  # EFCTL_SMTP_URL, else efctl.yaml's smtp: the sandbox's notices
     no_bank: EfctlError | None = None  # in CI with no bank named: raised when one is needed
 
     @property
@@ -73,6 +74,7 @@ SETTINGS = {
     "backend": "sqlite:///PATH or postgresql://…",
     "catalog": "a catalog file overriding the packaged one",
     "rotate_before_days": "API keys expiring within this many days are rotated (catalog: 30)",
+    "smtp": "smtp://[USER:PASSWORD@]HOST[:PORT][?starttls=true&from=ADDR] or smtps://… for notices",
 }
 _TYPES = {list: "a list", dict: "a mapping", bool: "true or false"}
 
@@ -175,6 +177,7 @@ def load_settings(
         catalog=(root / chosen_catalog) if chosen_catalog else None,
         today=_today(env.get("EFCTL_TODAY")),
         rotate_before_days=data.get("rotate_before_days"),
+        smtp_url=env.get("EFCTL_SMTP_URL") or data.get("smtp"),
         no_bank=(
             _no_backend_in_ci(env.get("EFCTL_BACKEND"))
             if _in_ci(env) and not backend and unnamed

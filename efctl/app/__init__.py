@@ -37,6 +37,7 @@ from efctl.app.bankview import BankView
 from efctl.app.deliveries import DeliveryListing, list_deliveries
 from efctl.app.imports import Imported, import_client
 from efctl.app.keys import KeyListing, list_keys, make_sink
+from efctl.app.notices import Notified
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
 from efctl.app.plan import Plan, make_plan
 from efctl.app.planfile import read_plan
@@ -250,6 +251,14 @@ class Application:
     def keys(self, clients: Sequence[str] = (), within: int = 30) -> KeyListing:
         """The bank's API keys with their days left; ``expiring`` those within WITHIN days."""
         return list_keys(self._view(), self.settings.today, within, clients)
+
+    def sandbox_notify(self, today: str | date | None = None) -> Notified:
+        """Send the API key expiry notices due on ``today`` (default: the settings' today)."""
+        from efctl.app.notices import send_notices  # smtplib and jinja2 only where used
+
+        day = parse_day(today, "--today") if isinstance(today, str) else today
+        day = day or self.settings.today
+        return send_notices(self.bank, day, self.settings.smtp_url)
 
     def deliveries(self, client: str | None = None) -> DeliveryListing:
         return list_deliveries(self._view(), self.catalog, self.settings.today, client)

@@ -24,6 +24,8 @@ import base64
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 
 from efctl.sandbox.errors import OrderRefused, SandboxError
@@ -39,6 +41,26 @@ FINGERPRINT_HEX = 16
 # scrypt's cost: 2**14 * 8 * 128 bytes = 16 MiB and some 50 ms per hash (RFC 7914's
 # interactive-login figure); stored with every hash.
 SCRYPT_N, SCRYPT_R, SCRYPT_P = 2**14, 8, 1
+# The bank e-mails a key's user at least 30 days before the key expires (DOMAIN.md section 8):
+# once per key and threshold, in the user's language.
+NOTICE_DAYS = (30,)
+
+
+@dataclass(frozen=True)
+class DueNotice:
+    """An expiry notice the bank owes a key's user."""
+
+    client: str
+    client_name: str
+    key: str
+    fingerprint: str
+    expires: date
+    days_left: int
+    threshold: int
+    user: str
+    user_name: str
+    email: str | None
+    language: str
 
 
 def fingerprint_of(secret: str) -> str:
@@ -172,6 +194,58 @@ class KeyDesk:
             if stored and secret_matches(secret, stored):
                 return name
         return None
+
+    def due_notices(self, today: date) -> list[DueNotice]:
+        """The notices owed on TODAY and not yet sent: active keys within a threshold."""
+        rows = self._db.query(
+            "SELECT k.client_id, c.name, k.name, k.fingerprint, k.expires, u.id, u.name,"
+            " u.email, u.language FROM api_keys k"
+            " JOIN clients c ON c.id = k.client_id"
+            " JOIN users u ON u.client_id = k.client_id AND u.id = k.user_id"
+            " WHERE k.state = ?",
+            (KeyState.ACTIVE.value,),
+        )
+        sent = set(self._db.query("SELECT client_id, fingerprint, threshold FROM key_notices"))
+        due = []
+        for client, client_name, key, fingerprint, expires, user, name, email, language in rows:
+            expires = expires if isinstance(expires, date) else date.fromisoformat(expires)
+            days = (expires - today).days
+            for threshold in NOTICE_DAYS:
+                if days <= threshold and (client, fingerprint, threshold) not in sent:
+                    due.append(
+                        DueNotice(
+                            client,
+                            client_name,
+                            key,
+                            fingerprint,
+                            expires,
+                            days,
+                            threshold,
+                            user,
+                            name,
+                            email,
+                            language,
+                        )
+                    )
+        return sorted(due, key=lambda n: (n.client, n.key, n.threshold))
+
+    def send_notice(
+        self, notice: DueNotice, today: date, send: Callable[[DueNotice], None]
+    ) -> bool:
+        """Record the notice and send it in one transaction: a notice that fails to send is
+        not recorded, and one recorded (by this or a concurrent run) is never sent again.
+        False when it was recorded already."""
+        with self._db.transaction(write=True):
+            claimed = self._db.query(
+                "INSERT INTO key_notices (client_id, fingerprint, threshold, sent_on, recipient)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING fingerprint",
+                (notice.client, notice.fingerprint, notice.threshold, today.isoformat(),
+                 notice.user),
+            )  # fmt: skip
+            if not claimed:
+                return False
+            send(notice)
+        return True
 
     def _today(self) -> date:
         return self._clock().date()

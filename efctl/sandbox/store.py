@@ -32,7 +32,7 @@ from typing import Any
 
 from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
 from efctl.sandbox.errors import SandboxError
-from efctl.sandbox.keys import KeyDesk
+from efctl.sandbox.keys import DueNotice, KeyDesk
 from efctl.sandbox.orders import Clock, OrderDesk, Switched, utc_now
 from efctl.sandbox.seed import SeededClient, load_bank
 from efctl.sandbox.sql import Database, connect, display, sqlite_file
@@ -192,6 +192,18 @@ class Store:
         """The name of the active key SECRET is in the relationship, or None."""
         self._require_current()
         return self._keys.verify(client, secret)
+
+    def due_notices(self, today: date) -> list[DueNotice]:
+        """The key expiry notices owed on TODAY that the bank has not sent yet."""
+        self._require_current()
+        return self._keys.due_notices(today)
+
+    def send_notice(
+        self, notice: DueNotice, today: date, send: Callable[[DueNotice], None]
+    ) -> bool:
+        """Send the notice once (recorded in the same transaction); False if sent before."""
+        self._require_current()
+        return self._keys.send_notice(notice, today, send)
 
     # --- the bank's own batch ---------------------------------------------------------------
 
