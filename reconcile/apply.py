@@ -125,7 +125,13 @@ def request_keys(
             except SinkError:
                 backend.discard_api_key(client, issued.fingerprint)
                 raise
-            backend.activate_api_key(client, issued.fingerprint)
+            before = change.before or {}
+            active = () if not before or before.get("state") else (before["fingerprint"],)
+            try:
+                backend.activate_api_key(client, issued.fingerprint, active)
+            except BackendError:
+                backend.discard_api_key(client, issued.fingerprint)
+                raise
         except (BackendError, SinkError) as exc:
             results.append(KeyResult(name, change.action, False, str(exc)))
             continue

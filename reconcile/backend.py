@@ -124,8 +124,11 @@ class Backend(Protocol):
         """A new key for USER, inactive until :meth:`activate_api_key`; the secret once."""
         ...
 
-    def activate_api_key(self, client: str, fingerprint: str) -> None:
-        """Make the key usable and revoke every other key of its name, atomically."""
+    def activate_api_key(
+        self, client: str, fingerprint: str, replacing: tuple[str, ...] = ()
+    ) -> None:
+        """Make the key usable and revoke every other key of its name, atomically, while the
+        name's active keys are exactly ``replacing`` (else raise: another run came first)."""
         ...
 
     def revoke_api_keys(self, client: str, name: str, requested_by: str) -> int:

@@ -141,9 +141,10 @@ class KeyDesk:
             )  # fmt: skip
         return IssuedKey(client, name, user, fingerprint, created, expires, secret)
 
-    def activate(self, client: str, fingerprint: str) -> None:
+    def activate(self, client: str, fingerprint: str, replacing: tuple[str, ...] = ()) -> None:
         """Activate the inactive key, then revoke every other key of its name, in one
-        transaction."""
+        transaction; only while the name's active keys are still ``replacing`` (what the plan
+        saw), so that of two runs issuing the same key at once only one activates."""
         with self._db.transaction(write=True):
             rows = self._db.query(
                 "SELECT name, state FROM api_keys WHERE client_id = ? AND fingerprint = ?",
@@ -154,6 +155,16 @@ class KeyDesk:
             ((name, state),) = rows
             if state != KeyState.INACTIVE.value:
                 raise SandboxError(f"API key {fingerprint} of relationship {client} is {state}")
+            active = self._db.query(
+                "SELECT fingerprint FROM api_keys WHERE client_id = ? AND name = ? AND state = ?",
+                (client, name, KeyState.ACTIVE.value),
+            )
+            if {f for (f,) in active} != set(replacing):
+                raise SandboxError(
+                    f"API key {name} of relationship {client} changed while this key was being"
+                    " issued (another run?): the new key was not activated",
+                    hint="run `efctl plan` again: it replaces the inactive key",
+                )
             self._db.execute(
                 "UPDATE api_keys SET state = ? WHERE client_id = ? AND fingerprint = ?",
                 (KeyState.ACTIVE.value, client, fingerprint),

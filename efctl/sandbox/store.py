@@ -175,10 +175,13 @@ class Store:
         self._require_current()
         return self._keys.issue(client, name, user, requested_by)
 
-    def activate_api_key(self, client: str, fingerprint: str) -> None:
-        """Activate the key and revoke the other keys of its name, in one transaction."""
+    def activate_api_key(
+        self, client: str, fingerprint: str, replacing: tuple[str, ...] = ()
+    ) -> None:
+        """Activate the key and revoke the other keys of its name, in one transaction, while
+        the name's active keys are ``replacing``."""
         self._require_current()
-        self._keys.activate(client, fingerprint)
+        self._keys.activate(client, fingerprint, replacing)
 
     def revoke_api_keys(self, client: str, name: str, requested_by: str) -> int:
         self._require_current()

@@ -68,7 +68,11 @@ def test_rotation_activates_the_new_key_and_revokes_the_old(bank):
     bank.clock.set("2029-12-01")
     second = bank.issue_api_key(ROCHAT, "erp-2", NOT_ADMIN, ADMIN)
     assert {k.state for k in keys_of(bank, "erp-2")} == {KeyState.ACTIVE, KeyState.INACTIVE}
-    bank.activate_api_key(ROCHAT, second.fingerprint)
+    # Activation holds only while the name's active keys are what the requester saw: of two
+    # runs issuing the key at once, the second finds it changed.
+    with pytest.raises(SandboxError, match="changed while this key was being issued"):
+        bank.activate_api_key(ROCHAT, second.fingerprint, (second.fingerprint,))
+    bank.activate_api_key(ROCHAT, second.fingerprint, (first.fingerprint,))
     (left,) = keys_of(bank, "erp-2")
     assert (left.fingerprint, left.created, left.expires) == (
         second.fingerprint,
@@ -78,7 +82,7 @@ def test_rotation_activates_the_new_key_and_revokes_the_old(bank):
     assert bank.verify_api_key(ROCHAT, first.secret) is None
     assert bank.verify_api_key(ROCHAT, second.secret) == "erp-2"
     with pytest.raises(SandboxError, match="is active"):
-        bank.activate_api_key(ROCHAT, second.fingerprint)
+        bank.activate_api_key(ROCHAT, second.fingerprint, (second.fingerprint,))
 
 
 def test_only_admins_request_and_only_for_users_with_billing(bank):
