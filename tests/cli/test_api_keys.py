@@ -85,6 +85,7 @@ def test_a_plan_that_issues_keys_is_refused_without_a_sink(examples_repo):
     assert bank_keys(repo) == before
 
 
+@SQLITE_ONLY  # the leak and kill -9 tests apply keys on both stores
 def test_apply_issues_the_key_into_a_private_file_then_plans_no_change(examples_repo, tmp_path):
     repo = examples_repo
     declare(repo)

@@ -100,6 +100,7 @@ def test_a_notice_30_days_before_expiry_once_in_the_users_language(examples_repo
     assert PASSWORD not in sent.output + early.output + ticked.output
 
 
+@pytest.mark.stores("sqlite")  # the bank's part is the same on both: not recorded
 def test_a_notice_that_cannot_be_sent_is_not_recorded_and_shows_no_password(examples_repo, smtp):
     repo = examples_repo
     inbox, url = smtp
