@@ -31,6 +31,8 @@ class Settings:
     bank_url: str
     catalog: Path | None
     today: date
+    rotate_before_days: int | None = None  # efctl.yaml's, over the catalog's
+    smtp_url: str | None = None  # EFCTL_SMTP_URL, else efctl.yaml's smtp: the sandbox's notices
     no_bank: EfctlError | None = None  # in CI with no bank named: raised when one is needed
     # seconds the sandbox bank takes to process an ordered document (efctl report order)
     document_delay: float = DEFAULT_DOCUMENT_DELAY
@@ -77,6 +79,8 @@ SETTINGS = {
     "backend": "sqlite:///PATH or postgresql://…",
     "catalog": "a catalog file overriding the packaged one",
     "document_delay": "seconds the sandbox bank takes to process an ordered document, e.g. 5",
+    "rotate_before_days": "API keys expiring within this many days are rotated (catalog: 30)",
+    "smtp": "smtp://[USER:PASSWORD@]HOST[:PORT][?starttls=true&from=ADDR] or smtps://… for notices",
 }
 NUMBERS = ("document_delay",)  # settings that are numbers, not text
 _TYPES = {list: "a list", dict: "a mapping", bool: "true or false"}
@@ -126,6 +130,12 @@ def _setting_problems(document: LoadedDocument) -> list[Diagnostic]:
                         _wrong_type(key, value, (key,), "a number of seconds, 0 or more")
                     )
                 )
+        elif key == "rotate_before_days":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                wrong = _wrong_type(key, value, (key,), "a whole number of days")
+                if isinstance(value, int) and not isinstance(value, bool):
+                    wrong = replace(wrong, message=f"{key} must be 0 or more, not {value}")
+                problems.append(document.place(replace(wrong, hint=f"{key}: {SETTINGS[key]}")))
         elif not isinstance(value, str):
             wanted = "a string or a list" if key == "clients" else "a string"
             problems.append(document.place(_wrong_type(key, value, (key,), wanted)))
@@ -184,6 +194,8 @@ def load_settings(
         today=_today(env.get("EFCTL_TODAY")),
         document_delay=_delay(env.get("EFCTL_DOCUMENT_DELAY"), data.get("document_delay")),
         source_date=_source_date(env.get("SOURCE_DATE_EPOCH")),
+        rotate_before_days=data.get("rotate_before_days"),
+        smtp_url=env.get("EFCTL_SMTP_URL") or data.get("smtp"),
         no_bank=(
             _no_backend_in_ci(env.get("EFCTL_BACKEND"))
             if _in_ci(env) and not backend and unnamed

@@ -8,6 +8,7 @@ take typed parts (settings, catalog, bank), never the application itself.
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from datetime import date
@@ -35,6 +36,8 @@ from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
 from efctl.app.deliveries import DeliveryListing, list_deliveries
 from efctl.app.imports import Imported, import_client
+from efctl.app.keys import KeyListing, list_keys, make_sink
+from efctl.app.notices import Notified
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
 from efctl.app.plan import Plan, make_plan
 from efctl.app.planfile import read_plan
@@ -81,7 +84,12 @@ class Application:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return load_catalog(self.settings.catalog)
+        catalog = load_catalog(self.settings.catalog)
+        if self.settings.rotate_before_days is not None:
+            catalog = dataclasses.replace(
+                catalog, rotate_before_days=self.settings.rotate_before_days
+            )
+        return catalog
 
     @cached_property
     def bank(self) -> Store:
@@ -134,6 +142,7 @@ class Application:
             self.catalog,
             self.settings.root,
             allow_mass_removal=allow_mass_removal,
+            today=self.settings.today,
         )
 
     def show(self, planfile: Path) -> Plan:
@@ -176,8 +185,12 @@ class Application:
         *,
         artifacts: Path | None = None,
         progress: Callable[[list], Iterable] = iter,
+        secrets_dir: Path | None = None,
+        secrets_command: str | None = None,
     ) -> ApplyReport:
-        """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``."""
+        """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``, new API
+        keys' secrets to the sink (``secrets_dir`` or ``secrets_command``)."""
+        sink = make_sink(secrets_dir, secrets_command, self.settings.root)
         view = self._view()
         reviewed = read_plan(planfile)
         fresh = self._plan(
@@ -193,6 +206,7 @@ class Application:
             self.settings,
             artifacts=artifacts or self.settings.root / "artifacts",
             progress=progress,
+            sink=sink,
         )
 
     # --- the bank's side ----------------------------------------------------------------
@@ -276,6 +290,18 @@ class Application:
         catalog = self.catalog  # a broken catalog is reported before the bank is opened
         with open_bank(self.settings, self.notify) as store:
             return tick(store, catalog, day)
+
+    def keys(self, clients: Sequence[str] = (), within: int = 30) -> KeyListing:
+        """The bank's API keys with their days left; ``expiring`` those within WITHIN days."""
+        return list_keys(self._view(), self.settings.today, within, clients)
+
+    def sandbox_notify(self, today: str | date | None = None) -> Notified:
+        """Send the API key expiry notices due on ``today`` (default: the settings' today)."""
+        from efctl.app.notices import send_notices  # smtplib and jinja2 only where used
+
+        day = parse_day(today, "--today") if isinstance(today, str) else today
+        day = day or self.settings.today
+        return send_notices(self.bank, day, self.settings.smtp_url)
 
     def deliveries(self, client: str | None = None) -> DeliveryListing:
         return list_deliveries(self._view(), self.catalog, self.settings.today, client)

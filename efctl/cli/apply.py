@@ -138,6 +138,18 @@ def approve(
     type=A_FOLDER,
     help="Where Admin-right forms to sign are written (default: artifacts/ at the root).",
 )
+@click.option(
+    "--secrets-dir",
+    type=click.Path(path_type=Path),
+    help="Where each new API key's secret is written, one file per key (mode 0600): a "
+    "private directory (mode 700, no symbolic link) outside the repository.",
+)
+@click.option(
+    "--secrets-command",
+    metavar="CMD",
+    help="Run CMD (with /bin/sh -c) for each new API key: the secret on its stdin, "
+    "EFCTL_KEY_NAME, EFCTL_CLIENT and EFCTL_KEY_EXPIRES in its environment.",
+)
 @pass_app
 def apply(
     app: Application,
@@ -154,6 +166,8 @@ def apply(
     fmt: str,
     report_file: Path | None,
     artifacts: Path | None,
+    secrets_dir: Path | None,
+    secrets_command: str | None,
 ) -> None:
     """Apply a reviewed plan exactly as reviewed: one order per relationship, or refuse.
 
@@ -166,12 +180,23 @@ def apply(
     (the catalog's dual_control policy). The plan must have been made from the head's
     declarations.
 
+    API keys are requested one by one after the relationship's order, under the same
+    verdict: a new key is issued inactive, its secret handed to the secret sink
+    (--secrets-dir or --secrets-command; a plan that issues keys is refused without one), and
+    only then activated. The secret is never printed, stored or logged by efctl.
+
     Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
     """
     github = (event_file, commits_file, permissions_file, pr_author, head_sha, base_ref)
     evidence = _evidence(app, approvals_file, reviews_file, github, paths)
     report = app.apply(
-        planfile, evidence, paths, artifacts=artifacts, progress=progress("applying")
+        planfile,
+        evidence,
+        paths,
+        artifacts=artifacts,
+        progress=progress("applying"),
+        secrets_dir=secrets_dir,
+        secrets_command=secrets_command,
     )
     shown = evidence.annotate(report.as_json())
     as_json = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"

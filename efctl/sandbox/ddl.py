@@ -17,7 +17,11 @@ from __future__ import annotations
 # switched_on/switched_from, and the bank's own executed orders (maker 'the bank') carry their
 # reason. 7: documents are ordered reports (who ordered, when due, pending or ready), their PDF
 # stored once processed.
-SCHEMA_VERSION = 7
+# 8: API keys are issued by the sandbox: each has a state (inactive until its secret
+# reached the sink, then active) and a salted scrypt hash of its secret, and is keyed by its
+# fingerprint (during a rotation two keys of one name exist, the new one inactive); the bank
+# records each expiry notice it sent (key_notices), so that none is sent twice.
+SCHEMA_VERSION = 8
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -121,11 +125,25 @@ CREATE TABLE api_keys (
     name TEXT NOT NULL,
     user_id TEXT NOT NULL,
     fingerprint TEXT NOT NULL UNIQUE CHECK (fingerprint LIKE 'sha256:%'),
+    state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('inactive', 'active')),
+    secret_hash TEXT CHECK (secret_hash LIKE 'scrypt$%'),
     created {date} NOT NULL,
     expires {date} NOT NULL,
-    PRIMARY KEY (client_id, name),
+    PRIMARY KEY (client_id, fingerprint),
     FOREIGN KEY (client_id, user_id) REFERENCES users (client_id, id) ON DELETE CASCADE,
     CHECK (expires > created)
+)""",
+    ),
+    (
+        "key_notices",
+        """
+CREATE TABLE key_notices (
+    client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL,
+    threshold INTEGER NOT NULL CHECK (threshold >= 0),
+    sent_on {date} NOT NULL,
+    recipient TEXT NOT NULL,
+    PRIMARY KEY (client_id, fingerprint, threshold)
 )""",
     ),
     (
