@@ -7,6 +7,8 @@ from __future__ import annotations
 import email
 import json
 import socket
+import ssl
+import subprocess
 from email.policy import default
 
 import pytest
@@ -118,3 +120,66 @@ def test_a_notice_that_cannot_be_sent_is_not_recorded_and_shows_no_password(exam
     repo.env["EFCTL_SMTP_URL"] = url  # the notice was not recorded: it is sent now
     assert repo.efctl("sandbox", "notify").exit_code == 0
     assert len(inbox.messages) == 1
+
+
+@pytest.fixture
+def certificate(tmp_path):
+    """A self-signed certificate for 127.0.0.1 (real openssl): (certificate, private key)."""
+    cert, key = tmp_path / "smtp.crt", tmp_path / "smtp.key"
+    subprocess.run(
+        [
+            *("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"),
+            *("-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"),
+            *("-keyout", str(key), "-out", str(cert)),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    return cert, key
+
+
+@pytest.mark.stores("sqlite")  # the bank's part is the same on both: only the transport differs
+@pytest.mark.parametrize("transport", ["starttls", "smtps"])
+def test_a_notice_goes_over_tls_verified_against_the_given_ca(
+    examples_repo, certificate, transport
+):
+    repo = examples_repo
+    cert, key = certificate
+    tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    tls.load_cert_chain(cert, key)
+    inbox = Inbox()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    over = (
+        {"tls_context": tls, "require_starttls": True, "auth_require_tls": True}
+        if transport == "starttls"
+        else {"ssl_context": tls, "auth_require_tls": False}
+    )
+    controller = Controller(
+        inbox, hostname="127.0.0.1", port=port, authenticator=authenticator,
+        auth_required=True, **over,
+    )  # fmt: skip
+    controller.start()
+    scheme, query = ("smtp", "?starttls=true") if transport == "starttls" else ("smtps", "")
+    where = f"{scheme}://{USER}:{PASSWORD}@127.0.0.1:{port}{query}"
+    trusted = f"{where}{'&' if query else '?'}cafile={cert}"
+    repo.env["EFCTL_TODAY"] = "2027-01-30"
+    try:
+        repo.env["EFCTL_SMTP_URL"] = where  # the system's CAs do not know this certificate
+        untrusted = repo.efctl("sandbox", "notify")
+        repo.env["EFCTL_SMTP_URL"] = trusted
+        sent = repo.efctl("sandbox", "notify")
+    finally:
+        controller.stop()
+
+    assert untrusted.exit_code == 1
+    assert "CERTIFICATE_VERIFY_FAILED" in untrusted.stderr
+    assert (sent.exit_code, sent.stdout) == (
+        0,
+        "sent: 40227319/api_keys/erp-facturation to helene.perret (fr), expires 2027-03-01,"
+        " 30 days left\n"
+        f"Notices: 1 sent via {trusted.replace(PASSWORD, '***')}, 0 not sent.\n",
+    )
+    assert [to for to, _ in inbox.messages] == [["helene.perret@rochat-dufour.example.ch"]]
+    assert PASSWORD not in sent.output + untrusted.output
