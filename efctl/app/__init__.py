@@ -218,7 +218,9 @@ class Application:
         from efctl.app.github import gh_user_id  # the GitHub code loads only where it is used
 
         lookup = gh_user_id if github_ids else None
-        return import_client(client, self.bank, self.catalog, self.settings, out=out, lookup=lookup)
+        return import_client(
+            client, self._view(), self.catalog, self.settings, out=out, lookup=lookup
+        )
 
     def orders(self, client: str | None = None) -> OrderListing:
         return pending_orders(self._view(), client)

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from efctl.app.plan import rev_parse
 from efctl.errors import EfctlError
 from reconcile.apply import KeySink, SinkError
 from reconcile.backend import IssuedKey
@@ -90,18 +91,8 @@ def _unsafe_directory(directory: Path, repository: Path) -> str | None:
 
 def _work_tree(repository: Path) -> list[Path]:
     """The git work tree around ``repository``, if it is in one."""
-    try:
-        found = subprocess.run(
-            ["git", "-C", str(repository), "rev-parse", "--show-toplevel"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return []
-    top = found.stdout.strip()
-    return [Path(top).resolve()] if found.returncode == 0 and top else []
+    top = rev_parse(repository, "--show-toplevel")
+    return [Path(top).resolve()] if top else []
 
 
 def command_sink(command: str, environ: Mapping[str, str] | None = None) -> KeySink:

@@ -106,19 +106,22 @@ def declarations_digest(contents: Mapping[str, bytes]) -> str:
 def source_commit(root: Path) -> str | None:
     """The checkout's HEAD (in a pull-request run: the reviewed head, which GITHUB_SHA is not),
     else GITHUB_SHA, else None (not a git repository)."""
+    return rev_parse(root, "HEAD") or os.environ.get("GITHUB_SHA") or None
+
+
+def rev_parse(root: Path, *args: str) -> str | None:
+    """What ``git rev-parse ARGS`` prints in ROOT; None outside a git repository (or no git)."""
     try:
         found = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            ["git", "-C", str(root), "rev-parse", *args],
             capture_output=True,
             text=True,
             timeout=10,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        found = None
-    if found is not None and found.returncode == 0 and found.stdout.strip():
-        return found.stdout.strip()
-    return os.environ.get("GITHUB_SHA") or None
+        return None
+    return (found.stdout.strip() or None) if found.returncode == 0 else None
 
 
 def select(validation: Validation, clients: Sequence[str]) -> list[LoadedClient]:

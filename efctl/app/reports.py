@@ -129,7 +129,7 @@ def make_reports(
     resolutions: dict[str, ClientResolution] = {}
     if plan is None:
         chosen = wanted or bank.list_clients()
-        states = [_state(bank, client) for client in chosen]
+        states = [bank.require(client) for client in chosen]
         plans: dict[str, ClientPlan] = {}
     else:
         plans = {client_plan.client: client_plan for client_plan in plan.clients}
@@ -178,19 +178,9 @@ def _ready_folder(folder: Path) -> Path:
     return folder
 
 
-def _state(bank: BankView, client: str) -> ClientState:
-    state = bank.read_client(client)
-    if state is None:
-        raise EfctlError(
-            f"there is no client relationship {client} at the bank",
-            hint=f"relationships at the bank: {', '.join(bank.list_clients()) or 'none'}",
-        )
-    return state
-
-
 def _planned_state(bank: BankView, client_plan: ClientPlan) -> ClientState:
     """The relationship as the plan found it: refused when the bank moved on since."""
-    state = _state(bank, client_plan.client)
+    state = bank.require(client_plan.client)
     if state.serial != client_plan.serial:
         raise EfctlError(
             f"relationship {state.id} changed at the bank since the plan was made "
@@ -264,7 +254,7 @@ def order_document(
     check_kind(kind)
     check_language(language)
     client = normalise_client_id(client)
-    state = _state(BankView(lambda: bank), client)
+    state = BankView(lambda: bank).require(client)
     return bank.order_document(
         client, kind, language or state.language, user, delay=settings.document_delay
     )
@@ -289,7 +279,7 @@ def list_documents(bank: Store, catalog: Catalog, client: str | None) -> Documen
     process_due_documents(bank, catalog)
     if client is not None:
         client = normalise_client_id(client)
-        _state(BankView(lambda: bank), client)
+        BankView(lambda: bank).require(client)
     return DocumentListing(client, tuple(bank.documents(client)))
 
 

@@ -17,6 +17,13 @@ SEED = click.option(
 )
 
 
+TODAY = click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="The day the bank runs on (default: EFCTL_TODAY, else today).",
+)
+
+
 @click.group("sandbox", cls=CommandGroup)
 def sandbox() -> None:
     """The embedded sandbox bank (SQLite by default, or PostgreSQL)."""
@@ -48,11 +55,7 @@ def sandbox_status(app: Application, fmt: str) -> None:
 
 
 @sandbox.command("tick")
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="The day the bank runs on (default: EFCTL_TODAY, else today).",
-)
+@TODAY
 @TEXT_OR_JSON
 @pass_app
 def sandbox_tick(app: Application, today: str | None, fmt: str) -> None:
@@ -75,11 +78,7 @@ def sandbox_tick(app: Application, today: str | None, fmt: str) -> None:
 
 
 @sandbox.command("notify")
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="The day the bank runs on (default: EFCTL_TODAY, else today).",
-)
+@TODAY
 @TEXT_OR_JSON
 @pass_app
 def sandbox_notify(app: Application, today: str | None, fmt: str) -> None:

@@ -80,7 +80,7 @@ def test_source_date_epoch_sets_the_moment_and_the_bytes_stay_the_same(examples_
     [
         (
             ["authorizations", "--client", "99999999"],
-            "there is no client relationship 99999999 at the bank",
+            "client relationship 99999999 is unknown at the bank",
             "relationships at the bank: 20145837, 20145845, 20145853, 30518764, 40227319",
         ),
         (
