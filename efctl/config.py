@@ -10,7 +10,7 @@ import difflib
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from efctl.declarations.loader import LoadedDocument, load_document
@@ -20,6 +20,7 @@ from reconcile.diagnostics import Diagnostic, error
 CONFIG_NAME = "efctl.yaml"
 DEFAULT_STORE = ".efctl/sandbox.db"
 SANDBOX = "sandbox"  # EFCTL_BACKEND=sandbox (or backend: sandbox): the local sandbox, by name
+DEFAULT_DOCUMENT_DELAY = 5.0  # seconds: the sandbox bank's processing time of a document order
 
 
 @dataclass(frozen=True)
@@ -30,7 +31,13 @@ class Settings:
     bank_url: str
     catalog: Path | None
     today: date
+    rotate_before_days: int | None = None  # efctl.yaml's, over the catalog's
+    smtp_url: str | None = None  # EFCTL_SMTP_URL, else efctl.yaml's smtp: the sandbox's notices
     no_bank: EfctlError | None = None  # in CI with no bank named: raised when one is needed
+    # seconds the sandbox bank takes to process an ordered document (efctl report order)
+    document_delay: float = DEFAULT_DOCUMENT_DELAY
+    # SOURCE_DATE_EPOCH (reproducible builds): the moment reports are made as of, when set
+    source_date: datetime | None = None
 
     @property
     def backend(self) -> str:
@@ -71,7 +78,11 @@ SETTINGS = {
     "seed": "the folder of the sandbox bank's seed, e.g. examples/bank",
     "backend": "sqlite:///PATH or postgresql://…",
     "catalog": "a catalog file overriding the packaged one",
+    "document_delay": "seconds the sandbox bank takes to process an ordered document, e.g. 5",
+    "rotate_before_days": "API keys expiring within this many days are rotated (catalog: 30)",
+    "smtp": "smtp://[USER:PASSWORD@]HOST[:PORT][?starttls=true&from=ADDR] or smtps://… for notices",
 }
+NUMBERS = ("document_delay",)  # settings that are numbers, not text
 _TYPES = {list: "a list", dict: "a mapping", bool: "true or false"}
 
 
@@ -89,7 +100,8 @@ def _read_config(path: Path) -> dict:
     if problems:
         raise EfctlError(
             f"{shown} has errors (listed above)",
-            hint="fix them and run again; the settings are clients, seed, backend and catalog",
+            hint="fix them and run again; the settings are clients, seed, backend, catalog and "
+            "document_delay",
             diagnostics=sorted(problems, key=lambda d: d.sort_key),
         )
     return document.data
@@ -111,6 +123,19 @@ def _setting_problems(document: LoadedDocument) -> list[Diagnostic]:
                 for index, item in enumerate(value)
                 if not isinstance(item, str)
             )
+        elif key in NUMBERS:
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                problems.append(
+                    document.place(
+                        _wrong_type(key, value, (key,), "a number of seconds, 0 or more")
+                    )
+                )
+        elif key == "rotate_before_days":
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                wrong = _wrong_type(key, value, (key,), "a whole number of days")
+                if isinstance(value, int) and not isinstance(value, bool):
+                    wrong = replace(wrong, message=f"{key} must be 0 or more, not {value}")
+                problems.append(document.place(replace(wrong, hint=f"{key}: {SETTINGS[key]}")))
         elif not isinstance(value, str):
             wanted = "a string or a list" if key == "clients" else "a string"
             problems.append(document.place(_wrong_type(key, value, (key,), wanted)))
@@ -118,10 +143,11 @@ def _setting_problems(document: LoadedDocument) -> list[Diagnostic]:
 
 
 def _wrong_type(label: str, value: object, pointer: tuple, wanted: str) -> Diagnostic:
-    kind = "a number" if isinstance(value, int | float) and not isinstance(value, bool) else None
+    number = isinstance(value, int | float) and not isinstance(value, bool)
+    kind = ("a negative number" if value < 0 else "a number") if number else None
     kind = kind or ("empty" if value is None else _TYPES.get(type(value), "a value"))
     hint = f"{pointer[0]}: {SETTINGS[pointer[0]]}"
-    if kind == "a number":
+    if kind == "a number" and pointer[0] not in NUMBERS:
         hint = f'put it in quotes to keep it text: "{value}"'
     return error("EF012", f"{label} must be {wanted}, not {kind}", pointer, hint)
 
@@ -166,12 +192,45 @@ def load_settings(
         bank_url=_anchor_sqlite(chosen_backend, root),
         catalog=(root / chosen_catalog) if chosen_catalog else None,
         today=_today(env.get("EFCTL_TODAY")),
+        document_delay=_delay(env.get("EFCTL_DOCUMENT_DELAY"), data.get("document_delay")),
+        source_date=_source_date(env.get("SOURCE_DATE_EPOCH")),
+        rotate_before_days=data.get("rotate_before_days"),
+        smtp_url=env.get("EFCTL_SMTP_URL") or data.get("smtp"),
         no_bank=(
             _no_backend_in_ci(env.get("EFCTL_BACKEND"))
             if _in_ci(env) and not backend and unnamed
             else None
         ),
     )
+
+
+def _delay(raw: str | None, configured: float | None) -> float:
+    """EFCTL_DOCUMENT_DELAY, else efctl.yaml's document_delay, else the default."""
+    if raw is None or raw == "":
+        return float(DEFAULT_DOCUMENT_DELAY if configured is None else configured)
+    try:
+        delay = float(raw)
+    except ValueError:
+        delay = -1.0
+    if not delay >= 0:
+        raise EfctlError(
+            f"EFCTL_DOCUMENT_DELAY={raw!r} is not a number of seconds",
+            hint="use a number of seconds, 0 or more, e.g. EFCTL_DOCUMENT_DELAY=5",
+        )
+    return delay
+
+
+def _source_date(raw: str | None) -> datetime | None:
+    """SOURCE_DATE_EPOCH (reproducible-builds.org): seconds since 1970, UTC; empty: unset."""
+    if not raw:
+        return None
+    try:
+        return datetime.fromtimestamp(int(raw), UTC)
+    except (ValueError, OverflowError, OSError) as exc:
+        raise EfctlError(
+            f"SOURCE_DATE_EPOCH={raw!r} is not a number of seconds since 1970",
+            hint="set it to an integer, e.g. SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)",
+        ) from exc
 
 
 def _in_ci(env: Mapping[str, str]) -> bool:

@@ -11,12 +11,22 @@ A relationship that fails never stops the others.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
-from reconcile.backend import Backend, BackendError, Order, OrderStatus, StaleOrder
+from reconcile.backend import Backend, BackendError, IssuedKey, Order, OrderStatus, StaleOrder
 from reconcile.dualcontrol import Evidence, admins_of, judge
-from reconcile.plan import Action, Change, ClientPlan, Plan, Resource
+from reconcile.model import AdminRight, ClientState
+from reconcile.plan import Action, Address, Change, ClientPlan, Plan, Resource
+
+KeySink = Callable[[IssuedKey], None]
+"""Hands a new key's secret to where it is kept (a file, a vault); raises SinkError if not."""
+
+
+class SinkError(Exception):
+    """The secret did not reach the sink; the new key is discarded at the bank."""
+
 
 ELECTRONIC = (Resource.USER, Resource.AUTHORIZATION, Resource.SIGNING_KEY, Resource.DELIVERY)
 
@@ -31,6 +41,7 @@ class Outcome(StrEnum):
     PENDING_AT_BANK = "pending at the bank"  # the bank's own four-eyes check wants more
     STALE = "stale"
     FAILED = "failed"
+    REFUSED = "refused"  # nothing applied: the plan's author may not request API keys there
 
 
 SUCCESS = (
@@ -50,10 +61,23 @@ class ClientResult:
     order_id: str | None = None
     manual: tuple[Change, ...] = ()  # changes left for paper or the client advisor
     eligible: tuple[str, ...] = ()  # who could still approve, when approval is missing
+    keys: tuple[KeyResult, ...] = ()  # the API key requests made, in plan order
 
     @property
     def ok(self) -> bool:
         return self.outcome in SUCCESS
+
+
+@dataclass(frozen=True)
+class KeyResult:
+    """One API key request: what was done, the new key's public facts, or why it failed."""
+
+    name: str
+    action: Action
+    ok: bool
+    detail: str
+    fingerprint: str | None = None  # of the new key
+    expires: str | None = None
 
 
 def electronic_changes(client_plan: ClientPlan) -> tuple[tuple[Change, ...], tuple[Change, ...]]:
@@ -65,16 +89,96 @@ def electronic_changes(client_plan: ClientPlan) -> tuple[tuple[Change, ...], tup
     return tuple(orderable), tuple(other)
 
 
+def key_changes(client_plan: ClientPlan) -> tuple[Change, ...]:
+    return tuple(c for c in client_plan.changes if c.resource is Resource.API_KEY)
+
+
+def issues_keys(plan: Plan) -> bool:
+    """Whether applying the plan issues a key, whose secret then needs a sink."""
+    return any(
+        c.action in (Action.CREATE, Action.REPLACE)
+        for client in plan.clients
+        for c in key_changes(client)
+    )
+
+
+def request_keys(
+    client: str, changes: tuple[Change, ...], maker: str, backend: Backend, sink: KeySink | None
+) -> tuple[KeyResult, ...]:
+    """The key requests of one relationship, one by one: a new key is issued inactive, its
+    secret handed to the sink, and only then activated (revoking the key it replaces). A sink
+    that fails leaves no new key behind; a process that dies before activation leaves an
+    inactive key, which the next plan replaces."""
+    results = []
+    for change in changes:
+        name = Address.parse(change.address).key
+        try:
+            if change.action is Action.DELETE:
+                backend.revoke_api_keys(client, name, maker)
+                results.append(KeyResult(name, change.action, True, "revoked"))
+                continue
+            if sink is None:
+                raise SinkError("no secret sink was given")
+            issued = backend.issue_api_key(client, name, change.after["user"], maker)
+            try:
+                sink(issued)
+            except SinkError:
+                backend.discard_api_key(client, issued.fingerprint)
+                raise
+            before = change.before or {}
+            active = () if not before or before.get("state") else (before["fingerprint"],)
+            try:
+                backend.activate_api_key(client, issued.fingerprint, active)
+            except BackendError:
+                backend.discard_api_key(client, issued.fingerprint)
+                raise
+        except (BackendError, SinkError) as exc:
+            results.append(KeyResult(name, change.action, False, str(exc)))
+            continue
+        done = (
+            "issued" if change.action is Action.CREATE else "rotated: new key active, old revoked"
+        )
+        results.append(
+            KeyResult(
+                name, change.action, True, done, issued.fingerprint, issued.expires.isoformat()
+            )
+        )
+    return tuple(results)
+
+
+def _maker_refusal(state: ClientState | None, maker: str) -> str | None:
+    """Why the plan's author may not request this relationship's API keys (the bank's rule:
+    only admins request keys), or None."""
+    admin = next((u.admin for u in state.users if u.id == maker), None) if state else None
+    if admin is None:
+        return (
+            f"API keys are requested by an admin of the relationship, and {maker}, who made "
+            "the plan, is no user there; nothing was applied"
+        )
+    if admin is AdminRight.NONE:
+        return (
+            f"API keys are requested by an admin of the relationship, and {maker}, who made "
+            "the plan, holds no Admin right there; nothing was applied"
+        )
+    return None
+
+
 def apply_client(
     plan: Plan,
     client_plan: ClientPlan,
     fresh: ClientPlan | None,
     evidence: Evidence,
     backend: Backend,
+    sink: KeySink | None = None,
 ) -> ClientResult:
-    """Apply one relationship of a reviewed plan; ``fresh`` is the same relationship planned now."""
+    """Apply one relationship of a reviewed plan; ``fresh`` is the same relationship planned now.
+
+    Its API key requests go to the bank after its order has executed (a key's user may be one
+    the order creates), under the same dual-control verdict, each request on its own."""
     client, serial = client_plan.client, client_plan.serial
     orderable, manual = electronic_changes(client_plan)
+    keys = key_changes(client_plan)
+    manual = tuple(c for c in manual if c.resource is not Resource.API_KEY)
     if not client_plan.changes:
         return ClientResult(client, Outcome.NO_CHANGES, "nothing to change")
     done = backend.applied_plan(client, plan.plan_id)
@@ -95,12 +199,20 @@ def apply_client(
             f"{verdict.missing} ({verdict.reason})",
             eligible=verdict.eligible,
         )
-    if not orderable:
+    refusal = _maker_refusal(state, evidence.author) if keys else None
+    if refusal:
+        return ClientResult(client, Outcome.REFUSED, refusal)
+    if not orderable and not keys:
         return ClientResult(
             client,
             Outcome.MANUAL_ONLY,
             "no electronic change; see the manual steps",
             manual=manual,
+        )
+    if not orderable:
+        return _with_keys(
+            ClientResult(client, Outcome.APPLIED, "no order needed", None, manual),
+            request_keys(client, keys, evidence.author, backend, sink),
         )
     order = Order(
         client=client,
@@ -124,19 +236,36 @@ def apply_client(
     except BackendError as exc:
         return ClientResult(client, Outcome.FAILED, str(exc))
     if outcome.status is OrderStatus.PENDING:
+        waiting = f"; its {len(keys)} API key request(s) wait for it" if keys else ""
         return ClientResult(
             client,
             Outcome.PENDING_AT_BANK,
-            f"the bank keeps order {outcome.order_id} pending: {outcome.missing}",
+            f"the bank keeps order {outcome.order_id} pending: {outcome.missing}{waiting}",
             outcome.order_id,
             manual,
         )
-    return ClientResult(
+    applied = ClientResult(
         client,
         Outcome.APPLIED,
         f"order {outcome.order_id} executed, serial {serial} -> {outcome.serial}",
         outcome.order_id,
         manual,
+    )
+    return _with_keys(applied, request_keys(client, keys, evidence.author, backend, sink))
+
+
+def _with_keys(result: ClientResult, keys: tuple[KeyResult, ...]) -> ClientResult:
+    """The relationship's result with its key requests; failed when one of them failed."""
+    if not keys:
+        return result
+    done = sum(k.ok for k in keys)
+    detail = f"{result.detail}; API keys: {done} of {len(keys)} requests done"
+    failed = [k for k in keys if not k.ok]
+    if failed:
+        detail += "; " + "; ".join(f"{k.name}: {k.detail}" for k in failed)
+    outcome = Outcome.FAILED if failed else result.outcome
+    return ClientResult(
+        result.client, outcome, detail, result.order_id, result.manual, result.eligible, keys
     )
 
 

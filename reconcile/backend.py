@@ -8,7 +8,8 @@ only when its own four-eyes rule holds; otherwise the order waits as pending.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -45,6 +46,20 @@ class Order:
     maker: str
     checkers: tuple[str, ...]
     changes: tuple[Change, ...]
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    """A key the bank has just issued, inactive: the one moment its secret exists outside the
+    holder's software. Never logged, never stored; ``repr`` leaves the secret out."""
+
+    client: str
+    name: str
+    user: str
+    fingerprint: str
+    created: date
+    expires: date
+    secret: str = field(repr=False)
 
 
 class OrderStatus(StrEnum):
@@ -101,4 +116,25 @@ class Backend(Protocol):
 
     def approve_order(self, order_id: str, user: str) -> OrderOutcome:
         """``user`` checks and authorises a pending order; executed once the rule holds."""
+        ...
+
+    # API keys are requested one by one, by an admin, never in an order.
+
+    def issue_api_key(self, client: str, name: str, user: str, requested_by: str) -> IssuedKey:
+        """A new key for USER, inactive until :meth:`activate_api_key`; the secret once."""
+        ...
+
+    def activate_api_key(
+        self, client: str, fingerprint: str, replacing: tuple[str, ...] = ()
+    ) -> None:
+        """Make the key usable and revoke every other key of its name, atomically, while the
+        name's active keys are exactly ``replacing`` (else raise: another run came first)."""
+        ...
+
+    def revoke_api_keys(self, client: str, name: str, requested_by: str) -> int:
+        """Revoke every key of NAME; how many there were."""
+        ...
+
+    def discard_api_key(self, client: str, fingerprint: str) -> None:
+        """Revoke an inactive key whose secret never reached its holder."""
         ...

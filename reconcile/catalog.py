@@ -42,6 +42,8 @@ class Catalog:
     languages: tuple[str, ...]
     # dual control beyond any peer: nobody checks a change that raises their own rights
     no_checker_for_own_raise: bool = True
+    # an API key expiring within this many days is rotated (DOMAIN.md section 8)
+    rotate_before_days: int = 30
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> Catalog:
@@ -64,6 +66,9 @@ class Catalog:
             own_raise = dual_control.get("no_checker_for_own_raise", True)
             if not isinstance(own_raise, bool):
                 raise CatalogError("dual_control.no_checker_for_own_raise must be true or false")
+            rotate = (data.get("api_keys") or {}).get("rotate_before_days", 30)
+            if not isinstance(rotate, int) or isinstance(rotate, bool) or rotate < 0:
+                raise CatalogError("api_keys.rotate_before_days must be a whole number of days")
             return cls(
                 profiles=profiles,
                 profile_labels={p["name"]: dict(p.get("labels", {})) for p in data["profiles"]},
@@ -76,6 +81,7 @@ class Catalog:
                 parallel_phase_end=end if isinstance(end, date) else date.fromisoformat(end),
                 languages=tuple(data["languages"]),
                 no_checker_for_own_raise=own_raise,
+                rotate_before_days=rotate,
             )
         except (KeyError, TypeError) as exc:
             raise CatalogError(f"missing or malformed catalog entry: {exc}") from exc

@@ -85,6 +85,7 @@ CODES: dict[str, str] = {
     "EF116": "ISO override on a delivery without an ISO version",
     "EF117": "unknown ISO version",
     "EF118": "a requested profile falls back to nothing",
+    "EF119": "a value that looks like a secret (API key, token, password)",
     # the sandbox bank's seed
     "EF201": "duplicate contract, delivery or signatory in a bank seed",
     # the plan's final-state rules

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
+from datetime import date
 from typing import Any
 
 from reconcile.catalog import Catalog
@@ -26,6 +27,7 @@ from reconcile.model import (
     ClientState,
     DeliveriesSpec,
     Delivery,
+    KeyState,
     UserSpec,
     UserState,
 )
@@ -55,9 +57,12 @@ def diff_client(
     state: ClientState,
     catalog: Catalog,
     last_applied: LastApplied,
+    today: date | None = None,
 ) -> tuple[Change, ...]:
-    """Every change that brings ``state`` to the declaration, drift-labelled, in plan order."""
-    differ = _Differ(spec.id, catalog)
+    """Every change that brings ``state`` to the declaration, drift-labelled, in plan order.
+
+    ``today`` is the day keys are judged on for rotation (None: no rotation by expiry)."""
+    differ = _Differ(spec.id, catalog, today)
     bank_users = {user.id: user for user in state.users}
     declared = declared_users(spec)
     changes: list[Change] = []
@@ -70,14 +75,17 @@ def diff_client(
     for user_id in sorted(bank_users.keys() - declared.keys()):
         changes.extend(differ.removed_user(bank_users[user_id]))
     changes.extend(differ.deliveries(spec.deliveries, state.deliveries))
-    changes.extend(differ.api_keys(spec.api_keys, state.api_keys))
+    deleted = frozenset(bank_users.keys() - declared.keys())
+    changes.extend(differ.api_keys(spec.api_keys, state.api_keys, deleted))
     return tuple(_with_drift(change, last_applied) for change in changes)
 
 
 class _Differ:
-    def __init__(self, client: str, catalog: Catalog):
+    def __init__(self, client: str, catalog: Catalog, today: date | None = None):
         self.client = client
         self.catalog = catalog
+        self.today = today
+        self.rotate_within = catalog.rotate_before_days
 
     # --- users and their rights ------------------------------------------------------------
 
@@ -210,15 +218,28 @@ class _Differ:
         return (Note(NoteKind.ISO_PAIRING, text, data),)
 
     def api_keys(
-        self, wanted: Sequence[ApiKeySpec], held: Sequence[ApiKeyState]
+        self,
+        wanted: Sequence[ApiKeySpec],
+        held: Sequence[ApiKeyState],
+        deleted_users: frozenset[str] = frozenset(),
     ) -> Iterator[Change]:
-        """Keys by name; the plan carries owners and fingerprints, never a secret."""
+        """Keys by name; the plan carries owners and fingerprints, never a secret.
+
+        A key is replaced (a new one issued, then the old one revoked) when its owner changes,
+        when it expires within the catalog's ``rotate_before_days`` of ``today``, when it is
+        declared ``rotate: true`` (once: a key issued today is not rotated again), or when the
+        bank holds it inactive: an apply died between issuing it and handing its secret on.
+        """
         declared: dict[str, ApiKeySpec] = {}
         for key in wanted:
             declared.setdefault(key.name, key)  # a duplicate name is reported (EF115)
-        existing = {key.name: key for key in held}
+        existing: dict[str, list[ApiKeyState]] = {}
+        for key in held:
+            existing.setdefault(key.name, []).append(key)
         for name in sorted(declared.keys() | existing.keys()):
-            want, have = declared.get(name), existing.get(name)
+            want, rows = declared.get(name), existing.get(name, [])
+            active = sorted((k for k in rows if k.state is KeyState.ACTIVE), key=_issued)
+            have = active[-1] if active else (sorted(rows, key=_issued)[-1] if rows else None)
             address = self._address(Resource.API_KEY, key=name)
             if have is None:
                 after = {"user": want.user}
@@ -226,18 +247,75 @@ class _Differ:
                     address, Action.CREATE, Resource.API_KEY, None, after, (KEY_ISSUE_NOTE,)
                 )
             elif want is None:
-                yield Change(address, Action.DELETE, Resource.API_KEY, _key_fields(have), None)
-            elif want.user != have.user:
-                revoked = Note(
+                notes: tuple[Note, ...] = ()
+                if have.user in deleted_users:
+                    notes = (
+                        Note(
+                            NoteKind.KEY_REVOKED,
+                            f"revoked with its user {have.user}, whom this plan deletes",
+                            {"user": have.user, "with_user": True},
+                        ),
+                    )
+                yield Change(
+                    address, Action.DELETE, Resource.API_KEY, _key_fields(have), None, notes
+                )
+            else:
+                notes = self._rotation(want, have)
+                if notes:
+                    after = {"user": want.user}
+                    yield Change(
+                        address,
+                        Action.REPLACE,
+                        Resource.API_KEY,
+                        _key_fields(have),
+                        after,
+                        (*notes, KEY_ISSUE_NOTE),
+                    )
+
+    def _rotation(self, want: ApiKeySpec, have: ApiKeyState) -> tuple[Note, ...]:
+        """Why the held key gives way to a new one; () when it stays."""
+        notes = []
+        if want.user != have.user:
+            notes.append(
+                Note(
                     NoteKind.KEY_REVOKED,
                     f"the key of {have.user} is revoked and a new one issued",
                     {"user": have.user},
                 )
-                notes = (revoked, KEY_ISSUE_NOTE)
-                after = {"user": want.user}
-                yield Change(
-                    address, Action.REPLACE, Resource.API_KEY, _key_fields(have), after, notes
+            )
+        if have.state is KeyState.INACTIVE:
+            notes.append(
+                Note(
+                    NoteKind.KEY_ROTATION,
+                    "the bank holds this key inactive: an apply stopped before its secret "
+                    "reached the sink; it is revoked and a new key issued",
+                    {"reason": "inactive"},
                 )
+            )
+        elif self.today is not None and (have.expires - self.today).days <= self.rotate_within:
+            notes.append(
+                Note(
+                    NoteKind.KEY_ROTATION,
+                    f"expires on {have.expires.isoformat()}, within the "
+                    f"{self.rotate_within} days before expiry when keys are rotated: a new "
+                    "key is issued and activated, then the old one revoked",
+                    {
+                        "reason": "expiry",
+                        "expires": have.expires.isoformat(),
+                        "rotate_before_days": self.rotate_within,
+                    },
+                )
+            )
+        elif want.rotate and (self.today is None or have.created < self.today):
+            notes.append(
+                Note(
+                    NoteKind.KEY_ROTATION,
+                    "declared rotate: true: a new key is issued and activated, then the old "
+                    "one revoked (remove rotate: true once applied)",
+                    {"reason": "declared"},
+                )
+            )
+        return tuple(notes)
 
     def _address(self, resource: Resource, **parts: str) -> str:
         return str(Address(self.client, resource, **parts))
@@ -286,7 +364,14 @@ def _user_fields(user: UserState) -> dict[str, Any]:
 
 
 def _key_fields(key: ApiKeyState) -> dict[str, Any]:
-    return {"user": key.user, "fingerprint": key.fingerprint, "expires": key.expires.isoformat()}
+    fields = {"user": key.user, "fingerprint": key.fingerprint, "expires": key.expires.isoformat()}
+    if key.state is KeyState.INACTIVE:
+        fields["state"] = key.state.value
+    return fields
+
+
+def _issued(key: ApiKeyState) -> tuple:
+    return (key.created, key.fingerprint)
 
 
 # --- drift ----------------------------------------------------------------------------------

@@ -64,7 +64,10 @@ def spec_from_state(state: ClientState, catalog: Catalog, today: date) -> Import
         language=state.language,
         users=tuple(users),
         deliveries=deliveries,
-        api_keys=tuple(ApiKeySpec(key.name, key.user) for key in state.api_keys),
+        # one key per name: during a rotation the bank holds the new one inactive beside it
+        api_keys=tuple(
+            {key.name: ApiKeySpec(key.name, key.user) for key in state.api_keys}.values()
+        ),
     )
     _verify(spec, state, finder)
     return Imported(spec, (*finder.unreachable_notes(state.users), *delivery_notes))

@@ -76,6 +76,7 @@ class DeliveriesSpec:
 class ApiKeySpec:
     name: str
     user: str
+    rotate: bool = False  # a new key now (once: a key made today is not rotated again)
 
 
 @dataclass(frozen=True)
@@ -138,13 +139,26 @@ class Delivery:
     switched_from: str | None = None
 
 
+class KeyState(StrEnum):
+    """A key is made inactive; the bank activates it once its secret has reached the sink."""
+
+    INACTIVE = "inactive"
+    ACTIVE = "active"
+
+
 @dataclass(frozen=True)
 class ApiKeyState:
+    """A key as the bank lists it: never its secret, only a short public fingerprint."""
+
     name: str
     user: str
     fingerprint: str
     created: date
     expires: date
+    state: KeyState = KeyState.ACTIVE
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "state", KeyState(self.state))
 
 
 @dataclass(frozen=True)

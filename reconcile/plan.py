@@ -52,7 +52,10 @@ class NoteKind(StrEnum):
     ADMIN_ENDS = "admin_ends"  # a deleted user's Admin right ends with them; data: admin
     ISO_PAIRING = "iso_pairing"  # what an ISO version pairs with; data: iso_version, camt, pain
     KEY_ISSUE = "key_issue"  # a new API key's secret goes to the secret sink; no data
-    KEY_REVOKED = "key_revoked"  # the old owner's key is revoked; data: user
+    KEY_REVOKED = "key_revoked"  # the old owner's key is revoked; data: user (, with_user)
+    # why a key is replaced: data: reason (expiry | declared | inactive), expires,
+    # rotate_before_days
+    KEY_ROTATION = "key_rotation"
     # The bank switched deliveries to the newest ISO version on its own after the parallel
     # phase; data: on, iso_version, deliveries (each {delivery, kind, from})
     AUTOMATIC_ISO_CHANGE = "automatic_iso_change"
@@ -119,7 +122,9 @@ def sha256_of(text: str | bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-UNHASHED_KEYS = ("plan_id", "created_at")
+# The day the plan judged API keys on (their days left) is shown, not hashed: a plan reviewed
+# on one day still applies on the next, when planning then gives the same changes.
+UNHASHED_KEYS = ("plan_id", "created_at", "as_of")
 
 
 def plan_id_of(plan_json: Mapping[str, Any]) -> str:
@@ -197,6 +202,7 @@ class Plan:
     options: Mapping[str, Any] = field(default_factory=dict)
     diagnostics: tuple[Diagnostic, ...] = ()
     created_at: str | None = None
+    as_of: str | None = None  # ISO day the bank's keys were judged on (days left, rotation)
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Plan:
@@ -208,6 +214,7 @@ class Plan:
             options=dict(data["options"]),
             diagnostics=tuple(diagnostic_from_json(d) for d in data["diagnostics"]),
             created_at=data["created_at"],
+            as_of=data.get("as_of"),
         )
 
     @cached_property
@@ -230,6 +237,8 @@ class Plan:
         if stamp is None:
             raise ValueError("a plan document needs its creation time")
         head = {"plan_id": self.plan_id, "format_version": FORMAT_VERSION, "created_at": stamp}
+        if self.as_of is not None:
+            head["as_of"] = self.as_of
         return {**head, **self._body()}  # the body's keys follow the head's, in their order
 
     def _body(self) -> dict:

@@ -7,6 +7,7 @@ so that the plan a reviewer reads is made of the same pieces apply and the check
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 
 from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic
@@ -27,9 +28,11 @@ def plan_client(
     last_applied: LastApplied,
     *,
     allow_mass_removal: bool = False,
+    today: date | None = None,
 ) -> tuple[ClientPlan, list[Diagnostic]]:
-    """The plan of one relationship at the bank's serial, and what its final state breaks."""
-    changes = diff_client(spec, resolution, state, catalog, last_applied)
+    """The plan of one relationship at the bank's serial, and what its final state breaks;
+    ``today`` is the day API keys are judged on for rotation."""
+    changes = diff_client(spec, resolution, state, catalog, last_applied, today)
     problems = final_state_rules(state, changes, allow_mass_removal=allow_mass_removal)
     eligible = tuple(EligibleAdmin(admin.user, admin.github) for admin in admins_of(state))
     approval = Approval(RULE, eligible)

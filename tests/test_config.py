@@ -21,7 +21,8 @@ def run(tmp_path, monkeypatch):
 
 FAILED = (
     "efctl: error: efctl.yaml has errors (listed above)\n"
-    "    hint: fix them and run again; the settings are clients, seed, backend and catalog\n"
+    "    hint: fix them and run again; the settings are clients, seed, backend, catalog and "
+    "document_delay\n"
 )
 
 
@@ -38,7 +39,8 @@ def test_wrong_types_and_unknown_keys_are_reported_together(run):
         "efctl.yaml:4:10: error EF012: catalog must be a string, not a mapping\n"
         "    hint: catalog: a catalog file overriding the packaged one\n"
         "efctl.yaml:5:1: error EF010: unknown setting 'seeds'; did you mean 'seed'?\n"
-        "    hint: settings: clients, seed, backend, catalog\n" + FAILED
+        "    hint: settings: clients, seed, backend, catalog, document_delay, rotate_before_days,"
+        " smtp\n" + FAILED
     )
 
 

@@ -8,6 +8,7 @@ take typed parts (settings, catalog, bank), never the application itself.
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -37,9 +38,20 @@ from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
 from efctl.app.deliveries import DeliveryListing, list_deliveries
 from efctl.app.imports import Imported, import_client
+from efctl.app.keys import KeyListing, list_keys, make_sink
+from efctl.app.notices import Notified
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
 from efctl.app.plan import Plan, make_plan
 from efctl.app.planfile import read_plan
+from efctl.app.reports import (
+    DocumentListing,
+    FetchedDocument,
+    Reports,
+    fetch_document,
+    list_documents,
+    make_reports,
+    order_document,
+)
 from efctl.app.sandbox import (
     Seeded,
     Ticked,
@@ -53,7 +65,7 @@ from efctl.app.validate import Explanation, explain, validate
 from efctl.catalog import load_catalog
 from efctl.config import Settings
 from efctl.declarations.pipeline import Validation
-from efctl.sandbox import Store, StoreStatus
+from efctl.sandbox import DocumentOrder, Store, StoreStatus
 from reconcile.catalog import Catalog
 
 
@@ -91,7 +103,12 @@ class Application:
 
     @cached_property
     def catalog(self) -> Catalog:
-        return load_catalog(self.settings.catalog)
+        catalog = load_catalog(self.settings.catalog)
+        if self.settings.rotate_before_days is not None:
+            catalog = dataclasses.replace(
+                catalog, rotate_before_days=self.settings.rotate_before_days
+            )
+        return catalog
 
     @cached_property
     def bank(self) -> Store:
@@ -145,6 +162,7 @@ class Application:
                 self.catalog,
                 self.settings.root,
                 allow_mass_removal=allow_mass_removal,
+                today=self.settings.today,
             )
 
     def show(self, planfile: Path) -> Plan:
@@ -187,8 +205,12 @@ class Application:
         *,
         artifacts: Path | None = None,
         progress: Callable[[list], Iterable] = iter,
+        secrets_dir: Path | None = None,
+        secrets_command: str | None = None,
     ) -> ApplyReport:
-        """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``."""
+        """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``, new API
+        keys' secrets to the sink (``secrets_dir`` or ``secrets_command``)."""
+        sink = make_sink(secrets_dir, secrets_command, self.settings.root)
         view = self._view()
         reviewed = read_plan(planfile)
         fresh = self._plan(
@@ -204,6 +226,7 @@ class Application:
             self.settings,
             artifacts=artifacts or self.settings.root / "artifacts",
             progress=progress,
+            sink=sink,
         )
 
     # --- the bank's side ----------------------------------------------------------------
@@ -215,7 +238,9 @@ class Application:
         from efctl.app.github import gh_user_id  # the GitHub code loads only where it is used
 
         lookup = gh_user_id if github_ids else None
-        return import_client(client, self.bank, self.catalog, self.settings, out=out, lookup=lookup)
+        return import_client(
+            client, self._view(), self.catalog, self.settings, out=out, lookup=lookup
+        )
 
     def orders(self, client: str | None = None) -> OrderListing:
         return pending_orders(self._view(), client)
@@ -234,6 +259,40 @@ class Application:
 
     def audit_export(self, out: Path | None) -> Export:
         return export_chain(self.bank, out)
+
+    # --- reports and documents ------------------------------------------------------------
+
+    def report(
+        self,
+        kind: str,
+        clients: Sequence[str] = (),
+        *,
+        language: str | None = None,
+        out: Path | None = None,
+        planfile: Path | None = None,
+        paths: Sequence[Path] = (),
+        progress: Callable[[list], Iterable] = iter,
+    ) -> Reports:
+        """The report of each relationship as a PDF file, from the bank or from a saved plan."""
+        view = self._view()
+        plan = read_plan(planfile) if planfile is not None else None
+        return make_reports(
+            kind, clients, language, out, view, self.catalog, self.settings,
+            plan=plan,
+            validation=lambda: validate(self._paths(paths), self.settings, self.catalog, view),
+            progress=progress,
+        )  # fmt: skip
+
+    def order_document(
+        self, kind: str, client: str, user: str, language: str | None = None
+    ) -> DocumentOrder:
+        return order_document(self.bank, kind, client, user, language, self.settings)
+
+    def documents(self, client: str | None = None) -> DocumentListing:
+        return list_documents(self.bank, self.catalog, client)
+
+    def get_document(self, document_id: str, out: Path | None = None) -> FetchedDocument:
+        return fetch_document(self.bank, self.catalog, document_id, out)
 
     def sandbox_init(self, seed: Path | None = None) -> Seeded:
         with bulk():
@@ -255,6 +314,18 @@ class Application:
         catalog = self.catalog  # a broken catalog is reported before the bank is opened
         with open_bank(self.settings, self.notify) as store:
             return tick(store, catalog, day)
+
+    def keys(self, clients: Sequence[str] = (), within: int = 30) -> KeyListing:
+        """The bank's API keys with their days left; ``expiring`` those within WITHIN days."""
+        return list_keys(self._view(), self.settings.today, within, clients)
+
+    def sandbox_notify(self, today: str | date | None = None) -> Notified:
+        """Send the API key expiry notices due on ``today`` (default: the settings' today)."""
+        from efctl.app.notices import send_notices  # smtplib and jinja2 only where used
+
+        day = parse_day(today, "--today") if isinstance(today, str) else today
+        day = day or self.settings.today
+        return send_notices(self.bank, day, self.settings.smtp_url)
 
     def deliveries(self, client: str | None = None) -> DeliveryListing:
         return list_deliveries(self._view(), self.catalog, self.settings.today, client)

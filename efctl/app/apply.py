@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from efctl.app.bankview import BankView
+from efctl.app.keys import SINK_HINT
 from efctl.app.planfile import read_plan
 from efctl.app.signing import approval_message, require_key, sign, verify
 from efctl.config import Settings
@@ -22,7 +23,7 @@ from efctl.declarations.schema import load_schema
 from efctl.errors import EfctlError
 from efctl.files import write_file
 from efctl.render.apply import apply_text
-from reconcile.apply import ClientResult, Outcome, apply_client
+from reconcile.apply import ClientResult, KeySink, Outcome, apply_client, issues_keys
 from reconcile.backend import GITHUB_PREFIX
 from reconcile.catalog import Catalog
 from reconcile.dualcontrol import Evidence, raised_rights
@@ -192,6 +193,23 @@ class ApplyReport:
                     "order": r.order_id,
                     "eligible": list(r.eligible),
                     "manual": [c.to_json() for c in r.manual],
+                    **(
+                        {
+                            "api_keys": [
+                                {
+                                    "name": k.name,
+                                    "action": k.action.value,
+                                    "ok": k.ok,
+                                    "detail": k.detail,
+                                    "fingerprint": k.fingerprint,
+                                    "expires": k.expires,
+                                }
+                                for k in r.keys
+                            ]
+                        }
+                        if r.keys
+                        else {}
+                    ),
                 }
                 for r in self.results
             ],
@@ -318,8 +336,14 @@ def apply_plan(
     *,
     artifacts: Path,
     progress: Callable[[list], Iterable] = iter,
+    sink: KeySink | None = None,
 ) -> ApplyReport:
     """Apply the reviewed plan where it still holds (``fresh`` is the same planned now)."""
+    if sink is None and issues_keys(reviewed):
+        raise EfctlError(
+            "the plan issues API keys, and no secret sink was given; nothing was applied",
+            hint=SINK_HINT,
+        )
     evidence_for = evidence(reviewed, bank)
     planned, current = reviewed.inputs_digest, fresh.inputs_digest
     if current != planned:
@@ -332,7 +356,9 @@ def apply_plan(
     for client_plan in progress(list(reviewed.clients)):
         client = client_plan.client
         proof = evidence_for(reviewed, bank.read_client(client))
-        results.append(apply_client(reviewed, client_plan, fresh.client(client), proof, bank.bank))
+        results.append(
+            apply_client(reviewed, client_plan, fresh.client(client), proof, bank.bank, sink)
+        )
     from efctl.reports.admin_form import write_admin_forms  # fpdf loads slowly: only here
 
     forms = write_admin_forms(

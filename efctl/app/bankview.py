@@ -12,8 +12,11 @@ from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import Any
 
+from efctl.errors import EfctlError
 from reconcile.backend import Backend
 from reconcile.model import ClientState
+
+LISTED = 10  # relationship ids named in a hint before "and N more"
 
 
 class BankView:
@@ -38,6 +41,19 @@ class BankView:
 
     def list_clients(self) -> list[str]:
         return self.bank.list_clients()
+
+    def require(self, client_id: str) -> ClientState:
+        """The relationship's state, or an error that names the ones the bank has."""
+        state = self.read_client(client_id)
+        if state is None:
+            known = self.list_clients()
+            listed = ", ".join(known[:LISTED]) or "none"
+            more = f" and {len(known) - LISTED} more" if len(known) > LISTED else ""
+            raise EfctlError(
+                f"client relationship {client_id} is unknown at the bank",
+                hint=f"relationships at the bank: {listed}{more}",
+            )
+        return state
 
     def last_applied_values(self, client_id: str) -> Mapping[str, Mapping[str, Any] | None]:
         return self.bank.last_applied_values(client_id)

@@ -14,7 +14,6 @@ from typing import Any
 
 from efctl.app.bankview import BankView
 from efctl.declarations.convert import normalise_client_id
-from efctl.errors import EfctlError
 from reconcile.catalog import Catalog
 from reconcile.isochange import newest_version, phase_over
 from reconcile.model import ClientState, Delivery
@@ -46,11 +45,7 @@ def list_deliveries(
 ) -> DeliveryListing:
     if client is not None:
         client = normalise_client_id(client)
-        if bank.read_client(client) is None:
-            raise EfctlError(
-                f"there is no client relationship {client} at the bank",
-                hint=f"relationships at the bank: {', '.join(bank.list_clients()) or 'none'}",
-            )
+        bank.require(client)
     ids = [client] if client is not None else bank.list_clients()
     states = [state for state in map(bank.read_client, ids) if state is not None]
     return DeliveryListing(

@@ -7,10 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from efctl.app.bankview import BankView
 from efctl.config import Settings
 from efctl.declarations.convert import client_document, normalise_client_id
 from efctl.declarations.schema import load_schema
-from efctl.errors import EfctlError
 from efctl.files import write_file
 from efctl.render.declaration import render_declaration
 from efctl.sandbox import Store
@@ -19,7 +19,6 @@ from reconcile.importer import Imported as ImportedSpec
 from reconcile.importer import spec_from_state
 
 SCHEMA_FILE = Path("schemas") / "client.schema.json"  # in the repository, if it keeps a copy
-LISTED = 10  # relationship ids named in a hint before "and N more"
 
 
 @dataclass(frozen=True)
@@ -31,7 +30,7 @@ class Imported:
 
 def import_client(
     client_id: str,
-    bank: Store,
+    bank: BankView,
     catalog: Catalog,
     settings: Settings,
     *,
@@ -46,22 +45,14 @@ def import_client(
     logins only, and a review counts by the permanent id.
     """
     client_id = normalise_client_id(client_id)
-    state = bank.read_client(client_id)
-    if state is None:
-        known = bank.list_clients()
-        listed = ", ".join(known[:LISTED]) or "none"
-        more = f" and {len(known) - LISTED} more" if len(known) > LISTED else ""
-        raise EfctlError(
-            f"client relationship {client_id} is unknown at the bank",
-            hint=f"relationships at the bank: {listed}{more}",
-        )
+    state = bank.require(client_id)
     imported = spec_from_state(state, catalog, settings.today)
     if lookup is not None:
         imported = with_github_ids(imported, lookup)
     text = render_declaration(
         client_document(imported.spec),
         schema=schema_reference(settings, out),
-        source=_bank_name(bank, settings),
+        source=_bank_name(bank.bank, settings),
         on=settings.today,
         serial=state.serial,
         notes=imported.notes,

@@ -13,7 +13,6 @@ from typing import Any
 
 from efctl.app.bankview import BankView
 from efctl.declarations.convert import normalise_client_id
-from efctl.errors import EfctlError
 from efctl.sandbox.rules import four_eyes_missing
 from reconcile.backend import Backend, PendingOrder
 from reconcile.model import AdminRight, ClientState
@@ -42,11 +41,7 @@ def pending_orders(bank: BankView, client: str | None = None) -> OrderListing:
     """The pending orders of one relationship or of all, in the bank's order."""
     if client is not None:
         client = normalise_client_id(client)
-        if bank.read_client(client) is None:
-            raise EfctlError(
-                f"there is no client relationship {client} at the bank",
-                hint=f"relationships at the bank: {', '.join(bank.list_clients()) or 'none'}",
-            )
+        bank.require(client)
     orders = bank.bank.pending_orders(client)
     return OrderListing(
         client,

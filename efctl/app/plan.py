@@ -11,7 +11,7 @@ import os
 import subprocess
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from efctl.app.bankview import BankView
@@ -42,6 +42,7 @@ def make_plan(
     root: Path,
     *,
     allow_mass_removal: bool,
+    today: date | None = None,
 ) -> Plan:
     """The plan of the selected relationships, stamped with its time, or PlanRefused."""
     if validation.errors:
@@ -58,6 +59,7 @@ def make_plan(
             catalog,
             bank.last_applied_values(state.id),
             allow_mass_removal=allow_mass_removal,
+            today=today,
         )
         client_plans.append(client_plan)
         problems += [loaded.document.place(_at_client_id(d)) for d in broken]
@@ -74,7 +76,11 @@ def make_plan(
         allow_mass_removal=allow_mass_removal,
         diagnostics=diagnostics,
     )
-    return replace(plan, created_at=datetime.now(UTC).isoformat(timespec="seconds"))
+    return replace(
+        plan,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        as_of=None if today is None else today.isoformat(),
+    )
 
 
 def digest_name(root: Path, loaded: LoadedClient) -> str:
@@ -100,19 +106,22 @@ def declarations_digest(contents: Mapping[str, bytes]) -> str:
 def source_commit(root: Path) -> str | None:
     """The checkout's HEAD (in a pull-request run: the reviewed head, which GITHUB_SHA is not),
     else GITHUB_SHA, else None (not a git repository)."""
+    return rev_parse(root, "HEAD") or os.environ.get("GITHUB_SHA") or None
+
+
+def rev_parse(root: Path, *args: str) -> str | None:
+    """What ``git rev-parse ARGS`` prints in ROOT; None outside a git repository (or no git)."""
     try:
         found = subprocess.run(
-            ["git", "-C", str(root), "rev-parse", "HEAD"],
+            ["git", "-C", str(root), "rev-parse", *args],
             capture_output=True,
             text=True,
             timeout=10,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired):
-        found = None
-    if found is not None and found.returncode == 0 and found.stdout.strip():
-        return found.stdout.strip()
-    return os.environ.get("GITHUB_SHA") or None
+        return None
+    return (found.stdout.strip() or None) if found.returncode == 0 else None
 
 
 def select(validation: Validation, clients: Sequence[str]) -> list[LoadedClient]:

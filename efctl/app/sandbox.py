@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +32,20 @@ class Seeded:
 def open_bank(settings: Settings, notify: Callable[[str], None]) -> Store:
     """The configured bank; a new local sandbox is seeded on first use when a seed exists."""
     seed = settings.seed if settings.seed.is_dir() else None
-    return open_store(settings.backend, seed_dir=seed, notify=notify)
+    return open_store(settings.backend, seed_dir=seed, notify=notify, clock=bank_clock(settings))
+
+
+def bank_clock(settings: Settings) -> Callable[[], datetime]:
+    """The bank's clock: now, on the settings' day (EFCTL_TODAY, else today), so that a key
+    issued under EFCTL_TODAY is dated and expires as on that day."""
+
+    def clock() -> datetime:
+        now = datetime.now(UTC)
+        return now if now.date() == settings.today else datetime.combine(
+            settings.today, now.time(), UTC
+        )  # fmt: skip
+
+    return clock
 
 
 def seed_bank(settings: Settings, override: Path | None, operation: Callable) -> Seeded:

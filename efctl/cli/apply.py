@@ -25,12 +25,11 @@ from efctl.cli.options import (
     EXIT_ERROR,
     command,
     pass_app,
+    progress,
     run_url,
 )
 from efctl.files import write_file
 from efctl.render.apply import apply_markdown
-
-PROGRESS_AFTER = 5
 
 
 @command("approve")
@@ -139,6 +138,18 @@ def approve(
     type=A_FOLDER,
     help="Where Admin-right forms to sign are written (default: artifacts/ at the root).",
 )
+@click.option(
+    "--secrets-dir",
+    type=click.Path(path_type=Path),
+    help="Where each new API key's secret is written, one file per key (mode 0600): a "
+    "private directory (mode 700, no symbolic link) outside the repository.",
+)
+@click.option(
+    "--secrets-command",
+    metavar="CMD",
+    help="Run CMD (with /bin/sh -c) for each new API key: the secret on its stdin, "
+    "EFCTL_KEY_NAME, EFCTL_CLIENT and EFCTL_KEY_EXPIRES in its environment.",
+)
 @pass_app
 def apply(
     app: Application,
@@ -155,6 +166,8 @@ def apply(
     fmt: str,
     report_file: Path | None,
     artifacts: Path | None,
+    secrets_dir: Path | None,
+    secrets_command: str | None,
 ) -> None:
     """Apply a reviewed plan exactly as reviewed: one order per relationship, or refuse.
 
@@ -167,11 +180,24 @@ def apply(
     (the catalog's dual_control policy). The plan must have been made from the head's
     declarations.
 
+    API keys are requested one by one after the relationship's order, under the same
+    verdict: a new key is issued inactive, its secret handed to the secret sink
+    (--secrets-dir or --secrets-command; a plan that issues keys is refused without one), and
+    only then activated. The secret is never printed, stored or logged by efctl.
+
     Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
     """
     github = (event_file, commits_file, permissions_file, pr_author, head_sha, base_ref)
     evidence = _evidence(app, approvals_file, reviews_file, github, paths)
-    report = app.apply(planfile, evidence, paths, artifacts=artifacts, progress=_progress)
+    report = app.apply(
+        planfile,
+        evidence,
+        paths,
+        artifacts=artifacts,
+        progress=progress("applying"),
+        secrets_dir=secrets_dir,
+        secrets_command=secrets_command,
+    )
     shown = evidence.annotate(report.as_json())
     as_json = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
     if report_file:
@@ -216,15 +242,6 @@ def _evidence(app: Application, approvals_file, reviews_file, github, paths) -> 
         access=read_permissions(permissions_file),
         no_checker_for_own_raise=app.catalog.no_checker_for_own_raise,
     )
-
-
-def _progress(items: list):
-    """A progress bar on stderr when there are more than a few relationships."""
-    if len(items) <= PROGRESS_AFTER:
-        yield from items
-        return
-    with click.progressbar(items, label="applying", file=sys.stderr) as bar:
-        yield from bar
 
 
 COMMANDS = (approve, apply)

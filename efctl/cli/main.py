@@ -14,8 +14,10 @@ from efctl.cli import (
     deliveries,
     github,
     imports,
+    keys,
     orders,
     plan,
+    reports,
     sandbox,
 )
 from efctl.cli.options import EXIT_ERROR, EfctlCommand, GlobalOptions, _global_options
@@ -76,7 +78,19 @@ def cli(ctx: click.Context, **global_values) -> None:
     ctx.call_on_close(options.close)
 
 
-for family in (declarations, plan, apply, github, imports, orders, deliveries, audit, sandbox):
+for family in (
+    declarations,
+    plan,
+    apply,
+    github,
+    imports,
+    orders,
+    deliveries,
+    keys,
+    audit,
+    reports,
+    sandbox,
+):
     for command in family.COMMANDS:
         cli.add_command(command)
 

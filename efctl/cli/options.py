@@ -160,6 +160,22 @@ DECLARATIONS = click.option(
 PATHS = click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
 
 
+PROGRESS_AFTER = 5  # a progress bar only for more relationships than this
+
+
+def progress(label: str) -> Callable[[list], Any]:
+    """A progress bar on stderr labelled ``label`` when there are more than a few items."""
+
+    def shown(items: list):
+        if len(items) <= PROGRESS_AFTER:
+            yield from items
+            return
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
+            yield from bar
+
+    return shown
+
+
 class CommandGroup(click.Group):
     """A group of commands (``sandbox``, ``orders``, ``audit``) whose commands take the globals."""
 

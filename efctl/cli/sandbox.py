@@ -17,6 +17,13 @@ SEED = click.option(
 )
 
 
+TODAY = click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    help="The day the bank runs on (default: EFCTL_TODAY, else today).",
+)
+
+
 @click.group("sandbox", cls=CommandGroup)
 def sandbox() -> None:
     """The embedded sandbox bank (SQLite by default, or PostgreSQL)."""
@@ -48,11 +55,7 @@ def sandbox_status(app: Application, fmt: str) -> None:
 
 
 @sandbox.command("tick")
-@click.option(
-    "--today",
-    metavar="YYYY-MM-DD",
-    help="The day the bank runs on (default: EFCTL_TODAY, else today).",
-)
+@TODAY
 @TEXT_OR_JSON
 @pass_app
 def sandbox_tick(app: Application, today: str | None, fmt: str) -> None:
@@ -62,10 +65,33 @@ def sandbox_tick(app: Application, today: str | None, fmt: str) -> None:
     every camt delivery still on an older ISO version to the newest one: one executed order per
     relationship, made by the bank, in the audit chain, and the relationship's serial moves.
     The bank also does this by itself whenever a command opens it after that day. A second
-    tick changes nothing.
+    tick changes nothing. With SMTP configured (EFCTL_SMTP_URL or efctl.yaml's smtp:), the
+    tick also sends the API key expiry notices due (see `efctl sandbox notify`).
     """
     ticked = app.sandbox_tick(today).as_json()
-    emit(ticked, fmt, lambda: tick_text(ticked))
+    if not app.settings.smtp_url:
+        emit(ticked, fmt, lambda: tick_text(ticked))
+        return
+    notified = app.sandbox_notify(today)
+    shown = ticked | {"notices": notified.as_json()}
+    emit(shown, fmt, lambda: tick_text(ticked) + notified.text())
+
+
+@sandbox.command("notify")
+@TODAY
+@TEXT_OR_JSON
+@pass_app
+def sandbox_notify(app: Application, today: str | None, fmt: str) -> None:
+    """E-mail each API key's user at least 30 days before the key expires.
+
+    Once per key and threshold (the bank records each notice in the same transaction that
+    sends it: never twice, also not by two runs at once), in the user's language, over SMTP
+    from EFCTL_SMTP_URL or efctl.yaml's smtp: (smtp://, smtps://, ?starttls=true, USER:PASSWORD@
+    for authentication; the password is never printed).
+    """
+    notified = app.sandbox_notify(today)
+    shown = notified.as_json()
+    emit(shown, fmt, notified.text)
 
 
 COMMANDS = (sandbox,)

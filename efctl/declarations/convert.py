@@ -42,7 +42,10 @@ def to_client_spec(data: dict[str, Any]) -> ClientSpec:
                 for o in deliveries.get("overrides", ())
             ),
         ),
-        api_keys=tuple(ApiKeySpec(k["name"], k["user"]) for k in data.get("api_keys", ())),
+        api_keys=tuple(
+            ApiKeySpec(k["name"], k["user"], k.get("rotate", False))
+            for k in data.get("api_keys", ())
+        ),
     )
 
 

@@ -24,6 +24,7 @@ from reconcile.checks import NO_GAPS, check_client
 from reconcile.diagnostics import Diagnostic, Severity, error, warning
 from reconcile.model import ClientSpec, ClientState
 from reconcile.resolve import ClientResolution, resolve_client
+from reconcile.secrets import secret_diagnostics
 
 YAML_SUFFIXES = (".yaml", ".yml")
 
@@ -198,6 +199,7 @@ def check_document(
         spec, state, catalog, today, bank_known=online, gaps=gaps, resolution=resolution
     )
     problems.extend(document.place(d) for d in checks)
+    problems.extend(document.place(d) for d in secret_diagnostics(document.data))
     return problems, (None if broken else spec), resolution
 
 

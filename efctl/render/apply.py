@@ -23,6 +23,7 @@ def apply_text(report: dict) -> str:
         for change in map(Change.from_json, result["manual"]):
             notes = "; ".join(note_text(note) for note in change.notes)
             lines.append(f"      manual: {change.address}: {notes}")
+        lines.extend(f"      {key_line(key)}" for key in result.get("api_keys", ()))
     counts = Counter(Outcome(r["outcome"]) for r in report["results"])
     lines.append(
         "Apply: " + ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) + "."
@@ -30,6 +31,13 @@ def apply_text(report: dict) -> str:
     if set(counts) <= REPEAT and counts[Outcome.ALREADY_APPLIED]:
         lines.append("Refused: this plan was applied before, and a plan is applied only once.")
     return "\n".join(lines) + "\n"
+
+
+def key_line(key: dict) -> str:
+    """``API key erp: issued, sha256:…, expires 2029-02-10`` (never a secret: there is none)."""
+    new = f", {key['fingerprint']}, expires {key['expires']}" if key.get("fingerprint") else ""
+    failed = "" if key["ok"] else "failed: "
+    return f"API key {key['name']} ({key['action']}): {failed}{key['detail']}{new}"
 
 
 def apply_markdown(report: dict, forms: list[str], run_url: str | None) -> str:
@@ -42,6 +50,10 @@ def apply_markdown(report: dict, forms: list[str], run_url: str | None) -> str:
         f"| {r['client']} | {r['outcome']} | {mask(r['detail']).replace('|', '/')} |"
         for r in report["results"]
     ]
+    keys = [(r["client"], k) for r in report["results"] for k in r.get("api_keys", ())]
+    if keys:
+        lines += ["", "**API keys** (each secret went to the secret sink only):"]
+        lines += [f"- {client}: {mask(key_line(key))}" for client, key in keys]
     waiting = [r for r in report["results"] if r["outcome"] == Outcome.NEEDS_APPROVAL]
     if waiting:
         lines += [

@@ -14,6 +14,7 @@ import hashlib
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from efctl.render.diagnostics import format_diagnostic
@@ -60,7 +61,7 @@ FIELDS = {
     "expires": "expires",
     "public_key": "",
 }
-FINGERPRINT_SHOWN = len("sha256:") + 12
+FINGERPRINT_SHOWN = len("sha256:") + 16  # a short fingerprint in full
 
 # Notes the change line already says: a raise or lowering becomes the tag "(raise)"; changed
 # fields and a move between profiles the catalog does not rank are the transitions it prints.
@@ -71,6 +72,7 @@ LABELLED_NOTES = {
     NoteKind.FALLBACK: "fallback",
     NoteKind.DRIFT: "drift",
     NoteKind.AUTOMATIC_ISO_CHANGE: "automatic ISO version change",
+    NoteKind.KEY_ROTATION: "rotation",
 }
 
 ANSI = {"green": "\x1b[32m", "yellow": "\x1b[33m", "red": "\x1b[31m", "magenta": "\x1b[35m"}
@@ -185,10 +187,11 @@ class ClientView:
 
 
 def client_views(plan: Plan) -> list[ClientView]:
-    return [client_view(client) for client in plan.clients]
+    as_of = date.fromisoformat(plan.as_of) if plan.as_of else None
+    return [client_view(client, as_of) for client in plan.clients]
 
 
-def client_view(client: ClientPlan) -> ClientView:
+def client_view(client: ClientPlan, as_of: date | None = None) -> ClientView:
     """Users in the order the plan first names them, then deliveries, then API keys."""
     users: dict[str, list[ChangeView]] = {}
     names: dict[str, str] = {}
@@ -196,7 +199,7 @@ def client_view(client: ClientPlan) -> ClientView:
     api_keys: list[ChangeView] = []
     for change in client.changes:
         address = Address.parse(change.address)
-        view = describe(change, address)
+        view = describe(change, address, as_of)
         if address.user is not None:
             users.setdefault(address.user, []).append(view)
             if change.resource is Resource.USER:
@@ -224,7 +227,7 @@ def client_view(client: ClientPlan) -> ClientView:
     )
 
 
-def describe(change: Change, address: Address) -> ChangeView:
+def describe(change: Change, address: Address, as_of: date | None = None) -> ChangeView:
     subject = {
         Resource.USER: "user",
         Resource.ADMIN_RIGHT: "admin right",
@@ -238,7 +241,19 @@ def describe(change: Change, address: Address) -> ChangeView:
     if change.drift:
         tags.append("drift")
     detail = _detail(change.action, change.before or {}, change.after or {})
+    expires = (change.before or {}).get("expires")
+    if change.resource is Resource.API_KEY and expires and as_of is not None:
+        left = days_left(date.fromisoformat(expires), as_of)
+        detail = detail.replace(f"expires {expires}", f"expires {expires} ({left})", 1)
     return ChangeView(change.action, change.resource, subject, detail, tuple(tags), tuple(notes))
+
+
+def days_left(expires: date, today: date) -> str:
+    """``90 days left``, ``1 day left``, ``expired 3 days ago``."""
+    days = (expires - today).days
+    if days < 0:
+        return f"expired {-days} day{'' if days == -1 else 's'} ago"
+    return f"{days} day{'' if days == 1 else 's'} left"
 
 
 def note_label(note: Note) -> str | None:

@@ -1,8 +1,9 @@
 """The page every efctl PDF is printed on: A4, a Unicode font, numbered pages, fixed metadata.
 
-The font is Roboto from the font-roboto package on PyPI (Apache-2.0), embedded so that names
-like Gisèle Bärtschi print on any machine without system fonts. The creation date is the day
-the document is for, so the same input gives the same bytes.
+The font is Roboto Regular and Bold (Apache-2.0, efctl/reports/fonts/ with its LICENSE), shipped
+as package data and embedded (subset) in every PDF, so that names in Latin, Greek and Cyrillic
+script (Gisèle Bärtschi, Łukasz, Ελένη, Пётр) print on any machine without system fonts. The
+creation date is the moment the document is for, so the same input gives the same bytes.
 
 A document for the bank's files is PDF/A-2u (``compliance``): fpdf2 then embeds the sRGB output
 intent, writes the metadata as XMP only and refuses what PDF/A forbids (base fonts,
@@ -27,7 +28,7 @@ LINE = 5  # mm, the height of a line of body text
 
 
 def _font_file(style: str) -> str:
-    return str(resources.files("font_roboto") / "files" / f"Roboto-{style}.ttf")
+    return str(resources.files("efctl.reports") / "fonts" / f"Roboto-{style}.ttf")
 
 
 PDFA = DocumentCompliance.PDFA_2U  # for the bank's archive; U: every glyph maps to Unicode
@@ -39,13 +40,14 @@ class Document(FPDF):
         self,
         title: str,
         language: str,
-        today: date,
+        today: date | datetime,
         texts: Mapping[str, Any],
         *,
         compliance: DocumentCompliance | None = None,
         subject: str | None = None,
+        orientation: str = "portrait",
     ):
-        super().__init__(format="A4", enforce_compliance=compliance)
+        super().__init__(orientation=orientation, format="A4", enforce_compliance=compliance)
         self._page_word = texts["page"]
         self.set_margins(MARGIN, MARGIN, MARGIN)
         self.set_auto_page_break(True, margin=MARGIN)
@@ -57,7 +59,11 @@ class Document(FPDF):
         self.set_producer(CREATOR)
         if subject:
             self.set_subject(subject)
-        created = datetime.combine(today, time(), UTC)
+        created = (
+            today.astimezone(UTC).replace(microsecond=0)
+            if isinstance(today, datetime)
+            else datetime.combine(today, time(), UTC)
+        )
         self.set_creation_date(created)
         if compliance is not None:
             self.xmp_metadata = _xmp(compliance, title, subject, language, created)

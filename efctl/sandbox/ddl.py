@@ -15,8 +15,13 @@ from __future__ import annotations
 # its order (order_id), whose stored changes its changes_digest binds. 5: users carry their
 # signing_key. 6: the bank's automatic ISO version change: deliveries record
 # switched_on/switched_from, and the bank's own executed orders (maker 'the bank') carry their
-# reason.
-SCHEMA_VERSION = 6
+# reason. 7: documents are ordered reports (who ordered, when due, pending or ready), their PDF
+# stored once processed.
+# 8: API keys are issued by the sandbox: each has a state (inactive until its secret
+# reached the sink, then active) and a salted scrypt hash of its secret, and is keyed by its
+# fingerprint (during a rotation two keys of one name exist, the new one inactive); the bank
+# records each expiry notice it sent (key_notices), so that none is sent twice.
+SCHEMA_VERSION = 8
 
 LANGUAGES = ("de", "fr", "it", "en")
 
@@ -120,11 +125,25 @@ CREATE TABLE api_keys (
     name TEXT NOT NULL,
     user_id TEXT NOT NULL,
     fingerprint TEXT NOT NULL UNIQUE CHECK (fingerprint LIKE 'sha256:%'),
+    state TEXT NOT NULL DEFAULT 'active' CHECK (state IN ('inactive', 'active')),
+    secret_hash TEXT CHECK (secret_hash LIKE 'scrypt$%'),
     created {date} NOT NULL,
     expires {date} NOT NULL,
-    PRIMARY KEY (client_id, name),
+    PRIMARY KEY (client_id, fingerprint),
     FOREIGN KEY (client_id, user_id) REFERENCES users (client_id, id) ON DELETE CASCADE,
     CHECK (expires > created)
+)""",
+    ),
+    (
+        "key_notices",
+        """
+CREATE TABLE key_notices (
+    client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+    fingerprint TEXT NOT NULL,
+    threshold INTEGER NOT NULL CHECK (threshold >= 0),
+    sent_on {date} NOT NULL,
+    recipient TEXT NOT NULL,
+    PRIMARY KEY (client_id, fingerprint, threshold)
 )""",
     ),
     (
@@ -155,13 +174,20 @@ CREATE TABLE orders (
         "documents",
         """
 CREATE TABLE documents (
+    id TEXT PRIMARY KEY,
     client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
-    filename TEXT NOT NULL,
     kind TEXT NOT NULL CHECK (kind IN ('authorizations', 'deliveries')),
     language TEXT NOT NULL CHECK (language IN {languages}),
-    created_at {timestamp} NOT NULL,
-    content {blob} NOT NULL,
-    PRIMARY KEY (client_id, filename)
+    ordered_by TEXT NOT NULL,
+    ordered_at {timestamp} NOT NULL,
+    due_at {timestamp} NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'ready')),
+    filename TEXT NOT NULL,
+    ready_at {timestamp},
+    content {blob},
+    UNIQUE (client_id, filename),
+    CHECK ((status = 'ready') = (ready_at IS NOT NULL)),
+    CHECK ((status = 'ready') = (content IS NOT NULL))
 )""",
     ),
     (

@@ -31,13 +31,15 @@ from pathlib import Path
 from typing import Any
 
 from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
+from efctl.sandbox.documents import DocumentDesk, DocumentOrder
 from efctl.sandbox.errors import SandboxError
+from efctl.sandbox.keys import DueNotice, KeyDesk
 from efctl.sandbox.orders import Clock, OrderDesk, Switched, utc_now
 from efctl.sandbox.seed import SeededClient, load_bank
 from efctl.sandbox.sql import Database, connect, display, sqlite_file
 from efctl.sandbox.state import client_state
 from reconcile.audit import AuditEntry
-from reconcile.backend import Order, OrderOutcome, PendingOrder
+from reconcile.backend import IssuedKey, Order, OrderOutcome, PendingOrder
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState
 
 EMPTY = -1  # the store has no tables at all
@@ -61,7 +63,7 @@ COLUMNS: Mapping[str, tuple[str, ...]] = {
         "switched_on",
         "switched_from",
     ),
-    "api_keys": ("name", "user_id", "fingerprint", "created", "expires"),
+    "api_keys": ("name", "user_id", "fingerprint", "created", "expires", "state"),
 }
 
 STATUS_QUERY = """
@@ -100,6 +102,8 @@ class Store:
         self._db = database
         self._version = self._found_version()
         self._orders = OrderDesk(database, clock)
+        self._documents = DocumentDesk(database, clock)
+        self._keys = KeyDesk(database, clock)
 
     @property
     def url(self) -> str:
@@ -165,6 +169,74 @@ class Store:
         """Every order's changes as stored (JSON text), by order id: what audit entries bind."""
         self._require_current()
         return self._orders.stored_changes()
+
+    # --- documents (DOMAIN.md section 7) -------------------------------------------------
+
+    def order_document(
+        self, client_id: str, kind: str, language: str, user: str, *, delay: float
+    ) -> DocumentOrder:
+        """Order a report as ``user`` (Admin right or signatory), due in ``delay`` seconds."""
+        self._require_current()
+        return self._documents.order(client_id, kind, language, user, delay)
+
+    def due_documents(self) -> list[DocumentOrder]:
+        """The ordered documents whose processing time has come: render, then deliver them."""
+        self._require_current()
+        return self._documents.due()
+
+    def deliver_document(self, document_id: str, content: bytes) -> bool:
+        """Store a processed document's PDF (False: it was delivered already)."""
+        self._require_current()
+        return self._documents.deliver(document_id, content)
+
+    def documents(self, client_id: str | None = None) -> list[DocumentOrder]:
+        self._require_current()
+        return self._documents.listing(client_id)
+
+    def document(self, document_id: str) -> tuple[DocumentOrder, bytes | None] | None:
+        """An ordered document and its PDF once ready; None when there is no such order."""
+        self._require_current()
+        return self._documents.fetch(document_id)
+
+    # --- API keys, requested one by one -------------------------------------------------
+
+    def issue_api_key(self, client: str, name: str, user: str, requested_by: str) -> IssuedKey:
+        """A new inactive key; its secret is in the result only. See ``KeyDesk.issue``."""
+        self._require_current()
+        return self._keys.issue(client, name, user, requested_by)
+
+    def activate_api_key(
+        self, client: str, fingerprint: str, replacing: tuple[str, ...] = ()
+    ) -> None:
+        """Activate the key and revoke the other keys of its name, in one transaction, while
+        the name's active keys are ``replacing``."""
+        self._require_current()
+        self._keys.activate(client, fingerprint, replacing)
+
+    def revoke_api_keys(self, client: str, name: str, requested_by: str) -> int:
+        self._require_current()
+        return self._keys.revoke(client, name, requested_by)
+
+    def discard_api_key(self, client: str, fingerprint: str) -> None:
+        self._require_current()
+        self._keys.discard(client, fingerprint)
+
+    def verify_api_key(self, client: str, secret: str) -> str | None:
+        """The name of the active key SECRET is in the relationship, or None."""
+        self._require_current()
+        return self._keys.verify(client, secret)
+
+    def due_notices(self, today: date) -> list[DueNotice]:
+        """The key expiry notices owed on TODAY that the bank has not sent yet."""
+        self._require_current()
+        return self._keys.due_notices(today)
+
+    def send_notice(
+        self, notice: DueNotice, today: date, send: Callable[[DueNotice], None]
+    ) -> bool:
+        """Send the notice once (recorded in the same transaction); False if sent before."""
+        self._require_current()
+        return self._keys.send_notice(notice, today, send)
 
     # --- the bank's own batch ---------------------------------------------------------------
 
@@ -363,7 +435,14 @@ def _rows_of(state: ClientState) -> dict[str, list[tuple]]:
             for d in state.deliveries
         ],
         "api_keys": [
-            (k.name, k.user, k.fingerprint, k.created.isoformat(), k.expires.isoformat())
+            (
+                k.name,
+                k.user,
+                k.fingerprint,
+                k.created.isoformat(),
+                k.expires.isoformat(),
+                k.state.value,
+            )
             for k in state.api_keys
         ],
     }
@@ -395,8 +474,8 @@ def _client_from_rows(
             for row in parts["deliveries"]
         ),
         api_keys=(
-            ApiKeyState(name_, user, fingerprint, _as_date(created), _as_date(expires))
-            for name_, user, fingerprint, created, expires in parts["api_keys"]
+            ApiKeyState(name_, user, fingerprint, _as_date(created), _as_date(expires), state)
+            for name_, user, fingerprint, created, expires, state in parts["api_keys"]
         ),
     )
 

@@ -261,7 +261,7 @@ def test_bad_input_is_a_clear_error(examples_repo):
     unknown = examples_repo.efctl("deliveries", "list", "--client", "99")
     assert (unknown.exit_code, unknown.stdout) == (1, "")
     assert unknown.stderr == (
-        "efctl: error: there is no client relationship 99 at the bank\n"
+        "efctl: error: client relationship 99 is unknown at the bank\n"
         "    hint: relationships at the bank: 20145837, 20145845, 20145853, 30518764, 40227319\n"
     )
     assert state(examples_repo) == ("2009", "parallel_phase", 12, 0)

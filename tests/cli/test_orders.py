@@ -160,7 +160,7 @@ def test_list_of_an_unknown_relationship_is_an_error(bank):
     assert outcome(bank.efctl("orders", "list", "--client", "99999999")) == (
         1,
         "",
-        "efctl: error: there is no client relationship 99999999 at the bank\n"
+        "efctl: error: client relationship 99999999 is unknown at the bank\n"
         "    hint: relationships at the bank: 10000001, 10000002\n",
     )
 

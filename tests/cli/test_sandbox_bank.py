@@ -157,7 +157,7 @@ def test_only_sandbox_init_fills_a_postgres_database(folder, store_url):
         f"created the sandbox bank at {url} from {EXAMPLES_BANK} (5 relationships)\n",
         "",
     )
-    assert postgres_tables(url) == (True, 11)
+    assert postgres_tables(url) == (True, 12)
     assert efctl("--backend", url, "sandbox", "status").exit_code == 0
 
 

@@ -15,6 +15,7 @@ from reconcile.model import (
     Contract,
     Delivery,
     Grants,
+    KeyState,
     UserSpec,
     UserState,
 )
@@ -462,6 +463,97 @@ def test_api_keys_are_created_deleted_and_replaced_never_with_a_secret(diff):
             ),
         ),
     )
+
+
+@pytest.fixture
+def diff_on(declare, catalog):
+    """The diff judged on a day: the rotation window counts from it."""
+
+    def run(text: str, state: ClientState, today: date) -> tuple[Change, ...]:
+        spec = declare(text)
+        resolution = resolve_client(spec, state.contracts, catalog)
+        return diff_client(spec, resolution, state, catalog, {}, today)
+
+    return run
+
+
+ANNA_KEY = """
+    users: [{anna}]
+    api_keys: [{{name: erp-payroll, user: anna.muster{extra}}}]
+"""
+
+
+def anna_key(extra: str = "") -> str:
+    return ANNA_KEY.format(anna=ANNA, extra=extra)
+
+
+def rotation(change: Change) -> Note | None:
+    return next((n for n in change.notes if n.kind is NoteKind.KEY_ROTATION), None)
+
+
+@pytest.mark.parametrize(
+    ("today", "rotated"),
+    [(date(2027, 1, 29), False), (date(2027, 1, 30), True), (date(2027, 3, 2), True)],
+)
+def test_a_key_within_30_days_of_expiry_is_rotated(diff_on, today, rotated):
+    """The key expires on 2027-03-01: 31 days before, kept; 30 days before and after, rotated."""
+    state = bank(ANNA_BANK, api_keys=(key_state("erp-payroll", "anna.muster"),))
+    changes = diff_on(anna_key(), state, today)
+    if not rotated:
+        assert changes == ()
+        return
+    (change,) = changes
+    assert (change.action, change.after) == (Action.REPLACE, {"user": "anna.muster"})
+    assert rotation(change).data == {
+        "reason": "expiry",
+        "expires": "2027-03-01",
+        "rotate_before_days": 30,
+    }
+
+
+def test_the_catalogs_rotate_before_days_sets_the_window(diff_on, declare, catalog):
+    state = bank(ANNA_BANK, api_keys=(key_state("erp-payroll", "anna.muster"),))
+    spec = declare(anna_key())
+    narrow = replace(catalog, rotate_before_days=10)
+    resolution = resolve_client(spec, state.contracts, narrow)
+    assert diff_client(spec, resolution, state, narrow, {}, date(2027, 2, 18)) == ()
+    assert diff_client(spec, resolution, state, narrow, {}, date(2027, 2, 19)) != ()
+
+
+def test_rotate_true_rotates_once_and_an_inactive_key_is_replaced(diff_on):
+    today = date(2026, 6, 1)
+    held = key_state("erp-payroll", "anna.muster")
+    (declared,) = diff_on(anna_key(", rotate: true"), bank(ANNA_BANK, api_keys=(held,)), today)
+    assert rotation(declared).data == {"reason": "declared"}
+    fresh = replace(held, created=today, expires=date(2028, 6, 1))
+    assert diff_on(anna_key(", rotate: true"), bank(ANNA_BANK, api_keys=(fresh,)), today) == ()
+    inactive = replace(held, state=KeyState.INACTIVE)
+    (left,) = diff_on(anna_key(), bank(ANNA_BANK, api_keys=(inactive,)), today)
+    assert left.before == {
+        "user": "anna.muster",
+        "fingerprint": FINGERPRINT,
+        "expires": "2027-03-01",
+        "state": "inactive",
+    }
+    assert rotation(left).data == {"reason": "inactive"}
+
+
+def test_a_deleted_users_keys_are_revoked_with_them(diff_on):
+    bruno = user_state("bruno.keller", **{BILLING: "sign_individual"})
+    state = bank(ANNA_BANK, bruno, api_keys=(key_state("erp-old", "bruno.keller"),))
+    changes = diff_on(f"users: [{ANNA}]", state, date(2026, 6, 1))
+    (key,) = [c for c in changes if c.resource is Resource.API_KEY]
+    assert (key.action, key.notes) == (
+        Action.DELETE,
+        (
+            Note(
+                NoteKind.KEY_REVOKED,
+                "revoked with its user bruno.keller, whom this plan deletes",
+                {"user": "bruno.keller", "with_user": True},
+            ),
+        ),
+    )
+    assert changes[0].address == f"{C}/users/bruno.keller"
 
 
 # --- drift ------------------------------------------------------------------------------------

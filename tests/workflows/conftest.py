@@ -23,6 +23,7 @@ FIXTURES = HERE / "fixtures"
 REPOSITORY = "acme/bank-admin"
 TODAY = "2026-11-20"
 INSTALL = ".github/scripts/install-efctl.sh"
+REPORTS = ".github/scripts/plan-reports.sh"
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "Dora Meier",
     "GIT_AUTHOR_EMAIL": "dora@example.ch",
@@ -174,12 +175,19 @@ def workspace(tmp_path, bin_dir) -> Workspace:
 def job(workspace: Workspace, github: FakeGitHub):
     """Run a job of one of this repository's workflows in the workspace, as GitHub would.
 
-    The install step is skipped: efctl is installed here already. Both bank secrets name the
-    workspace's sandbox bank.
+    The install step is skipped: efctl is installed here already. So are the plan job's
+    reports, unless ``reports`` (they cost two efctl runs, and only the tests of the reports
+    look at them). Both bank secrets name the workspace's sandbox bank.
     """
 
     def run(
-        workflow: str, name: str, *, sha: str, event: dict | None = None, inputs: dict | None = None
+        workflow: str,
+        name: str,
+        *,
+        sha: str,
+        event: dict | None = None,
+        inputs: dict | None = None,
+        reports: bool = False,
     ):
         context = {
             "github": {
@@ -213,7 +221,7 @@ def job(workspace: Workspace, github: FakeGitHub):
             workspace=workspace.root,
             runner_env=runner_env,
             context=context,
-            skip=frozenset({INSTALL}),
+            skip=frozenset({INSTALL} if reports else {INSTALL, REPORTS}),
         )
 
     return run

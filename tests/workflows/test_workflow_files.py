@@ -109,19 +109,31 @@ def test_plan_runs_the_bases_code_on_every_pull_request_with_the_head_as_data():
         ".github/scripts/install-efctl.sh",  # from the base checkout, before pr/ is read
         ".github/scripts/plan.sh pr out",
         ".github/scripts/plan-comment.sh out/comment",
+        ".github/scripts/plan-reports.sh pr out",  # after the plan is kept: it never blocks it
     ]
     plan = next(s for s in job["steps"] if s.get("run", "").startswith(".github/scripts/plan.sh"))
     assert plan["env"] == {
         "EFCTL_BACKEND": "${{ secrets.EFCTL_BACKEND_READONLY }}",
         "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
     }
-    upload = job["steps"][-1]
-    assert upload["with"] == {
-        "name": "efctl-plan",
-        "path": "out/plan.json",
-        "if-no-files-found": "ignore",  # a pull request that changes no declaration has none
-        "retention-days": 30,
-    }
+    reports = next(s for s in job["steps"] if s.get("run", "").endswith("plan-reports.sh pr out"))
+    assert reports["env"] == {"EFCTL_BACKEND": "${{ secrets.EFCTL_BACKEND_READONLY }}"}
+    uploads = [s for s in job["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert [upload["with"] for upload in uploads] == [
+        {
+            "name": "efctl-plan",
+            "path": "out/plan.json",
+            "if-no-files-found": "ignore",  # a pull request that changes no declaration has none
+            "retention-days": 30,
+        },
+        {
+            "name": "efctl-reports",
+            "path": "out/reports/",
+            "if-no-files-found": "ignore",
+            "retention-days": 30,
+        },
+    ]
+    assert job["steps"].index(uploads[0]) < job["steps"].index(reports)
 
 
 def test_no_job_that_reads_pull_request_code_runs_it():

@@ -70,7 +70,7 @@ def plan_markdown(run: JobRun) -> str:
 
 def test_plan_posts_the_plan_then_updates_the_same_comment(workspace, github, job):
     pull = open_pull_request(workspace)
-    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"], reports=True)
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     plan = json.loads((workspace.root / "out/plan.json").read_text())
@@ -80,6 +80,13 @@ def test_plan_posts_the_plan_then_updates_the_same_comment(workspace, github, jo
     assert "elias.brunner" in posted["body"]
     upload = run.step("Keep the plan (the one apply executes after the merge)")
     assert upload.ran and upload.with_["path"] == "out/plan.json"
+    changed = sorted(c["client"] for c in plan["clients"] if c["changes"])
+    assert sorted(p.name for p in (workspace.root / "out/reports").iterdir()) == sorted(
+        f"{kind}-{client}-{language}.pdf"
+        for kind in ("authorizations", "deliveries")
+        for client, language in ((c, _language(workspace, c)) for c in changed)
+    )
+    assert run.step("Keep the reports (the state after the plan, per relationship it changes)").ran
 
     declared = workspace.root / "pr/clients/10000001.yaml"
     declared.write_text(declared.read_text().replace("{account: read}", "{account: capture}"))
@@ -96,6 +103,12 @@ def test_plan_posts_the_plan_then_updates_the_same_comment(workspace, github, jo
         ("POST", f"repos/acme/bank-admin/issues/{PR}/comments"),
         ("PATCH", f"repos/acme/bank-admin/issues/comments/{posted['id']}"),
     ]
+
+
+def _language(workspace, client: str) -> str:
+    """The relationship's language, as its declaration in the pull request's head says."""
+    declared = (workspace.root / f"pr/clients/{client}.yaml").read_text()
+    return re.search(r"language: (\w\w)", declared).group(1)
 
 
 def test_plan_deletes_stale_parts_and_touches_no_one_elses_comment(workspace, github, job):
@@ -227,7 +240,7 @@ def test_a_pull_request_that_changes_no_declaration_gets_a_quick_green_plan(work
     workspace.git("checkout", "-q", "main")
     workspace.git("worktree", "add", "-q", "--detach", "pr", head)
 
-    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull_request_event(head, base))
+    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull_request_event(head, base), reports=True)
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     plan = run.step("Validate and plan")
@@ -237,6 +250,9 @@ def test_a_pull_request_that_changes_no_declaration_gets_a_quick_green_plan(work
         "",  # the bank was not even opened
     )
     assert not (workspace.root / "out/plan.json").exists()
+    assert run.step("Make the reports from the plan").stdout == (
+        "plan-reports: no plan in out: nothing to report on\n"
+    )
     assert [c["body"] for c in github.comments(PR)] == [
         MARKER.format(1) + "### efctl: nothing to plan\n\n"
         "This pull request changes no declaration (`clients`, `efctl.yaml`): "
