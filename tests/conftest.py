@@ -90,3 +90,10 @@ def store_url(request, tmp_path):
     yield f"{POSTGRES_URL}{'&' if '?' in POSTGRES_URL else '?'}schema={schema}"
     with psycopg.connect(POSTGRES_URL, autocommit=True) as connection:
         connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.fixture(autouse=True)
+def _terminal_width(monkeypatch):
+    """Text views wrap to the terminal (shutil.get_terminal_size): the expected outputs are
+    for 100 columns, whatever terminal or pipe the test runner has (xdist workers differ)."""
+    monkeypatch.setenv("COLUMNS", "100")
