@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -287,18 +287,18 @@ class LocalEvidence:
             login = next(filter(None, logins), None)
             return GITHUB_PREFIX + login if login else author
 
-        def raises_own(user: str, client: str) -> str | None:
-            """Why USER is no checker of CLIENT's change when it raises their own rights."""
-            client_plan = plan.client(client) if self.no_checker_for_own_raise else None
-            raised = raised_rights(client_plan.changes).get(user) if client_plan else None
-            return raised and (
+        def raises_own(user: str, raised: Mapping[str, tuple[str, ...]]) -> str | None:
+            """Why USER is no checker of a change that raises their own rights (RAISED)."""
+            return user in raised and (
                 f"{user} is no checker where the change raises their own rights"
-                f" ({'; '.join(raised)}): a checker must be beyond any peer"
+                f" ({'; '.join(raised[user])}): a checker must be beyond any peer"
             )
 
         def for_client(plan: Plan, state: ClientState | None) -> Evidence:
+            client_plan = plan.client(state.id) if state and self.no_checker_for_own_raise else None
+            raised = raised_rights(client_plan.changes) if client_plan else {}
             judged = [
-                (a["user"], why_not(a, state) or raises_own(a["user"], state.id))
+                (a["user"], why_not(a, state) or raises_own(a["user"], raised) or None)
                 for a in approvals["approvals"]
                 if state and _is_user(state, a["user"])
             ]
