@@ -15,9 +15,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reconcile.model import AdminRight, ClientState
-from reconcile.plan import Action, Address, Change, NoteKind, Resource
+from reconcile.plan import Action, Address, Change, NoteKind, Resource, TierVerdict
 
 RULE = "one individual admin or two collective admins, plus a reviewer who is not the author"
+
+
+def rule_for(checkers: int) -> str:
+    """The rule in words when CHECKERS reviewers are needed (a risk tier asks for more than one)."""
+    return RULE if checkers <= 1 else RULE.replace("a reviewer", f"{checkers} reviewers")
 
 
 @dataclass(frozen=True)
@@ -99,15 +104,25 @@ def admins_needed(signatures: Sequence[str]) -> str:
     return "one individual admin or two collective admins"
 
 
-def judge(evidence: Evidence, admins: Sequence[Admin]) -> Verdict:
-    """The verdict of the four-eyes rule; the author's own approval never counts."""
+def judge(evidence: Evidence, admins: Sequence[Admin], tier: TierVerdict | None = None) -> Verdict:
+    """The verdict of the four-eyes rule; the author's own approval never counts.
+
+    A risk ``tier`` (reconcile.tiers) only adds: its checkers are counted as the base rule's
+    reviewer is, distinct people other than the author whose approval counts in the
+    relationship, and the admin half stays as the bank has it.
+    """
     by_user = {admin.user: admin for admin in admins}
     reviewers = tuple(dict.fromkeys(a for a in evidence.approvers if a != evidence.author))
     counted = tuple(by_user[p] for p in (evidence.author, *reviewers) if p in by_user)
     signatures = [admin.signature for admin in counted]
 
     needs = []
-    if not reviewers:
+    if tier is not None and len(reviewers) < tier.checkers:
+        needs.append(
+            f"{tier.checkers} reviewers who are not the author for risk tier {tier.tier} "
+            f"(has {len(reviewers)})"
+        )
+    elif not reviewers:
         needs.append("a reviewer who is not the author")
     if not enough_admins(signatures):
         needs.append(admins_needed(signatures))
