@@ -396,11 +396,11 @@ def _client_lines(view: ClientView, column: int, width: int, paint: _Paint) -> l
 
 
 def tier_heading(tier: TierVerdict) -> str:
-    """``risk tier 2: 2 reviewers who are not the author, 1 more than the bank's rule``."""
+    """``risk tier 2, 2 reviewers who are not the author (1 more than the bank's rule)``."""
     more = tier.checkers - BASE_CHECKERS
     return (
-        f"risk tier {tier.tier}: {tier.checkers} reviewers who are not the author, "
-        f"{more} more than the bank's rule"
+        f"risk tier {tier.tier}, {tier.checkers} reviewers who are not the author "
+        f"({more} more than the bank's rule)"
     )
 
 
