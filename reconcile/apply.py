@@ -197,7 +197,8 @@ def apply_client(
         return ClientResult(client, Outcome.STALE, stale)
 
     state = backend.read_client(client)
-    verdict = judge(evidence, admins_of(state), client_plan.approval.tier)
+    users = tuple(user.id for user in state.users)
+    verdict = judge(evidence, admins_of(state), client_plan.approval.tier, users)
     if not verdict.satisfied:
         return ClientResult(
             client,

@@ -276,7 +276,8 @@ class _PolicyReader:
         name: str,
         required: Sequence[str] = (),
     ) -> bool:
-        """Whether ENTRY has only ALLOWED keys and every REQUIRED one; what is not, reported."""
+        """Report each key of ENTRY not ALLOWED and each REQUIRED one missing; whether the
+        required are there (then the rest of ENTRY is read, for its problems too)."""
         problems = [
             error(
                 "EF010",
@@ -293,7 +294,7 @@ class _PolicyReader:
             if key not in entry
         ]
         self.problems += problems
-        return not problems
+        return all(key in entry for key in required)
 
     def _whole(self, value: Any, at: Pointer, name: str, *, least: int) -> int | None:
         if not isinstance(value, int) or isinstance(value, bool):
