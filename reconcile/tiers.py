@@ -8,6 +8,12 @@ new API key, more than N changes in the relationship). A relationship's tier is 
 any of its changes falls in, and the plan records it with every change that put it there, so
 that reviewers read what they must bring before anyone approves.
 
+Where the tier holds: efctl's own check before the order (reconcile.dualcontrol.judge, called by
+reconcile.apply), not the bank's. The bank executes an order its own rule accepts at once and
+knows no tier, so only holding it back keeps the policy: a relationship short of reviewers is
+not submitted, reported "needs approval" with who can still approve, and executes on the apply
+after the next approval. The bank's rule, and its check of every order, stay untouched.
+
 The policy is read here from plain data, every problem a Diagnostic with a pointer into the
 catalog file (all of them at once), so that a broken policy is refused where it is written.
 """
