@@ -103,7 +103,8 @@ class Application:
 
     @cached_property
     def catalog(self) -> Catalog:
-        catalog = load_catalog(self.settings.catalog)
+        path = self.settings.catalog
+        catalog = load_catalog(path, self.settings.display(path) if path else None)
         if self.settings.rotate_before_days is not None:
             catalog = dataclasses.replace(
                 catalog, rotate_before_days=self.settings.rotate_before_days

@@ -311,6 +311,7 @@ class LocalEvidence:
                     a["user"] for a in approvals["approvals"] if not _is_user(state, a["user"])
                 ),
                 discounted=tuple(dict.fromkeys(problem for _, problem in judged if problem)),
+                barred=tuple(raised),
             )
 
         return for_client
