@@ -270,7 +270,8 @@ class _Explainer:
         for key in found.instance:
             if key in allowed or any(re.search(p, key) for p in patterns):
                 continue
-            message = f"unknown key {_show(key)} in {self.label(pointer)}{_suggestion(key, allowed)}"
+            message = f"unknown key {_show(key)} in {self.label(pointer)}"
+            message += _suggestion(key, allowed)
             hint = f"allowed keys: {', '.join(allowed)}"
             if key == "<<":
                 hint = "YAML merge keys (<<) are not supported; use an alias for a whole value"

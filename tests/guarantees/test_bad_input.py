@@ -19,6 +19,7 @@ from bounded import run_efctl
 from efctl.declarations.schema import load_schema
 
 FILE = "clients/10000001.yaml"
+DIAGNOSTIC = re.compile(r"\S+?(:\d+:\d+)?: (error|warning) EF\d{3}: ")
 GOOD = """\
 version: 1
 client: {id: "10000001", name: Testfirma AG, language: de}
@@ -176,12 +177,14 @@ def _check(root: Path, first_line: str, *, exit_code: int = 1) -> None:
     lines = outcome.stderr.splitlines()
     assert "Traceback" not in outcome.stderr and "internal error" not in outcome.stderr
     assert lines[0].startswith(first_line), outcome.stderr[:2000]
-    located = [line for line in lines if re.match(r"\S+?(:\d+:\d+)?: (error|warning) EF\d{3}:", line)]
+    located = [line for line in lines if DIAGNOSTIC.match(line)]
     assert located == lines[:1], "exactly one diagnostic"
     assert outcome.exit_code == exit_code
 
 
-@pytest.mark.parametrize(("content", "first_line"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+@pytest.mark.parametrize(
+    ("content", "first_line"), [case[1:] for case in CASES], ids=[case[0] for case in CASES]
+)
 def test_bad_declaration(tmp_path, content, first_line):
     root = _repo(tmp_path / "repo")
     (root / FILE).write_bytes(content)
