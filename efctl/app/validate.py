@@ -39,6 +39,7 @@ def validate(
         today=settings.today,
         display=settings.display,
         cache_dir=cache_dir(settings),
+        root=settings.root,
     )
 
 

@@ -54,19 +54,27 @@ class Validation:
         return next((c for c in self.clients if c.spec.id == client_id), None)
 
 
-def discover(paths: Iterable[Path], display) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+def discover(
+    paths: Iterable[Path], display, root: Path | None = None
+) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
     """Declaration files under the given paths, each once, sorted per folder.
 
     A missing path is an error, and so is finding no declaration at all (a misspelt folder
     must not plan "no changes"); a file that looks like a declaration but is not read is a
-    warning, so nobody wonders why their edit in ``c.YAML`` has no effect.
+    warning, so nobody wonders why their edit in ``c.YAML`` has no effect. With the
+    repository's ``root``, a file inside it that a symbolic link leads out of it is an error:
+    what is reviewed in the repository is what is applied, not a file elsewhere on the runner.
     """
     found: list[tuple[Path, str]] = []
     problems: list[Diagnostic] = []
     folders: list[Path] = []
+    escapes: list[Diagnostic] = []  # files found and refused: the folder is not empty
     seen: set[tuple[int, int]] = set()
 
     def add(file: Path) -> None:
+        if root is not None and (escape := _leads_outside(file, root)) is not None:
+            escapes.append(escape.at(display(file), None, None))
+            return
         identity = (status := file.stat()).st_dev, status.st_ino
         if identity not in seen:  # the same file by two names, or a file inside a folder given
             seen.add(identity)
@@ -89,13 +97,13 @@ def discover(paths: Iterable[Path], display) -> tuple[list[tuple[Path, str]], li
                 else error("EF006", "no such file or folder", hint=_NAME_A_PATH)
             )
             problems.append(unread.at(display(path), None, None))
-    if not found:
+    if not found and not escapes:
         hint = "a declaration file ends in .yaml or .yml; is this the right folder?"
         message = "no declaration (*.yaml, *.yml) in this folder"
         problems.extend(
             error("EF008", message, hint=hint).at(display(f), None, None) for f in folders
         )
-    return found, problems
+    return found, problems + escapes
 
 
 _LEFT_OVER = re.compile(r"\.ya?ml(?:\.[^.]+|~)$", re.IGNORECASE)  # c.yaml.bak, c.yaml~, .c.yaml.swp
@@ -123,6 +131,16 @@ def _skipped(candidate: Path) -> Diagnostic | None:
     return None
 
 
+def _leads_outside(file: Path, root: Path) -> Diagnostic | None:
+    """The refusal of a file in the repository that symbolic links lead out of it, or None."""
+    top = root.resolve()
+    if not file.absolute().is_relative_to(top) or (real := file.resolve()).is_relative_to(top):
+        return None  # named outside the repository on purpose, or it stays inside
+    message = f"a symbolic link leads outside the repository, to {real}"
+    hint = "declarations are read from the repository, where they are reviewed; copy it in"
+    return error("EF006", message, hint=hint)
+
+
 _NOT_REGULAR = "a declaration is a plain file, not a pipe, socket or device"
 _NAME_A_PATH = "name a declaration file or a folder"
 
@@ -135,10 +153,12 @@ def validate(
     today: date,
     display=str,
     cache_dir: Path | None = None,
+    root: Path | None = None,
 ) -> Validation:
     """Every declaration under PATHS checked; with CACHE_DIR, clean declarations read before
-    are taken from the parse cache there (cache.py) instead of being parsed and checked again."""
-    files, diagnostics = discover(paths, display)
+    are taken from the parse cache there (cache.py) instead of being parsed and checked again;
+    with the repository's ROOT, links out of it are refused (:func:`discover`)."""
+    files, diagnostics = discover(paths, display, root)
     schema = with_catalog(load_schema("client"), catalog)
     cache = ParseCache.open(cache_dir, schema) if cache_dir is not None and files else None
     clients: list[LoadedClient] = []
