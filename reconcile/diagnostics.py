@@ -55,7 +55,7 @@ CODES: dict[str, str] = {
     "EF003": "YAML tag refused (safe loading only)",
     "EF004": "anchor/alias expansion too large (alias bomb)",
     "EF005": "file larger than the size limit",
-    "EF006": "file unreadable or not UTF-8",
+    "EF006": "file unreadable, not UTF-8, or a link leading out of the repository",
     "EF007": "document is empty or not a mapping",
     "EF008": "no declaration file in the folders given",
     "EF009": "a file that looks like a declaration is skipped",
