@@ -39,6 +39,7 @@ def validate(
         today=settings.today,
         display=settings.display,
         cache_dir=cache_dir(settings),
+        expiry_warning_days=settings.expiry_warning_days,
     )
 
 
