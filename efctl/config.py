@@ -33,7 +33,9 @@ class Settings:
     catalog: Path | None
     today: date
     rotate_before_days: int | None = None  # efctl.yaml's, over the catalog's
-    expiry_warning_days: int = EXPIRY_WARNING_DAYS  # validate warns this many days before an entry's until
+    expiry_warning_days: int = (
+        EXPIRY_WARNING_DAYS  # validate warns this many days before an entry's until
+    )
     smtp_url: str | None = None  # EFCTL_SMTP_URL, else efctl.yaml's smtp: the sandbox's notices
     no_bank: EfctlError | None = None  # in CI with no bank named: raised when one is needed
     # seconds the sandbox bank takes to process an ordered document (efctl report order)

@@ -358,7 +358,8 @@ class _Checks:
     def expiries(self, within: int) -> Iterable[Diagnostic]:
         """EF120 on each ``until`` that has come or comes within WITHIN days; a key that ends
         with its user is the user's warning."""
-        for expiry in expiries(self.spec):
+        found = expiries(self.spec)
+        for expiry in found:
             days = (expiry.on - self.today).days
             if expiry.with_user or days > within:
                 continue
@@ -374,7 +375,9 @@ class _Checks:
                 )
                 hint = "move until to extend the access, or leave it to end"
             if expiry.entry is Entry.USER:
-                keys = [e.name for e in expiries(self.spec) if e.with_user and e.user == expiry.user]
+                keys = [
+                    e.name for e in expiries(self.spec) if e.with_user and e.user == expiry.user
+                ]
                 if keys:
                     message += f" (and the API key{'s' if len(keys) > 1 else ''} {', '.join(keys)})"
             yield warning("EF120", message, (*expiry.pointer, "until"), hint)

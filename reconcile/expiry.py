@@ -14,6 +14,7 @@ from datetime import date
 from enum import StrEnum
 
 from reconcile.diagnostics import Pointer
+from reconcile.edits import Edit, Op
 from reconcile.model import ClientSpec
 from reconcile.plan import Address, Change, Note, NoteKind, Resource
 
@@ -118,6 +119,12 @@ def in_force(spec: ClientSpec, today: date | None) -> InForce:
         users.append(user)
     keys = tuple(k for i, k in enumerate(spec.api_keys) if ("api_keys", i) not in gone)
     return InForce(replace(spec, users=tuple(users), api_keys=keys), expired)
+
+
+def expiry_edits(expired: Sequence[Expiry]) -> tuple[Edit, ...]:
+    """The removals that delete EXPIRED entries from their declaration (a key that ends with
+    its user goes with the user)."""
+    return tuple(Edit(Op.REMOVE, e.pointer) for e in expired)
 
 
 def label_expired(changes: Sequence[Change], expired: Sequence[Expiry]) -> tuple[Change, ...]:

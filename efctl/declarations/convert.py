@@ -94,7 +94,7 @@ def client_document(spec: ClientSpec) -> dict[str, Any]:
     )
     if deliveries:
         document["deliveries"] = deliveries
-    document["users"] = [_user_document(user) for user in spec.users]
+    document["users"] = [user_document(user) for user in spec.users]
     if spec.api_keys:
         document["api_keys"] = [
             _present(name=k.name, user=k.user, until=_day(k.until)) for k in spec.api_keys
@@ -102,7 +102,7 @@ def client_document(spec: ClientSpec) -> dict[str, Any]:
     return document
 
 
-def _user_document(user: UserSpec) -> dict[str, Any]:
+def user_document(user: UserSpec) -> dict[str, Any]:
     grants = user.grants
     authorizations = _present(
         all=None if grants.all is None else dict(grants.all),
