@@ -379,7 +379,7 @@ class _Checks:
                     e.name for e in expiries(self.spec) if e.with_user and e.user == expiry.user
                 ]
                 if keys:
-                    message += f" (and the API key{'s' if len(keys) > 1 else ''} {', '.join(keys)})"
+                    message += f" (and its API key{'s' * (len(keys) > 1)} {', '.join(keys)})"
             yield warning("EF120", message, (*expiry.pointer, "until"), hint)
 
     # --- deliveries -------------------------------------------------------------------------

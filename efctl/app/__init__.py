@@ -141,7 +141,7 @@ class Application:
     def explain(self, client: str, user: str, paths: Sequence[Path] = ()) -> Explanation:
         view = self._view()
         checked = validate(self._paths(paths), self.settings, self.catalog, view)
-        return explain(checked, client, user, view, self.catalog)
+        return explain(checked, client, user, view, self.catalog, self.settings.today)
 
     def expire(
         self, clients: Sequence[str] = (), paths: Sequence[Path] = (), *, write: bool = False
