@@ -157,8 +157,9 @@ class Application:
         view = self._view()
         checked = validate(self._paths(paths), self.settings, self.catalog, view)
         return adopt_clients(
-            checked, clients, view, self.bank, self.catalog, self.settings.today, out
-        )
+            checked, clients, view, self.bank, self.catalog, self.settings.today, out,
+            display=self.settings.display,
+        )  # fmt: skip
 
     # --- plans --------------------------------------------------------------------------
 

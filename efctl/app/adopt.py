@@ -53,7 +53,7 @@ class ClientAdoption:
     client: str
     name: str
     file: str  # the declaration as the user names it
-    out: Path | None  # where the edited declaration was written; None: nothing to adopt
+    out: str | None  # where the edited declaration was written (as shown); None: not written
     adopted: tuple[tuple[Change, Origin | None], ...]  # the plan's change undone, and why
     left: tuple[Change, ...]  # changes the declaration asks for itself: not adopted
 
@@ -62,7 +62,7 @@ class ClientAdoption:
             "client": self.client,
             "name": self.name,
             "file": self.file,
-            "out": None if self.out is None else str(self.out),
+            "out": self.out,
             "adopted": [
                 {"plan_change": change.to_json(), "origin": origin and origin.as_json()}
                 for change, origin in self.adopted
@@ -87,8 +87,10 @@ def adopt_clients(
     catalog: Catalog,
     today: date,
     out: Path | None = None,
+    display=str,
 ) -> Adoptions:
-    """Adopt the bank's changes of the selected relationships (all: each declared one)."""
+    """Adopt the bank's changes of the selected relationships (all: each declared one);
+    DISPLAY shows a path as the user should see it."""
     if validation.errors:
         raise InvalidDeclarations(validation)
     selected = select(validation, clients)
@@ -119,7 +121,7 @@ def adopt_clients(
                 state.id,
                 state.name,
                 document.path,
-                target,
+                None if target is None else display(target),
                 tuple((c, origin_of(c, origins)) for c in adoption.adopted),
                 adoption.left,
             )

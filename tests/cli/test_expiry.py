@@ -34,7 +34,10 @@ users:
     language: de
     authorizations: {CH9300762011623852957: read, BS-10000001-1: read}
 api_keys:
-  - {name: audit-export, user: eva.pruefer, fingerprint: "sha256:1111222233334444111122223333444411112222333344441111222233334444", created: "2026-01-10"}
+  - name: audit-export
+    user: eva.pruefer
+    fingerprint: "sha256:1111222233334444111122223333444411112222333344441111222233334444"
+    created: "2026-01-10"
 """
 
 DECLARED = """\
