@@ -186,7 +186,11 @@ def test_apply_runs_every_merge_in_turn_and_on_demand_for_a_pull_request():
 def test_drift_runs_on_a_schedule_and_on_demand():
     workflow = load_workflow(WORKFLOWS / "drift.yml")
     assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
-    assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
+    assert workflow["jobs"]["drift"]["permissions"] == {
+        "contents": "write",
+        "issues": "write",
+        "pull-requests": "write",
+    }
 
 
 def test_only_apply_sees_the_write_credential():
