@@ -3,10 +3,11 @@
 
 The state (FAKE_GH_STATE) holds one repository's pull requests (listed, opened, updated),
 reviews, comments, issues, labels, workflow runs (each with its artifacts: a name and the folder
-holding its files) and variables; every call is appended to its "calls", and writes change it, so a test can run a script
-twice and see the second run find what the first posted. List endpoints are paged like GitHub's
-(``page_size`` items a page): without --paginate only the first page comes back, with --paginate
-the pages come back to back (as the real gh prints them) or, with --slurp, as one array of pages.
+holding its files) and variables; every call is appended to its "calls", and writes change it,
+so a test can run a script twice and see the second run find what the first posted. List
+endpoints are paged like GitHub's (``page_size`` items a page): without --paginate only the first
+page comes back, with --paginate the pages come back to back (as the real gh prints them) or,
+with --slurp, as one array of pages.
 """
 
 from __future__ import annotations

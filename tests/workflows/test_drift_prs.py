@@ -41,7 +41,10 @@ users:
       all: {account: capture}
 """
 CARLA = """\
-  - {id: carla.rossi, name: Carla Rossi, language: de, authorizations: {CH9300762011623852957: read}}
+  - id: carla.rossi
+    name: Carla Rossi
+    language: de
+    authorizations: {CH9300762011623852957: read}
 """
 WEB_ORDER = """\
 orders:
