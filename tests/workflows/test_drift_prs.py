@@ -103,7 +103,7 @@ def test_drift_proposes_the_expiry_and_the_adoption_and_updates_them_the_next_da
 ):
     remote, at, sha = drifted
 
-    run = job("drift.yml", "drift", sha=sha)
+    run = job("drift.yml", "propose", sha=sha)
 
     assert run.step(STEP).returncode == 0, run.step(STEP).stderr
     assert run.step(STEP).stdout == (
@@ -158,7 +158,7 @@ def test_drift_proposes_the_expiry_and_the_adoption_and_updates_them_the_next_da
 
     # the next day's run finds the open pull requests and updates them, opening none
     workspace.git("checkout", "-q", sha)
-    again = job("drift.yml", "drift", sha=sha)
+    again = job("drift.yml", "propose", sha=sha)
     assert again.step(STEP).stdout == (
         f"efctl/expire: updated pull request #{expire['number']}\n"
         f"efctl/adopt/10000001: updated pull request #{adoption['number']}\n"
