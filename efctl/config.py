@@ -15,6 +15,7 @@ from pathlib import Path
 
 from efctl.declarations.loader import LoadedDocument, load_document
 from efctl.errors import EfctlError
+from reconcile.checks import EXPIRY_WARNING_DAYS
 from reconcile.diagnostics import Diagnostic, error
 
 CONFIG_NAME = "efctl.yaml"
@@ -32,6 +33,9 @@ class Settings:
     catalog: Path | None
     today: date
     rotate_before_days: int | None = None  # efctl.yaml's, over the catalog's
+    expiry_warning_days: int = (
+        EXPIRY_WARNING_DAYS  # validate warns this many days before an entry's until
+    )
     smtp_url: str | None = None  # EFCTL_SMTP_URL, else efctl.yaml's smtp: the sandbox's notices
     no_bank: EfctlError | None = None  # in CI with no bank named: raised when one is needed
     # seconds the sandbox bank takes to process an ordered document (efctl report order)
@@ -81,8 +85,10 @@ SETTINGS = {
     "document_delay": "seconds the sandbox bank takes to process an ordered document, e.g. 5",
     "rotate_before_days": "API keys expiring within this many days are rotated (catalog: 30)",
     "smtp": "smtp://[USER:PASSWORD@]HOST[:PORT][?starttls=true&from=ADDR] or smtps://… for notices",
+    "expiry_warning_days": "validate warns this many days before an entry's until (default 14)",
 }
 NUMBERS = ("document_delay",)  # settings that are numbers, not text
+DAYS = ("rotate_before_days", "expiry_warning_days")  # settings that are whole days
 _TYPES = {list: "a list", dict: "a mapping", bool: "true or false"}
 
 
@@ -130,7 +136,7 @@ def _setting_problems(document: LoadedDocument) -> list[Diagnostic]:
                         _wrong_type(key, value, (key,), "a number of seconds, 0 or more")
                     )
                 )
-        elif key == "rotate_before_days":
+        elif key in DAYS:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 wrong = _wrong_type(key, value, (key,), "a whole number of days")
                 if isinstance(value, int) and not isinstance(value, bool):
@@ -195,6 +201,7 @@ def load_settings(
         document_delay=_delay(env.get("EFCTL_DOCUMENT_DELAY"), data.get("document_delay")),
         source_date=_source_date(env.get("SOURCE_DATE_EPOCH")),
         rotate_before_days=data.get("rotate_before_days"),
+        expiry_warning_days=data.get("expiry_warning_days", EXPIRY_WARNING_DAYS),
         smtp_url=env.get("EFCTL_SMTP_URL") or data.get("smtp"),
         no_bank=(
             _no_backend_in_ci(env.get("EFCTL_BACKEND"))

@@ -86,6 +86,8 @@ CODES: dict[str, str] = {
     "EF117": "unknown ISO version",
     "EF118": "a requested profile falls back to nothing",
     "EF119": "a value that looks like a secret (API key, token, password)",
+    "EF120": "a time-boxed entry (until) has expired or expires soon",
+    "EF121": "`copy_from` a user whose access ends earlier (until)",
     # the sandbox bank's seed
     "EF201": "duplicate contract, delivery or signatory in a bank seed",
     # the plan's final-state rules

@@ -61,6 +61,7 @@ class NoteKind(StrEnum):
     # The bank switched deliveries to the newest ISO version on its own after the parallel
     # phase; data: on, iso_version, deliveries (each {delivery, kind, from})
     AUTOMATIC_ISO_CHANGE = "automatic_iso_change"
+    EXPIRED = "expired"  # a time-boxed entry's until has come; data: on, entry
 
 
 @dataclass(frozen=True)

@@ -14,10 +14,11 @@ from reconcile.catalog import Catalog
 from reconcile.diagnostics import Diagnostic
 from reconcile.diff import LastApplied, diff_client
 from reconcile.dualcontrol import admins_of, rule_for
+from reconcile.expiry import in_force, label_expired
 from reconcile.isochange import bank_notes
 from reconcile.model import ClientSpec, ClientState
 from reconcile.plan import Approval, ClientPlan, EligibleAdmin, Plan
-from reconcile.resolve import ClientResolution
+from reconcile.resolve import ClientResolution, resolve_client
 from reconcile.rules import final_state_rules
 from reconcile.tiers import BASE_CHECKERS, classify
 
@@ -33,8 +34,13 @@ def plan_client(
     today: date | None = None,
 ) -> tuple[ClientPlan, list[Diagnostic]]:
     """The plan of one relationship at the bank's serial, and what its final state breaks;
-    ``today`` is the day API keys are judged on for rotation."""
-    changes = diff_client(spec, resolution, state, catalog, last_applied, today)
+    ``today`` is the day API keys are judged on for rotation and ``until`` days for expiry
+    (``resolution`` is the whole declaration's; without expired entries it is made again)."""
+    current = in_force(spec, today)
+    if current.expired:
+        resolution = resolve_client(current.spec, state.contracts, catalog)
+    changes = diff_client(current.spec, resolution, state, catalog, last_applied, today)
+    changes = label_expired(changes, current.expired)
     problems = final_state_rules(state, changes, allow_mass_removal=allow_mass_removal)
     eligible = tuple(EligibleAdmin(admin.user, admin.github) for admin in admins_of(state))
     types = {contract.id: contract.type for contract in state.contracts}

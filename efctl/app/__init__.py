@@ -17,6 +17,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+from efctl.app.adopt import Adoptions, adopt_clients
 from efctl.app.apply import (
     ApplyReport,
     Approved,
@@ -37,6 +38,7 @@ from efctl.app.audit import (
 from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
 from efctl.app.deliveries import DeliveryListing, list_deliveries
+from efctl.app.expire import Expired, expire
 from efctl.app.imports import Imported, import_client
 from efctl.app.keys import KeyListing, list_keys, make_sink
 from efctl.app.notices import Notified
@@ -140,7 +142,25 @@ class Application:
     def explain(self, client: str, user: str, paths: Sequence[Path] = ()) -> Explanation:
         view = self._view()
         checked = validate(self._paths(paths), self.settings, self.catalog, view)
-        return explain(checked, client, user, view, self.catalog)
+        return explain(checked, client, user, view, self.catalog, self.settings.today)
+
+    def expire(
+        self, clients: Sequence[str] = (), paths: Sequence[Path] = (), *, write: bool = False
+    ) -> Expired:
+        """The entries whose until has come; with ``write`` deleted from their files."""
+        checked = validate(self._paths(paths), self.settings, self.catalog, None)
+        return expire(checked, clients, self.settings.today, write=write)
+
+    def adopt(
+        self, clients: Sequence[str] = (), paths: Sequence[Path] = (), *, out: Path | None = None
+    ) -> Adoptions:
+        """The bank-side changes of CLIENTS taken into their declarations (or into ``out``)."""
+        view = self._view()
+        checked = validate(self._paths(paths), self.settings, self.catalog, view)
+        return adopt_clients(
+            checked, clients, view, self.bank, self.catalog, self.settings.today, out,
+            display=self.settings.display,
+        )  # fmt: skip
 
     # --- plans --------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ from efctl.declarations.loader import LoadedDocument, load_document
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
-from reconcile.checks import NO_GAPS, check_client
+from reconcile.checks import EXPIRY_WARNING_DAYS, NO_GAPS, check_client
 from reconcile.diagnostics import Diagnostic, Severity, error, warning
 from reconcile.model import ClientSpec, ClientState
 from reconcile.resolve import ClientResolution, resolve_client
@@ -154,10 +154,12 @@ def validate(
     display=str,
     cache_dir: Path | None = None,
     root: Path | None = None,
+    expiry_warning_days: int = EXPIRY_WARNING_DAYS,
 ) -> Validation:
     """Every declaration under PATHS checked; with CACHE_DIR, clean declarations read before
     are taken from the parse cache there (cache.py) instead of being parsed and checked again;
-    with the repository's ROOT, links out of it are refused (:func:`discover`)."""
+    with the repository's ROOT, links out of it are refused (:func:`discover`). An ``until``
+    within EXPIRY_WARNING_DAYS of TODAY, or past, is warned about."""
     files, diagnostics = discover(paths, display, root)
     schema = with_catalog(load_schema("client"), catalog)
     cache = ParseCache.open(cache_dir, schema) if cache_dir is not None and files else None
@@ -167,7 +169,7 @@ def validate(
         clean = cache is not None and cache.knows(document)
         state = bank.read_client if bank is not None else None
         problems, spec, resolution = check_document(
-            document, schema, catalog, state, today, clean=clean
+            document, schema, catalog, state, today, clean=clean, warn_days=expiry_warning_days
         )
         diagnostics.extend(problems)
         if spec is not None:
@@ -192,12 +194,14 @@ def check_document(
     today: date,
     *,
     clean: bool = False,
+    warn_days: int = EXPIRY_WARNING_DAYS,
 ) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
     """All located problems of one document; its spec only when it loaded and fits the schema,
     with its resolution against the bank's contracts when the bank knows the relationship.
 
     ``read_client`` is the bank's side of a relationship, None to validate offline;
-    ``clean``: the document is known to load and fit the schema (the parse cache says so).
+    ``clean``: the document is known to load and fit the schema (the parse cache says so);
+    ``warn_days``: how long before an ``until`` it is warned about.
     """
     problems = list(document.diagnostics)
     if document.data is None:
@@ -216,7 +220,14 @@ def check_document(
     state = read_client(spec.id) if online else None
     resolution = resolve_client(spec, state.contracts, catalog) if state and not broken else None
     checks = check_client(
-        spec, state, catalog, today, bank_known=online, gaps=gaps, resolution=resolution
+        spec,
+        state,
+        catalog,
+        today,
+        bank_known=online,
+        gaps=gaps,
+        resolution=resolution,
+        expiry_warning_days=warn_days,
     )
     problems.extend(document.place(d) for d in checks)
     problems.extend(document.place(d) for d in secret_diagnostics(document.data))

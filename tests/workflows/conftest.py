@@ -210,6 +210,7 @@ def job(workspace: Workspace, github: FakeGitHub):
             "GITHUB_SERVER_URL": "https://github.com",
             "GITHUB_RUN_ID": "4242",
             "GITHUB_SHA": sha,
+            "GITHUB_REF_NAME": "main",
             "GITHUB_WORKSPACE": str(workspace.root),
             "FAKE_GH_STATE": str(github.state_path),
             "APPLY_WAIT_SECONDS": "0",  # wait-turn.sh: poll without sleeping
