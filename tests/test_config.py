@@ -40,7 +40,7 @@ def test_wrong_types_and_unknown_keys_are_reported_together(run):
         "    hint: catalog: a catalog file overriding the packaged one\n"
         "efctl.yaml:5:1: error EF010: unknown setting 'seeds'; did you mean 'seed'?\n"
         "    hint: settings: clients, seed, backend, catalog, document_delay, rotate_before_days,"
-        " smtp\n" + FAILED
+        " smtp, lock_timeout\n" + FAILED
     )
 
 
