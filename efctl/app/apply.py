@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import functools
 import json
-from contextlib import nullcontext
 from collections.abc import Callable, Iterable, Mapping
+from contextlib import nullcontext
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path

@@ -155,8 +155,8 @@ def approve(
     "--lock-timeout",
     type=click.FloatRange(min=0),
     metavar="SECONDS",
-    help="How long to wait for a relationship another apply is applying "
-    f"(default: EFCTL_LOCK_TIMEOUT, else efctl.yaml's lock_timeout, else {DEFAULT_LOCK_TIMEOUT:g}).",
+    help="How long to wait for a relationship another apply is applying (default: "
+    f"EFCTL_LOCK_TIMEOUT, else efctl.yaml's lock_timeout, else {DEFAULT_LOCK_TIMEOUT:g}).",
 )
 @pass_app
 def apply(
