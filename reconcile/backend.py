@@ -7,7 +7,7 @@ only when its own four-eyes rule holds; otherwise the order waits as pending.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -150,14 +150,19 @@ class Backend(Protocol):
         ...
 
     def hold(
-        self, client_id: str, plan_id: str, timeout: float
+        self,
+        client_id: str,
+        plan_id: str,
+        timeout: float,
+        waiting: Callable[[str], None] | None = None,
     ) -> AbstractContextManager[LockHolder | None]:
         """Hold the relationship for this process's apply of PLAN_ID until the block ends.
 
         No other apply holds it meanwhile; the hold dies with the process (or its connection
         to the bank), so a killed apply never leaves one behind. Waits up to TIMEOUT seconds
-        for another holder, then raises RelationshipBusy naming it. Yields the holder it
-        waited for, None when the relationship was free.
+        for another holder (telling ``waiting`` once, in words, whom it waits for), then
+        raises RelationshipBusy naming it. Yields the holder it waited for, None when the
+        relationship was free.
         """
         ...
 

@@ -230,6 +230,7 @@ class Application:
             progress=progress,
             sink=sink,
             lock_timeout=lock_timeout,
+            waiting=lambda line: self.notify(f"efctl: {line}"),
         )
 
     # --- the bank's side ----------------------------------------------------------------

@@ -339,12 +339,14 @@ def apply_plan(
     progress: Callable[[list], Iterable] = iter,
     sink: KeySink | None = None,
     lock_timeout: float | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> ApplyReport:
     """Apply the reviewed plan where it still holds (``fresh`` is the same planned now).
 
     Each relationship with changes is held (``Backend.hold``) from reading its state to its
     result, waiting up to ``lock_timeout`` seconds (default: the settings') for another apply
-    of it; one still held then is reported ``locked`` and the others go on.
+    of it (``waiting`` is told whom for); one still held then is reported ``locked`` and the
+    others go on.
     """
     timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
     if sink is None and issues_keys(reviewed):
@@ -364,7 +366,7 @@ def apply_plan(
     for client_plan in progress(list(reviewed.clients)):
         client = client_plan.client
         held = (
-            bank.bank.hold(client, reviewed.plan_id, timeout)
+            bank.bank.hold(client, reviewed.plan_id, timeout, waiting)
             if client_plan.changes
             else nullcontext()  # nothing to write, nothing to wait for
         )

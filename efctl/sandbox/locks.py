@@ -75,7 +75,12 @@ class Locks(Protocol):
 
 @contextmanager
 def hold(
-    locks: Locks, client: str, plan_id: str, timeout: float, clock: Callable[[], datetime]
+    locks: Locks,
+    client: str,
+    plan_id: str,
+    timeout: float,
+    clock: Callable[[], datetime],
+    waiting: Callable[[str], None] | None = None,
 ) -> Iterator[LockHolder | None]:
     """Hold CLIENT's lock for an apply of PLAN_ID; see :meth:`reconcile.backend.Backend.hold`."""
     deadline = time.monotonic() + timeout
@@ -83,10 +88,14 @@ def hold(
     holder = None
     while not locks.acquire(client, holder_line(plan_id, clock())):
         seen, holder = locks.holder(client)
-        waited_for = waited_for or seen
         left = deadline - time.monotonic()
         if left <= 0:
             raise RelationshipBusyError(client, holder or "another apply", timeout)
+        if waiting and not waited_for and seen:
+            waiting(
+                f"relationship {client} is being applied by {holder}; waiting up to {timeout:g} s"
+            )
+        waited_for = waited_for or seen
         time.sleep(min(POLL_SECONDS, left))
     try:
         yield waited_for

@@ -175,11 +175,15 @@ class Store:
         return self._orders.stored_changes()
 
     def hold(
-        self, client_id: str, plan_id: str, timeout: float
+        self,
+        client_id: str,
+        plan_id: str,
+        timeout: float,
+        waiting: Callable[[str], None] | None = None,
     ) -> AbstractContextManager[LockHolder | None]:
         """The relationship held for one apply; see ``locks.py`` and ``Backend.hold``."""
         self._require_current()
-        return hold(self._locks, client_id, plan_id, timeout, self._clock)
+        return hold(self._locks, client_id, plan_id, timeout, self._clock, waiting)
 
     @cached_property
     def _locks(self) -> Locks:

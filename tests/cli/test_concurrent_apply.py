@@ -19,12 +19,14 @@ from pathlib import Path
 import pytest
 from signing import enrol, keypair
 from test_apply import (
+    APPROVALS,
     APPROVERS,
     AUTHOR,
     CLIENTS,
     HAUSTECHNIK,
     HOLDING,
     IMMOBILIEN,
+    PLAN,
     REZZONICO,
     ROCHAT,
     SIGNERS,
@@ -32,10 +34,14 @@ from test_apply import (
     apply,
     approve,
     audited,
+    bank,
     make_plan,
     report,
     states,
 )
+
+from reconcile.backend import Order, OrderStatus
+from reconcile.plan import Change
 
 # Both engines: concurrent applies meet in the bank's locks and transactions.
 pytestmark = pytest.mark.stores("sqlite", "postgresql")
@@ -86,7 +92,9 @@ def plan_of(repo, name: str, clients: tuple[str, ...]) -> tuple[str, str]:
     assert made.exit_code == 0, made.output
     plan_id = json.loads((repo.root / planfile).read_text(encoding="utf-8"))["plan_id"]
     at_bank = states(repo)
-    approvers = [u for u in APPROVERS if any(u in {s.id for s in at_bank[c].users} for c in clients)]
+    approvers = [
+        u for u in APPROVERS if any(u in {s.id for s in at_bank[c].users} for c in clients)
+    ]
     for number, user in enumerate(approvers):
         first = ("--author", AUTHOR) if number == 0 else ()
         key = str(keypair(repo.root.parent / "keys", user))
@@ -133,9 +141,9 @@ def test_a_held_relationship_names_its_holder_and_is_free_once_the_holder_is_kil
     plan = make_plan(examples_repo)
     approve(examples_repo, plan, *APPROVERS)
     before = states(examples_repo)
-    other_plan = "sha256:" + "3f2a" * 16
+    # Another run of this plan holds HOLDING (a process that took the lock through the store).
     holder = python_process(
-        examples_repo, "-c", HOLDER, examples_repo.env["EFCTL_BACKEND"], HOLDING, other_plan
+        examples_repo, "-c", HOLDER, examples_repo.env["EFCTL_BACKEND"], HOLDING, plan["plan_id"]
     )
     try:
         assert holder.stdout.readline() == "held\n", holder.stderr.read()
@@ -144,19 +152,30 @@ def test_a_held_relationship_names_its_holder_and_is_free_once_the_holder_is_kil
         # No wait at all (0 s): the other relationships are applied, never held up by HOLDING.
         result = apply(examples_repo, "--lock-timeout", "0")
         after = states(examples_repo)
+        execute_order(examples_repo, plan, HOLDING)  # what the holder does meanwhile
+
+        # A second apply waits for HOLDING; once it says so, the holder is killed (kill -9).
+        waiter = python_process(
+            examples_repo,
+            *("-c", "from efctl.cli import main; main()"),
+            *("apply", PLAN, "--approvals", APPROVALS, "--lock-timeout", "60"),
+        )
+        waiting = waiter.stderr.readline()
     finally:
         holder.kill()
         holder.wait()
-    locked = (
-        f"relationship {HOLDING} is being applied by efctl apply of plan sha256:3f2a3f2a3f2a…,"
-        f" pid {holder.pid} on host {socket.gethostname()}, since {HELD_SINCE} (waited 0 s);"
-        " run this apply again once that one has finished (what it applied stays applied),"
-        " or wait longer: --lock-timeout SECONDS"
+    resumed, rest = waiter.communicate(timeout=60)
+
+    by = (
+        f"efctl apply of plan {plan['plan_id'][:19]}…, pid {holder.pid} on host"
+        f" {socket.gethostname()}, since {HELD_SINCE}"
     )
     assert (result.exit_code, result.stderr) == (1, "")
     assert result.stdout == report(
         plan,
-        f"  {HOLDING}  locked   {locked}",
+        f"  {HOLDING}  locked   relationship {HOLDING} is being applied by {by} (waited 0 s);"
+        " run this apply again once that one has finished (what it applied stays applied),"
+        " or wait longer: --lock-timeout SECONDS",
         f"  {HAUSTECHNIK}  applied  order {HAUSTECHNIK}-1 executed, serial 41 -> 42",
         f"  {IMMOBILIEN}  applied  order {IMMOBILIEN}-2 executed, serial 23 -> 24",
         f"  {REZZONICO}  applied  order {REZZONICO}-1 executed, serial 8 -> 9",
@@ -165,9 +184,33 @@ def test_a_held_relationship_names_its_holder_and_is_free_once_the_holder_is_kil
     )
     assert after == {**{c: applied(before[c]) for c in CLIENTS}, HOLDING: before[HOLDING]}
 
-    # The holder was killed while holding: its lock went with it. An orphan would keep
-    # HOLDING locked for the whole timeout; the timeout is long, the outcome is what counts.
-    resumed = apply(examples_repo, "--lock-timeout", "30")
-    assert (resumed.exit_code, resumed.stderr) == (0, ""), resumed.output
-    assert resumed.stdout.splitlines()[1].startswith(f"  {HOLDING}  applied          order")
+    # The holder was killed while holding: its lock went with it, and the waiter, which had
+    # 60 s left, took it (an orphan lock would have left HOLDING locked). Having waited for a
+    # run of the same plan, it reports HOLDING applied by that run: a success, not a repeat.
+    assert waiting == (
+        f"efctl: relationship {HOLDING} is being applied by {by}; waiting up to 60 s\n"
+    )
+    assert (waiter.returncode, rest) == (0, "")
+    assert resumed == report(
+        plan,
+        f"  {HOLDING}  applied (by another run)  order {HOLDING}-1 executed this plan while"
+        " this run waited for its lock",
+        *(
+            f"  {client}  already applied           order {client}-{n} executed this plan"
+            for client, n in ((HAUSTECHNIK, 1), (IMMOBILIEN, 2), (REZZONICO, 1), (ROCHAT, 1))
+        ),
+        "Apply: 4 already applied, 1 applied (by another run).",
+    )
     assert states(examples_repo) == {c: applied(before[c]) for c in CLIENTS}
+
+
+def execute_order(repo, plan: dict, client: str) -> None:
+    """CLIENT's order of PLAN executed at the bank, as the run holding CLIENT would."""
+    [entry] = [c for c in plan["clients"] if c["client"] == client]
+    changes = tuple(Change.from_json(change) for change in entry["changes"])
+    order = Order(
+        client, entry["serial"], plan["plan_id"], plan["source"]["commit"], AUTHOR,
+        ("regula.zuercher",), changes,
+    )  # fmt: skip
+    with bank(repo) as store:
+        assert store.submit_order(order).status is OrderStatus.EXECUTED
