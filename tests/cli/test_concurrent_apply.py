@@ -158,7 +158,7 @@ def test_a_held_relationship_names_its_holder_and_is_free_once_the_holder_is_kil
         waiter = python_process(
             examples_repo,
             *("-c", "from efctl.cli import main; main()"),
-            *("apply", PLAN, "--approvals", APPROVALS, "--lock-timeout", "60"),
+            *("apply", PLAN, "--approvals", APPROVALS, "--lock-timeout", "20"),
         )
         waiting = waiter.stderr.readline()
     finally:
@@ -185,10 +185,10 @@ def test_a_held_relationship_names_its_holder_and_is_free_once_the_holder_is_kil
     assert after == {**{c: applied(before[c]) for c in CLIENTS}, HOLDING: before[HOLDING]}
 
     # The holder was killed while holding: its lock went with it, and the waiter, which had
-    # 60 s left, took it (an orphan lock would have left HOLDING locked). Having waited for a
+    # 20 s left, took it (an orphan lock would have left HOLDING locked). Having waited for a
     # run of the same plan, it reports HOLDING applied by that run: a success, not a repeat.
     assert waiting == (
-        f"efctl: relationship {HOLDING} is being applied by {by}; waiting up to 60 s\n"
+        f"efctl: relationship {HOLDING} is being applied by {by}; waiting up to 20 s\n"
     )
     assert (waiter.returncode, rest) == (0, "")
     assert resumed == report(
