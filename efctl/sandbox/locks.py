@@ -130,6 +130,8 @@ class AdvisoryLocks:
         # Named before it is taken: whoever sees the lock held sees its holder's name.
         self._db.execute("SELECT set_config('application_name', ?, false)", (line,))
         [(taken,)] = self._db.query("SELECT pg_try_advisory_lock(?)", (self._key(client),))
+        if not taken:
+            self._db.execute("RESET application_name")  # a waiter holds nothing
         return taken
 
     def release(self, client: str) -> None:
