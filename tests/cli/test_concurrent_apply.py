@@ -85,6 +85,10 @@ def python_process(repo, *args: str) -> subprocess.Popen:
     )
 
 
+def efctl_process(repo, *args: str) -> subprocess.Popen:
+    return python_process(repo, "-c", "from efctl.cli import main; main()", *args)
+
+
 def plan_of(repo, name: str, clients: tuple[str, ...]) -> tuple[str, str]:
     """(plan file, plan id) of a plan of CLIENTS, approved by the approvers who are users there."""
     planfile = f"plans/{name}.json"
@@ -108,9 +112,8 @@ def test_eight_appliers_of_overlapping_plans_execute_each_relationship_once(exam
     before = states(examples_repo)
     plans = [plan_of(examples_repo, f"p{n}", clients) for n, clients in enumerate(PLANS)]
     runs = [
-        python_process(
+        efctl_process(
             examples_repo,
-            *("-c", "from efctl.cli import main; main()"),
             *("apply", planfile, "--approvals", planfile.replace(".json", ".approvals.json")),
             "--format=json",
         )
@@ -155,10 +158,8 @@ def test_a_held_relationship_names_its_holder_and_is_free_once_the_holder_is_kil
         execute_order(examples_repo, plan, HOLDING)  # what the holder does meanwhile
 
         # A second apply waits for HOLDING; once it says so, the holder is killed (kill -9).
-        waiter = python_process(
-            examples_repo,
-            *("-c", "from efctl.cli import main; main()"),
-            *("apply", PLAN, "--approvals", APPROVALS, "--lock-timeout", "20"),
+        waiter = efctl_process(
+            examples_repo, "apply", PLAN, "--approvals", APPROVALS, "--lock-timeout", "20"
         )
         waiting = waiter.stderr.readline()
     finally:
