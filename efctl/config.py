@@ -21,9 +21,7 @@ CONFIG_NAME = "efctl.yaml"
 DEFAULT_STORE = ".efctl/sandbox.db"
 SANDBOX = "sandbox"  # EFCTL_BACKEND=sandbox (or backend: sandbox): the local sandbox, by name
 DEFAULT_DOCUMENT_DELAY = 5.0  # seconds: the sandbox bank's processing time of a document order
-DEFAULT_LOCK_TIMEOUT = (
-    300.0  # seconds an apply waits for another apply of a relationship (CI queues)
-)
+DEFAULT_LOCK_TIMEOUT = 300.0  # seconds apply waits for a relationship held elsewhere: CI queues
 
 
 @dataclass(frozen=True)

@@ -396,7 +396,7 @@ def _applied_while_waiting(
     applied by that run meanwhile: a success, not a repeat of an apply done before."""
     if result.outcome is not Outcome.ALREADY_APPLIED or not waited_for:
         return result
-    if not waited_for.applies(plan_id):
+    if not waited_for.applies(plan_id):  # another plan's apply: this plan was applied before
         return result
     return replace(
         result,

@@ -150,7 +150,8 @@ class AdvisoryLocks:
         found = parse_holder(name or "")
         if found:
             return found, found.text()
-        return None, f"PostgreSQL session {pid} (application_name {name!r})"
+        named = f" (application_name {name!r})" if name else ""  # not efctl's: say what we know
+        return None, f"PostgreSQL session {pid}{named}"
 
     def _key(self, client: str) -> int:
         if client not in self._keys:

@@ -100,3 +100,19 @@ def test_banks_in_two_schemas_of_one_database_never_share_a_lock(bank, good_seed
             schema = other.rpartition("schema=")[2]
             with psycopg.connect(other.partition("?")[0], autocommit=True) as connection:
                 connection.execute(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+
+
+@pytest.mark.stores("postgresql")
+def test_a_postgresql_session_that_is_not_efctl_is_named_by_its_pid(bank):
+    with open_store(bank) as one, open_store(bank) as two:
+        other = one.database
+        other.execute("SET application_name TO 'psql'")
+        [(pid,)] = other.query("SELECT pg_backend_pid()")
+        key = f"hashtextextended(current_schema() || ':' || '{FAVRE}', 0)"
+        other.execute(f"SELECT pg_advisory_lock({key})")  # by hand, as someone at a psql prompt
+        with pytest.raises(RelationshipBusyError) as busy, two.hold(FAVRE, PLAN_B, 0):
+            pytest.fail("held twice")
+    assert str(busy.value) == (
+        f"relationship {FAVRE} is being applied by PostgreSQL session {pid}"
+        " (application_name 'psql') (waited 0 s)"
+    )
