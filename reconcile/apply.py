@@ -7,7 +7,8 @@ four-eyes verdict on the evidence, with the checkers the relationship's risk tie
 then the order itself, which the bank executes atomically after its own four-eyes check.
 A concurrent apply of the same plan that commits between these checks and the order makes the
 bank refuse the order as stale; that relationship is then "applied (by another run)", a success.
-A relationship that fails never stops the others.
+A relationship that fails never stops the others. The caller holds each relationship's lock
+(Backend.hold) around apply_client, so that two applies of it do not interleave.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ class Outcome(StrEnum):
     NEEDS_APPROVAL = "needs approval"  # the evidence does not satisfy dual control
     PENDING_AT_BANK = "pending at the bank"  # the bank's own four-eyes check wants more
     STALE = "stale"
+    LOCKED = "locked"  # another apply held the relationship for the whole lock timeout
     FAILED = "failed"
     REFUSED = "refused"  # nothing applied: the plan's author may not request API keys there
 

@@ -228,9 +228,11 @@ class Application:
         progress: Callable[[list], Iterable] = iter,
         secrets_dir: Path | None = None,
         secrets_command: str | None = None,
+        lock_timeout: float | None = None,
     ) -> ApplyReport:
         """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``, new API
-        keys' secrets to the sink (``secrets_dir`` or ``secrets_command``)."""
+        keys' secrets to the sink (``secrets_dir`` or ``secrets_command``); a relationship
+        another apply holds is waited for ``lock_timeout`` seconds (default: the settings')."""
         sink = make_sink(secrets_dir, secrets_command, self.settings.root)
         view = self._view()
         reviewed = read_plan(planfile)
@@ -248,6 +250,8 @@ class Application:
             artifacts=artifacts or self.settings.root / "artifacts",
             progress=progress,
             sink=sink,
+            lock_timeout=lock_timeout,
+            waiting=lambda line: self.notify(f"efctl: {line}"),
         )
 
     # --- the bank's side ----------------------------------------------------------------
