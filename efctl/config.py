@@ -110,8 +110,7 @@ def _read_config(path: Path) -> dict:
     if problems:
         raise EfctlError(
             f"{shown} has errors (listed above)",
-            hint="fix them and run again; the settings are clients, seed, backend, catalog and "
-            "document_delay",
+            hint='fix them and run again (README "Configuration" describes every setting)',
             diagnostics=sorted(problems, key=lambda d: d.sort_key),
         )
     return document.data

@@ -22,8 +22,7 @@ def run(tmp_path, monkeypatch):
 
 FAILED = (
     "efctl: error: efctl.yaml has errors (listed above)\n"
-    "    hint: fix them and run again; the settings are clients, seed, backend, catalog and "
-    "document_delay\n"
+    '    hint: fix them and run again (README "Configuration" describes every setting)\n'
 )
 
 
