@@ -177,7 +177,8 @@ def job(workspace: Workspace, github: FakeGitHub):
 
     The install step is skipped: efctl is installed here already. So are the plan job's
     reports, unless ``reports`` (they cost two efctl runs, and only the tests of the reports
-    look at them). Both bank secrets name the workspace's sandbox bank.
+    look at them). Both bank secrets name the workspace's sandbox bank; ``env`` adds to the
+    runner's environment.
     """
 
     def run(
@@ -188,6 +189,7 @@ def job(workspace: Workspace, github: FakeGitHub):
         event: dict | None = None,
         inputs: dict | None = None,
         reports: bool = False,
+        env: dict[str, str] | None = None,
     ):
         context = {
             "github": {
@@ -214,6 +216,7 @@ def job(workspace: Workspace, github: FakeGitHub):
             "GITHUB_WORKSPACE": str(workspace.root),
             "FAKE_GH_STATE": str(github.state_path),
             "APPLY_WAIT_SECONDS": "0",  # wait-turn.sh: poll without sleeping
+            **(env or {}),
         }
         del runner_env["EFCTL_BACKEND"]  # only what the workflow passes
         return run_job(
