@@ -7,7 +7,7 @@
 # - Changes made at the bank, in its web UI or by the bank itself: one pull request per
 #   relationship, from the branch efctl/adopt/CLIENT, adopting them into its declaration
 #   (efctl adopt), naming who changed what and when. Merging it keeps the bank's change;
-#   closing it leaves the next apply to revert it.
+#   closing it leaves the next apply to revert it, and the same changes are not proposed again.
 # Each branch is made afresh from the checked-out commit and force-pushed; an open pull request
 # of the branch is updated (title, body), else one is opened against GITHUB_REF_NAME.
 # Writes OUT_DIR/expire.json, OUT_DIR/adopt.json and the bodies in OUT_DIR/prs/.
@@ -62,6 +62,18 @@ efctl adopt --format json --bodies "$out/prs" >"$out/adopt.json"
 mapfile -t changed < <(jq -r '.clients[] | select(.adopted != []) | "\(.client) \(.out)"' "$out/adopt.json")
 for line in "${changed[@]}"; do
   client=${line%% *} file=${line#* }
+  # The same bank changes, proposed before and declined (closed unmerged): not proposed again;
+  # the next apply reverts them. The body carries what it adopts as a digest to tell.
+  mark="efctl-adopt $(jq -c --arg c "$client" '[.clients[] | select(.client == $c) | .adopted[].plan_change]' \
+    "$out/adopt.json" | sha256sum | cut -c1-64)"
+  declined=$(gh api "repos/$repo/pulls?state=closed&head=${repo%%/*}:efctl/adopt/$client" |
+    jq -r --arg mark "$mark" 'first(.[] | select(.merged_at == null and ((.body // "") | contains($mark)))
+      | .number) // empty')
+  if [[ -n $declined ]]; then
+    echo "efctl/adopt/$client: pull request #$declined proposed these changes and was closed; not proposed again (the next apply reverts them)"
+    continue
+  fi
+  printf '\n<!-- %s -->\n' "$mark" >>"$out/prs/$client.md"
   git checkout --quiet -B "efctl/adopt/$client" "$base" # the other relationships' edits stay
   git add -- "$file"
   git "${bot[@]}" commit --quiet -m "efctl: adopt what changed at the bank in $client"

@@ -125,7 +125,7 @@ def test_drift_proposes_the_expiry_and_the_adoption_and_updates_them_the_next_da
     )
     assert on_branch(remote, "efctl/expire") == EXPIRING.split("  - id: dora.meier")[0]
     assert adoption["title"] == "efctl: adopt what changed at the bank in 10000001"
-    assert adoption["body"] == (
+    assert adoption["body"].rpartition("efctl-adopt ")[0] + "efctl-adopt " == (
         "Someone changed relationship 10000001 (Testfirma AG) at the bank. This pull request "
         "adopts it into `clients/10000001.yaml` with the smallest edit.\n\n"
         "| changed at the bank | who, where, when |\n|---|---|\n"
@@ -135,6 +135,7 @@ def test_drift_proposes_the_expiry_and_the_adoption_and_updates_them_the_next_da
         "not touched here.\n\n"
         "Merging this pull request adopts the change: the next plan shows none for it. Closing "
         "it leaves the declaration as it is, and the next apply reverts the bank's change.\n"
+        "\n<!-- efctl-adopt "
     )
     assert BRUNO_ADOPTED in on_branch(remote, "efctl/adopt/10000001")
     assert workspace.git("status", "--porcelain", "--untracked-files=no") == ""  # as it was
@@ -162,5 +163,20 @@ def test_drift_proposes_the_expiry_and_the_adoption_and_updates_them_the_next_da
     assert again.step(STEP).stdout == (
         f"efctl/expire: updated pull request #{expire['number']}\n"
         f"efctl/adopt/10000001: updated pull request #{adoption['number']}\n"
+    )
+    assert len(github.state()["pulls"]) == 2
+
+    # closed unmerged, the adoption is not proposed again; the expiry is still updated
+    github.update(
+        pulls={
+            **github.state()["pulls"],
+            str(adoption["number"]): {**adoption, "state": "closed", "merged_at": None},
+        }
+    )
+    declined = job("drift.yml", "propose", sha=sha)
+    assert declined.step(STEP).stdout == (
+        f"efctl/expire: updated pull request #{expire['number']}\n"
+        f"efctl/adopt/10000001: pull request #{adoption['number']} proposed these changes and "
+        "was closed; not proposed again (the next apply reverts them)\n"
     )
     assert len(github.state()["pulls"]) == 2
