@@ -92,6 +92,6 @@ CODES: dict[str, str] = {
     "EF201": "duplicate contract, delivery or signatory in a bank seed",
     # the plan's final-state rules
     "EF301": "the plan's user deletions leave too few admins (lockout)",
-    "EF302": "the plan deletes more than 25 % of the relationship's users",
+    "EF302": "the plan deletes more than a quarter of the users (more than one, or all)",
     "EF303": "no approval can satisfy four eyes for the relationship (too few admins)",
 }

@@ -2,9 +2,10 @@
 
 A change can be fine on its own and the plan still dangerous: deleting the last admins locks
 the client out of its own administration (only the bank's paper form brings an admin back), and
-deleting many users at once is more often a truncated file than an intention. A user whose
-``until`` has come was deleted on purpose, reviewed when the day was declared: such deletions
-count for the lockout, not as a mass removal.
+deleting many users at once (more than a quarter, and more than one unless it is all of them) is
+more often a truncated file than an intention. A user whose ``until`` has come was deleted on
+purpose, reviewed when the day was declared: such deletions count for the lockout, not as a
+mass removal.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from reconcile.model import ClientState
 from reconcile.plan import Action, Address, Change, NoteKind, Resource
 
 MASS_REMOVAL_PERCENT = 25  # deleting more than this share of the bank's users needs the flag
+MASS_REMOVAL_LEAST = 2  # ... and this many, or all: one user of a small relationship is no mass
 MASS_REMOVAL_FLAG = "--allow-mass-removal"
 
 
@@ -83,7 +85,10 @@ def _lockout(state: ClientState, deleted: set[str]) -> Diagnostic | None:
 
 def _mass_removal(state: ClientState, deleted: set[str], allowed: bool) -> Diagnostic | None:
     total = len(state.users)
-    if len(deleted) * 100 <= total * MASS_REMOVAL_PERCENT:
+    if (
+        len(deleted) < min(MASS_REMOVAL_LEAST, total)
+        or len(deleted) * 100 <= total * MASS_REMOVAL_PERCENT
+    ):
         return None
     message = (
         f"client {state.id}: the plan deletes {len(deleted)} of the relationship's {total} "

@@ -126,7 +126,7 @@ def test_the_scenario_has_every_kind_of_change(plan):
     }
     assert any(c.drift for c in changes)
     assert any(note.kind is NoteKind.FALLBACK for c in changes for note in c.notes)
-    assert [d.code for d in plan.diagnostics] == ["EF302", "EF303"]
+    assert [d.code for d in plan.diagnostics] == ["EF303"]
 
 
 def test_the_plan_json_validates_against_the_schema(plan, plan_schema):

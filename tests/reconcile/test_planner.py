@@ -62,10 +62,12 @@ def test_a_client_plan_carries_the_banks_serial_and_its_admins_as_eligible(plan)
 
 def test_the_rules_judge_the_planned_deletions(plan):
     state = bank("10432210", user("anna", "individual"), user("bruno"), user("carla"))
-    client_plan, problems = plan(state, "bruno", "carla")
+    client_plan, problems = plan(state, "carla")
     assert [(c.action, c.address) for c in client_plan.changes] == [
         (Action.DELETE, "10432210/users/anna"),
         (Action.DELETE, f"10432210/users/anna/authorizations/{CHF}"),
+        (Action.DELETE, "10432210/users/bruno"),
+        (Action.DELETE, f"10432210/users/bruno/authorizations/{CHF}"),
     ]
     assert [(p.code, p.severity) for p in problems] == [
         ("EF301", Severity.ERROR),
@@ -74,8 +76,8 @@ def test_the_rules_judge_the_planned_deletions(plan):
 
 
 def test_allow_mass_removal_reaches_the_rules(plan):
-    state = bank("10432210", user("anna"), user("bruno"))
-    _, problems = plan(state, "bruno", allow_mass_removal=True)
+    state = bank("10432210", user("anna"), user("bruno"), user("carla"))
+    _, problems = plan(state, "carla", allow_mass_removal=True)
     assert [(p.code, p.severity) for p in problems] == [
         ("EF302", Severity.WARNING),
         ("EF303", Severity.WARNING),  # anna and bruno are no admins: nobody can approve

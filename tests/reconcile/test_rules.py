@@ -103,6 +103,14 @@ def test_deleting_a_quarter_of_the_users_is_allowed():
     assert rules(bank(others=8), deleting("user00", "user01")) == []
 
 
+def test_deleting_one_user_is_no_mass_removal_however_small_the_relationship():
+    assert rules(bank(others=2), deleting("user00")) == []
+    [problem] = rules(bank(others=3), deleting("user00", "user01"))
+    assert problem.message == (
+        "client 10432210: the plan deletes 2 of the relationship's 3 users, more than 25 %"
+    )
+
+
 def test_deleting_more_than_a_quarter_of_the_users_is_an_error():
     assert rules(bank(others=8), deleting("user00", "user01", "user02")) == [
         Diagnostic(
@@ -140,7 +148,7 @@ def test_users_whose_until_has_come_are_no_mass_removal_but_count_for_the_lockou
 
 
 def test_lockout_comes_before_mass_removal():
-    state = bank(("carla.rossi", "individual"), others=1)
+    state = bank(("carla.rossi", "individual"))
     codes = [p.code for p in rules(state, deleting("carla.rossi"))]
     assert codes == ["EF301", "EF302"]
 

@@ -74,8 +74,7 @@ def efctl(workspace, *args: str) -> subprocess.CompletedProcess:
 @pytest.fixture
 def drifted(workspace, tmp_path):
     """Main declares Dora until yesterday; in the web UI Anna took Bruno's savings right away
-    and Bruno authorised it. The repository has a remote the job pushes its branches to. (Carla
-    is a fourth user: deleting one user of three would be a mass removal.)"""
+    and Bruno authorised it. The repository has a remote the job pushes its branches to."""
     (workspace.root / "clients/10000001.yaml").write_text(EXPIRING, encoding="utf-8")
     seed = workspace.root / "bank/10000001.yaml"
     text = seed.read_text(encoding="utf-8").replace("deliveries:", CARLA + "deliveries:")
