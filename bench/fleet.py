@@ -160,13 +160,14 @@ def bank_side(declared: dict, contracts: list[dict], rng: random.Random, catalog
     }
 
 
-def generate(size: str, out: Path, seed: int = 11) -> int:
-    """Write the fleet to OUT (clients/, bank/, efctl.yaml); the number of relationships."""
+def generate(size: str, out: Path, seed: int = 11, count: int | None = None) -> int:
+    """Write the fleet to OUT (clients/, bank/, efctl.yaml); the number of relationships
+    (SIZE's, or ``count`` of them: the first relationships of every size are the same)."""
     catalog = load_catalog()
     (out / "clients").mkdir(parents=True, exist_ok=True)
     (out / "bank").mkdir(parents=True, exist_ok=True)
     (out / "bank-empty").mkdir(parents=True, exist_ok=True)
-    count = SIZES[size]
+    count = SIZES[size] if count is None else count
     for number in range(count):
         rng = random.Random(f"{seed}/{number}")
         client = str(FIRST_CLIENT + number)

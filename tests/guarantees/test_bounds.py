@@ -9,6 +9,8 @@ and doubling the chain may at most about double the count.
 from __future__ import annotations
 
 import ast
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -90,3 +92,38 @@ def test_every_template_environment_is_strict_and_escapes_html_and_loads_only_ef
         html = where == "render/plan_markdown.py"
         assert options["autoescape"] == ("True" if html else "False"), where
         assert options["loader"].startswith("jinja2.PackageLoader('efctl'"), (where, options)
+
+
+# --- a plan's memory -------------------------------------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+LIMIT_MIB = 2048  # the scale issue's bound for the L fleet (1,000 relationships)
+
+
+def _plan_rss_mib(tmp_path: Path, count: int) -> float:
+    """Peak RSS of `efctl plan` over the first COUNT relationships of the benchmark's fleet."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    try:
+        from fleet import generate
+    finally:
+        sys.path.remove(str(ROOT / "bench"))
+    fleet = tmp_path / str(count)
+    generate("L", fleet, count=count)
+    env = {**os.environ, "EFCTL_CACHE": "off", "EFCTL_TODAY": "2026-11-20"}
+    subprocess.run(
+        ["efctl", "sandbox", "init"], cwd=fleet, env=env, check=True, capture_output=True
+    )
+    child = subprocess.Popen(
+        ["efctl", "plan", "--format", "json"], cwd=fleet, env=env, stdout=subprocess.DEVNULL
+    )
+    _, status, usage = os.wait4(child.pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    return usage.ru_maxrss / 1024
+
+
+def test_a_plans_memory_grows_linearly_and_stays_bounded_for_the_l_fleet(tmp_path):
+    """Measured on 10 and 40 relationships (50 users, 20 contracts each), extrapolated to the L
+    fleet's 1,000: under 2 GiB. bench/run.py --size L measures L itself (README)."""
+    small, large = _plan_rss_mib(tmp_path, 10), _plan_rss_mib(tmp_path, 40)
+    per_relationship = max(large - small, 0) / 30
+    assert small + per_relationship * 990 < LIMIT_MIB, (small, large)
