@@ -12,7 +12,6 @@ from collections.abc import Callable, Container, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
 
 from efctl.declarations.accepted import accepted_spec
 from efctl.declarations.cache import ParseCache
@@ -27,7 +26,7 @@ from efctl.declarations.parallel import map_in_processes
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
-from reconcile.checks import NO_GAPS, check_client
+from reconcile.checks import NO_GAPS, Gaps, check_client
 from reconcile.diagnostics import Diagnostic, Severity, error, warning
 from reconcile.model import ClientSpec, ClientState
 from reconcile.resolve import ClientResolution, resolve_client
@@ -188,7 +187,7 @@ def _read_all(
     for path, shown in files:
         content = read_content(path, shown)
         if isinstance(content, LoadedDocument):  # unreadable: nothing to parse
-            reads.append((read_document(content, schema), False))
+            reads.append((accepted(read_document(content, schema), schema), False))
         elif cache is not None and (data := cache.get(shown, content)) is not None:
             document = known_document(content, shown, data, path)
             reads.append((read_document(document, schema, clean=True), True))
@@ -200,7 +199,7 @@ def _read_all(
         _parse if jobs <= 1 else _parse_portable, items, jobs, setup=_share, setup_args=(schema,)
     )
     for (at, *_), read in zip(unparsed, parsed, strict=True):
-        reads[at] = (read, False)
+        reads[at] = (accepted(read, schema), False)
     return reads  # type: ignore[return-value]  # every None was filled just above
 
 
@@ -223,7 +222,7 @@ def _parse_portable(item: tuple[bytes, str, Path]) -> Read:
     diagnostic in it, as for a document the parse cache knew."""
     read = _parse(item)
     document = read.document
-    if document.data is None or document.diagnostics:
+    if read.broken:  # kept with its marks: the parent places the semantic checks' problems
         return read
     portable = known_document(document.content, document.path, document.data, document.source)
     return replace(read, document=portable)
@@ -232,29 +231,39 @@ def _parse_portable(item: tuple[bytes, str, Path]) -> Read:
 @dataclass(frozen=True)
 class Read:
     """One document loaded and checked against the schema, before the bank is asked: what a
-    worker process hands back (``document`` then has lazy marks, see :func:`portable`)."""
+    worker process hands back (then without ``gaps``, which hold a function, see
+    :func:`accepted`)."""
 
     document: LoadedDocument
     problems: tuple[Diagnostic, ...]
-    spec: ClientSpec | None  # the spec of what the schema accepted, also of a broken document
-    gaps: Any
+    spec: ClientSpec | None  # of a broken document: of the part the schema accepted
     broken: bool  # load or schema problems: the spec is checked, never planned
+    gaps: Gaps | None = None  # of a broken document's spec; None: nothing left out
 
 
 def read_document(document: LoadedDocument, schema: dict, *, clean: bool = False) -> Read:
-    """The load and schema problems of DOCUMENT and the spec of what the schema accepted;
+    """The load and schema problems of DOCUMENT, and the spec of a document without any;
     ``clean``: the document is known to load and fit the schema (the parse cache says so)."""
     problems = list(document.diagnostics)
     if document.data is None:
-        return Read(document, tuple(problems), None, NO_GAPS, True)
+        return Read(document, tuple(problems), None, True)
     if not clean:
         problems.extend(schema_diagnostics(document, schema))
     if not problems:
-        return Read(document, (), to_client_spec(document.data), NO_GAPS, False)
-    # a duplicate key or a schema error: check the part the schema accepted
-    accepted = accepted_spec(document, problems, schema)
-    spec, gaps = accepted if accepted is not None else (None, NO_GAPS)
-    return Read(document, tuple(problems), spec, gaps, True)
+        return Read(document, (), to_client_spec(document.data), False)
+    return Read(document, tuple(problems), None, True)
+
+
+def accepted(read: Read, schema: dict) -> Read:
+    """A broken document with the spec of the part the schema accepted (a duplicate key or a
+    schema error), so that its semantic checks still run; any other read as it is."""
+    if not read.broken or read.document.data is None:
+        return read
+    spec_and_gaps = accepted_spec(read.document, list(read.problems), schema)
+    if spec_and_gaps is None:
+        return read
+    spec, gaps = spec_and_gaps
+    return replace(read, spec=spec, gaps=gaps)
 
 
 def check_read(
@@ -277,7 +286,13 @@ def check_read(
         resolve_client(spec, state.contracts, catalog) if state and not read.broken else None
     )
     checks = check_client(
-        spec, state, catalog, today, bank_known=online, gaps=read.gaps, resolution=resolution
+        spec,
+        state,
+        catalog,
+        today,
+        bank_known=online,
+        gaps=read.gaps or NO_GAPS,
+        resolution=resolution,
     )
     problems.extend(document.place(d) for d in checks)
     problems.extend(document.place(d) for d in secret_diagnostics(document.data))
@@ -294,7 +309,8 @@ def check_document(
     clean: bool = False,
 ) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
     """:func:`read_document` then :func:`check_read`: one document checked whole."""
-    return check_read(read_document(document, schema, clean=clean), catalog, read_client, today)
+    read = accepted(read_document(document, schema, clean=clean), schema)
+    return check_read(read, catalog, read_client, today)
 
 
 def _declared_twice(clients: Sequence[LoadedClient]) -> list[Diagnostic]:
