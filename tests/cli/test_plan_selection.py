@@ -76,9 +76,15 @@ def test_jobs_2_gives_the_plan_and_the_diagnostics_of_jobs_1(examples_repo):
 
     add_user(examples_repo, IMMOBILIEN, BROKEN)
     add_user(examples_repo, REZZONICO, BROKEN)
+    twice = examples_repo.root / "clients" / f"{HOLDING}.yaml"
+    (twice.parent / "holding-copy.yaml").write_bytes(twice.read_bytes())  # EF114 on the later
     runs = [examples_repo.efctl("plan", "--jobs", n) for n in ("1", "2")]
     assert [r.exit_code for r in runs] == [1, 1]
     assert runs[0].stderr.count("error EF013") == 2 and "warning EF113" in runs[0].stderr
+    assert (
+        f"clients/holding-copy.yaml:6:14: error EF114: client relationship {HOLDING} is already "
+        f"declared in clients/{HOLDING}.yaml\n" in runs[0].stderr
+    )
     assert runs[1].stderr == runs[0].stderr  # the same diagnostics, in the same order
 
 
