@@ -240,9 +240,10 @@ class Application:
         sink = make_sink(secrets_dir, secrets_command, self.settings.root)
         view = self._view()
         reviewed = whole_plan(planfile, read_plan(planfile))
+        ids = [c.client for c in reviewed.clients]
         fresh = self._plan(
-            view, paths, [c.client for c in reviewed.clients],
-            reviewed.options["allow_mass_removal"],
+            view, paths, ids, reviewed.options["allow_mass_removal"],
+            Selection(reviewed=frozenset(ids)),
         )  # fmt: skip
         return apply_plan(
             reviewed,

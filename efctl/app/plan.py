@@ -46,8 +46,12 @@ class Selection:
 
     changed: Changed | None = None
     shard: Shard | None = None
+    # apply's fresh plan: exactly the reviewed plan's relationships, also when it has none
+    reviewed: frozenset[str] | None = None
 
     def narrow(self, selected: list[LoadedClient]) -> list[LoadedClient]:
+        if self.reviewed is not None:
+            return [c for c in selected if c.spec.id in self.reviewed]
         if self.changed is None or self.changed.everything:
             return selected
         return [c for c in selected if c.document.source in self.changed]
