@@ -188,7 +188,10 @@ def job(workspace: Workspace, github: FakeGitHub):
         event: dict | None = None,
         inputs: dict | None = None,
         reports: bool = False,
+        **contexts: dict,
     ):
+        """CONTEXTS: more expression contexts (matrix, strategy, needs, vars); a job's step
+        outputs go to the file GITHUB_OUTPUT, at the workspace's side."""
         context = {
             "github": {
                 "token": "ghs_fake",
@@ -201,6 +204,7 @@ def job(workspace: Workspace, github: FakeGitHub):
                 "EFCTL_BACKEND": workspace.backend,
                 "EFCTL_BACKEND_READONLY": workspace.backend,
             },
+            **contexts,
         }
         runner_env = {
             **workspace.env(),
@@ -213,6 +217,7 @@ def job(workspace: Workspace, github: FakeGitHub):
             "GITHUB_WORKSPACE": str(workspace.root),
             "FAKE_GH_STATE": str(github.state_path),
             "APPLY_WAIT_SECONDS": "0",  # wait-turn.sh: poll without sleeping
+            "GITHUB_OUTPUT": str(workspace.root.parent / "github-output"),
         }
         del runner_env["EFCTL_BACKEND"]  # only what the workflow passes
         return run_job(
