@@ -56,13 +56,14 @@ def comment(id_: int, body: str, login: str = "github-actions[bot]") -> dict:
 
 
 def plan_pull_request(workspace, github, job, event: dict, *, shards=1, reports=False) -> JobRun:
-    """plan.yml as GitHub runs it for EVENT: the shards job lists the matrix (EFCTL_SHARDS), each
+    """plan.yml as GitHub runs it for EVENT: the shards job lists the matrix (SHARDS), each
     shard job plans its share and hands its out/ on as an artifact of this run (4242), the plan
     job downloads them, merges, comments and keeps the plan. Their steps, in that order."""
     head = event["pull_request"]["head"]["sha"]
     output = workspace.root.parent / "github-output"
     output.unlink(missing_ok=True)
-    listed = job("plan.yml", "shards", sha=BASE_TIP, event=event, vars={"EFCTL_SHARDS": shards})
+    set_shards(workspace, shards)
+    listed = job("plan.yml", "shards", sha=BASE_TIP, event=event)
     assert listed.ok, [(s.name, s.stdout, s.stderr) for s in listed.steps]
     matrix = json.loads(output.read_text().removeprefix("shards="))
     runs, handed = [listed], {}
@@ -298,17 +299,26 @@ def test_a_pull_request_is_planned_for_the_relationships_it_changes_in_shards_to
     assert merged["plan_id"].removeprefix("sha256:")[:12] in updated["body"]
 
 
-def test_the_shards_come_from_the_repository_variable(workspace, github, job):
+def set_shards(workspace, count: object) -> None:
+    """EFCTL_SHARDS in the workspace's plan.yml, as a pull request to main would set it."""
+    workflow = workspace.root / ".github/workflows/plan.yml"
+    text = re.sub(r'EFCTL_SHARDS: "[^"]*"', f'EFCTL_SHARDS: "{count}"', workflow.read_text())
+    workflow.write_text(text)
+
+
+def test_the_shards_job_lists_efctl_shards_shares(workspace, job):
+    output = workspace.root.parent / "github-output"
     for value, listed in (("", '["1/1"]'), ("3", '["1/3","2/3","3/3"]')):
-        run = job("plan.yml", "shards", sha=BASE_TIP, vars={"EFCTL_SHARDS": value})
+        set_shards(workspace, value)
+        run = job("plan.yml", "shards", sha=BASE_TIP)
         assert run.ok
-        output = workspace.root.parent / "github-output"
         assert output.read_text().splitlines()[-1] == f"shards={listed}"
-    refused = job("plan.yml", "shards", sha=BASE_TIP, vars={"EFCTL_SHARDS": "0"})
-    assert refused.step("List the shards").stdout == (
-        "::error::the repository variable EFCTL_SHARDS is '0': a number of shards from 1 to 64\n"
+    set_shards(workspace, "0")
+    refused = job("plan.yml", "shards", sha=BASE_TIP).step("List the shards")
+    assert (refused.returncode, refused.stdout) == (
+        1,
+        "::error::EFCTL_SHARDS is '0' in plan.yml: a number of shards from 1 to 64\n",
     )
-    assert refused.step("List the shards").returncode == 1
 
 
 def test_plan_comment_posts_every_part_in_order_and_drops_parts_a_shorter_plan_has_not(
