@@ -153,7 +153,7 @@ def plan(
 
 
 @command("show")
-@click.argument("planfiles", metavar="PLANFILE...", nargs=-1, required=True, type=A_FILE)
+@click.argument("planfile", nargs=-1, required=True, type=A_FILE)
 @FORMAT
 @PARTS_DIR
 @click.option(
@@ -161,7 +161,7 @@ def plan(
 )
 @pass_app
 def show(
-    app: Application, planfiles: tuple[Path, ...], fmt: str, parts_dir: Path | None, out
+    app: Application, planfile: tuple[Path, ...], fmt: str, parts_dir: Path | None, out
 ) -> None:
     """Render a saved plan (after checking that it is intact).
 
@@ -169,7 +169,7 @@ def show(
     one plan they make up, with one plan id; --out saves it for apply.
     """
     _parts_need_markdown(fmt, parts_dir)
-    shown = app.show(planfiles)
+    shown = app.show(planfile)
     if out:
         write_plan(shown, out)
     _emit_plan(shown, fmt, parts_dir)
