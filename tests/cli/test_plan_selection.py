@@ -6,7 +6,9 @@ from __future__ import annotations
 import json
 import subprocess
 
+from efctl.app import Application
 from efctl.app.shards import shard_of
+from efctl.config import load_settings
 
 HOLDING, HAUSTECHNIK, IMMOBILIEN, REZZONICO, ROCHAT = (
     "20145837",
@@ -225,6 +227,26 @@ def test_changed_since_plans_only_the_relationships_whose_files_changed(examples
     assert "Apply: 4 applied." in applied.stdout.splitlines()
     rochat_after = examples_repo.efctl("plan", "--client", ROCHAT, "--format", "json").stdout
     assert json.loads(rochat_after)["clients"] == json.loads(rochat_before)["clients"]
+
+
+def test_changed_since_reads_only_the_changed_relationships_at_the_bank(examples_repo):
+    committed(examples_repo)
+    changed = examples_repo.root / "clients" / f"{REZZONICO}.yaml"
+    changed.write_text(changed.read_text() + "# one more line\n")
+    app = Application(load_settings(environ=examples_repo.env), notify=lambda _: None)
+    read: list[str] = []
+
+    def seen(statement: str) -> None:
+        if statement.startswith("SELECT name, language, serial FROM clients WHERE id"):
+            read.append(statement)
+
+    try:
+        app.bank.database.trace = seen
+        plan = app.plan(changed_since="HEAD")
+    finally:
+        app.close()
+    assert [c.client for c in plan.clients] == [REZZONICO]
+    assert len(read) == 1  # the other four are checked offline, and not read
 
 
 def test_changed_since_plans_all_after_efctl_yaml_none_when_nothing_changed(examples_repo):
