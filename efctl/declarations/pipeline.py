@@ -187,7 +187,7 @@ def _read_all(
     for path, shown in files:
         content = read_content(path, shown)
         if isinstance(content, LoadedDocument):  # unreadable: nothing to parse
-            reads.append((accepted(read_document(content, schema), schema), False))
+            reads.append((with_spec(read_document(content, schema), schema), False))
         elif cache is not None and (data := cache.get(shown, content)) is not None:
             document = known_document(content, shown, data, path)
             reads.append((read_document(document, schema, clean=True), True))
@@ -199,7 +199,7 @@ def _read_all(
         _parse if jobs <= 1 else _parse_portable, items, jobs, setup=_share, setup_args=(schema,)
     )
     for (at, *_), read in zip(unparsed, parsed, strict=True):
-        reads[at] = (accepted(read, schema), False)
+        reads[at] = (with_spec(read, schema), False)
     return reads  # type: ignore[return-value]  # every None was filled just above
 
 
@@ -219,20 +219,19 @@ def _parse(item: tuple[bytes, str, Path]) -> Read:
 def _parse_portable(item: tuple[bytes, str, Path]) -> Read:
     """:func:`_parse` in a worker process: a clean document goes back with its data and bytes
     only, its marks found again (by parsing it here) only if a later check has to place a
-    diagnostic in it, as for a document the parse cache knew."""
+    diagnostic in it, as for a document the parse cache knew; its spec is made here."""
     read = _parse(item)
     document = read.document
     if read.broken:  # kept with its marks: the parent places the semantic checks' problems
         return read
     portable = known_document(document.content, document.path, document.data, document.source)
-    return replace(read, document=portable)
+    return replace(read, document=portable, spec=None)
 
 
 @dataclass(frozen=True)
 class Read:
     """One document loaded and checked against the schema, before the bank is asked: what a
-    worker process hands back (then without ``gaps``, which hold a function, see
-    :func:`accepted`)."""
+    worker process hands back (then without a spec, see :func:`with_spec`)."""
 
     document: LoadedDocument
     problems: tuple[Diagnostic, ...]
@@ -254,11 +253,14 @@ def read_document(document: LoadedDocument, schema: dict, *, clean: bool = False
     return Read(document, tuple(problems), None, True)
 
 
-def accepted(read: Read, schema: dict) -> Read:
-    """A broken document with the spec of the part the schema accepted (a duplicate key or a
-    schema error), so that its semantic checks still run; any other read as it is."""
-    if not read.broken or read.document.data is None:
+def with_spec(read: Read, schema: dict) -> Read:
+    """The read with its spec: of a clean document that came back from a worker as data only
+    (specs are three times the data to hand across), or of the part of a broken one the schema
+    accepted (a duplicate key or a schema error), so that its semantic checks still run."""
+    if read.spec is not None or read.document.data is None:
         return read
+    if not read.broken:
+        return replace(read, spec=to_client_spec(read.document.data))
     spec_and_gaps = accepted_spec(read.document, list(read.problems), schema)
     if spec_and_gaps is None:
         return read
@@ -309,7 +311,7 @@ def check_document(
     clean: bool = False,
 ) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
     """:func:`read_document` then :func:`check_read`: one document checked whole."""
-    read = accepted(read_document(document, schema, clean=clean), schema)
+    read = with_spec(read_document(document, schema, clean=clean), schema)
     return check_read(read, catalog, read_client, today)
 
 
