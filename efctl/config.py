@@ -15,12 +15,14 @@ from pathlib import Path
 
 from efctl.declarations.loader import LoadedDocument, load_document
 from efctl.errors import EfctlError
+from reconcile.checks import EXPIRY_WARNING_DAYS
 from reconcile.diagnostics import Diagnostic, error
 
 CONFIG_NAME = "efctl.yaml"
 DEFAULT_STORE = ".efctl/sandbox.db"
 SANDBOX = "sandbox"  # EFCTL_BACKEND=sandbox (or backend: sandbox): the local sandbox, by name
 DEFAULT_DOCUMENT_DELAY = 5.0  # seconds: the sandbox bank's processing time of a document order
+DEFAULT_LOCK_TIMEOUT = 300.0  # seconds apply waits for a relationship held elsewhere: CI queues
 
 
 @dataclass(frozen=True)
@@ -32,12 +34,17 @@ class Settings:
     catalog: Path | None
     today: date
     rotate_before_days: int | None = None  # efctl.yaml's, over the catalog's
+    expiry_warning_days: int = (
+        EXPIRY_WARNING_DAYS  # validate warns this many days before an entry's until
+    )
     smtp_url: str | None = None  # EFCTL_SMTP_URL, else efctl.yaml's smtp: the sandbox's notices
     no_bank: EfctlError | None = None  # in CI with no bank named: raised when one is needed
     # seconds the sandbox bank takes to process an ordered document (efctl report order)
     document_delay: float = DEFAULT_DOCUMENT_DELAY
     # SOURCE_DATE_EPOCH (reproducible builds): the moment reports are made as of, when set
     source_date: datetime | None = None
+    # seconds apply waits while another apply holds a relationship, then reports it not applied
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
 
     @property
     def backend(self) -> str:
@@ -81,8 +88,11 @@ SETTINGS = {
     "document_delay": "seconds the sandbox bank takes to process an ordered document, e.g. 5",
     "rotate_before_days": "API keys expiring within this many days are rotated (catalog: 30)",
     "smtp": "smtp://[USER:PASSWORD@]HOST[:PORT][?starttls=true&from=ADDR] or smtps://… for notices",
+    "expiry_warning_days": "validate warns this many days before an entry's until (default 14)",
+    "lock_timeout": "seconds apply waits for a relationship another apply holds, e.g. 300",
 }
-NUMBERS = ("document_delay",)  # settings that are numbers, not text
+NUMBERS = ("document_delay", "lock_timeout")  # settings that are numbers, not text
+DAYS = ("rotate_before_days", "expiry_warning_days")  # settings that are whole days
 _TYPES = {list: "a list", dict: "a mapping", bool: "true or false"}
 
 
@@ -100,8 +110,7 @@ def _read_config(path: Path) -> dict:
     if problems:
         raise EfctlError(
             f"{shown} has errors (listed above)",
-            hint="fix them and run again; the settings are clients, seed, backend, catalog and "
-            "document_delay",
+            hint='fix them and run again (README "Configuration" describes every setting)',
             diagnostics=sorted(problems, key=lambda d: d.sort_key),
         )
     return document.data
@@ -130,7 +139,7 @@ def _setting_problems(document: LoadedDocument) -> list[Diagnostic]:
                         _wrong_type(key, value, (key,), "a number of seconds, 0 or more")
                     )
                 )
-        elif key == "rotate_before_days":
+        elif key in DAYS:
             if not isinstance(value, int) or isinstance(value, bool) or value < 0:
                 wrong = _wrong_type(key, value, (key,), "a whole number of days")
                 if isinstance(value, int) and not isinstance(value, bool):
@@ -192,9 +201,11 @@ def load_settings(
         bank_url=_anchor_sqlite(chosen_backend, root),
         catalog=(root / chosen_catalog) if chosen_catalog else None,
         today=_today(env.get("EFCTL_TODAY")),
-        document_delay=_delay(env.get("EFCTL_DOCUMENT_DELAY"), data.get("document_delay")),
+        document_delay=_seconds("EFCTL_DOCUMENT_DELAY", env, data, DEFAULT_DOCUMENT_DELAY),
+        lock_timeout=_seconds("EFCTL_LOCK_TIMEOUT", env, data, DEFAULT_LOCK_TIMEOUT),
         source_date=_source_date(env.get("SOURCE_DATE_EPOCH")),
         rotate_before_days=data.get("rotate_before_days"),
+        expiry_warning_days=data.get("expiry_warning_days", EXPIRY_WARNING_DAYS),
         smtp_url=env.get("EFCTL_SMTP_URL") or data.get("smtp"),
         no_bank=(
             _no_backend_in_ci(env.get("EFCTL_BACKEND"))
@@ -204,20 +215,22 @@ def load_settings(
     )
 
 
-def _delay(raw: str | None, configured: float | None) -> float:
-    """EFCTL_DOCUMENT_DELAY, else efctl.yaml's document_delay, else the default."""
+def _seconds(variable: str, env: Mapping[str, str], data: dict, default: float) -> float:
+    """EFCTL_X (VARIABLE), else efctl.yaml's x (checked in _setting_problems), else DEFAULT."""
+    raw = env.get(variable)
     if raw is None or raw == "":
-        return float(DEFAULT_DOCUMENT_DELAY if configured is None else configured)
+        configured = data.get(variable.removeprefix("EFCTL_").lower())
+        return float(default if configured is None else configured)
     try:
-        delay = float(raw)
+        seconds = float(raw)
     except ValueError:
-        delay = -1.0
-    if not delay >= 0:
+        seconds = -1.0
+    if not seconds >= 0:
         raise EfctlError(
-            f"EFCTL_DOCUMENT_DELAY={raw!r} is not a number of seconds",
-            hint="use a number of seconds, 0 or more, e.g. EFCTL_DOCUMENT_DELAY=5",
+            f"{variable}={raw!r} is not a number of seconds",
+            hint=f"use a number of seconds, 0 or more, e.g. {variable}={default:g}",
         )
-    return delay
+    return seconds
 
 
 def _source_date(raw: str | None) -> datetime | None:

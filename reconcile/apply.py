@@ -2,11 +2,13 @@
 
 For each relationship the checks run in this order, and the first that fails decides:
 already applied (a second apply never runs twice), stale (the bank's serial moved, or the
-declarations now give other changes), dual control (the four-eyes verdict on the evidence),
+declarations now give other changes, or the catalog another risk tier), dual control (the
+four-eyes verdict on the evidence, with the checkers the relationship's risk tier adds),
 then the order itself, which the bank executes atomically after its own four-eyes check.
 A concurrent apply of the same plan that commits between these checks and the order makes the
 bank refuse the order as stale; that relationship is then "applied (by another run)", a success.
-A relationship that fails never stops the others.
+A relationship that fails never stops the others. The caller holds each relationship's lock
+(Backend.hold) around apply_client, so that two applies of it do not interleave.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Outcome(StrEnum):
     NEEDS_APPROVAL = "needs approval"  # the evidence does not satisfy dual control
     PENDING_AT_BANK = "pending at the bank"  # the bank's own four-eyes check wants more
     STALE = "stale"
+    LOCKED = "locked"  # another apply held the relationship for the whole lock timeout
     FAILED = "failed"
     REFUSED = "refused"  # nothing applied: the plan's author may not request API keys there
 
@@ -163,6 +166,11 @@ def _maker_refusal(state: ClientState | None, maker: str) -> str | None:
     return None
 
 
+def _tier_words(client_plan: ClientPlan) -> str:
+    tier = client_plan.approval.tier
+    return f"risk tier {tier.tier} ({tier.checkers} reviewers)" if tier else "no risk tier"
+
+
 def apply_client(
     plan: Plan,
     client_plan: ClientPlan,
@@ -191,7 +199,8 @@ def apply_client(
         return ClientResult(client, Outcome.STALE, stale)
 
     state = backend.read_client(client)
-    verdict = judge(evidence, admins_of(state))
+    users = tuple(user.id for user in state.users)
+    verdict = judge(evidence, admins_of(state), client_plan.approval.tier, users)
     if not verdict.satisfied:
         return ClientResult(
             client,
@@ -291,4 +300,14 @@ def _staleness(saved: ClientPlan, fresh: ClientPlan | None) -> str | None:
             "planning now gives other changes than the reviewed plan "
             f"({kinds}; first at {first}): the declarations or the catalog changed"
         )
+    if fresh.approval.tier != saved.approval.tier:
+        return (
+            f"planning now gives {_tier_words(fresh)} where the reviewed plan has "
+            f"{_tier_words(saved)}: the catalog's risk tiers changed"
+        )
     return None
+
+
+def _tier_words(client_plan: ClientPlan) -> str:
+    tier = client_plan.approval.tier
+    return f"risk tier {tier.tier} ({tier.checkers} reviewers)" if tier else "no risk tier"

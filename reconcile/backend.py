@@ -7,9 +7,10 @@ only when its own four-eyes rule holds; otherwise the order waits as pending.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any, Protocol
 
@@ -28,6 +29,36 @@ class StaleOrder(BackendError):
 
     expected_serial: int
     actual_serial: int
+
+
+class RelationshipBusy(BackendError):
+    """Another apply holds the relationship (see :meth:`Backend.hold`); nothing was done to it."""
+
+    client: str
+    holder: str  # who holds it, in words
+    waited: float  # seconds
+    hint: str | None
+
+
+@dataclass(frozen=True)
+class LockHolder:
+    """An efctl apply holding a relationship: of which plan, in which process, since when."""
+
+    plan: str  # the plan id's first hex digits (a PostgreSQL session's name holds no more)
+    pid: int
+    host: str
+    since: datetime  # UTC
+
+    def applies(self, plan_id: str) -> bool:
+        return plan_id.removeprefix("sha256:").startswith(self.plan)
+
+    def text(self) -> str:
+        """``efctl apply of plan sha256:3f2a…, pid 4711 on host runner-7, since … UTC``."""
+        since = self.since.strftime("%Y-%m-%d %H:%M:%S")
+        return (
+            f"efctl apply of plan sha256:{self.plan}…, pid {self.pid} on host {self.host},"
+            f" since {since} UTC"
+        )
 
 
 @dataclass(frozen=True)
@@ -116,6 +147,23 @@ class Backend(Protocol):
 
     def approve_order(self, order_id: str, user: str) -> OrderOutcome:
         """``user`` checks and authorises a pending order; executed once the rule holds."""
+        ...
+
+    def hold(
+        self,
+        client_id: str,
+        plan_id: str,
+        timeout: float,
+        waiting: Callable[[str], None] | None = None,
+    ) -> AbstractContextManager[LockHolder | None]:
+        """Hold the relationship for this process's apply of PLAN_ID until the block ends.
+
+        No other apply holds it meanwhile; the hold dies with the process (or its connection
+        to the bank), so a killed apply never leaves one behind. Waits up to TIMEOUT seconds
+        for another holder (telling ``waiting`` once, in words, whom it waits for), then
+        raises RelationshipBusy naming it. Yields the holder it waited for, None when the
+        relationship was free.
+        """
         ...
 
     # API keys are requested one by one, by an admin, never in an order.

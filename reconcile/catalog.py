@@ -6,15 +6,22 @@ catalog (``efctl.yaml`` or ``--catalog``) changes behaviour without a code chang
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 
+from reconcile.diagnostics import Diagnostic
 from reconcile.model import NO_PROFILE, Contract
+from reconcile.tiers import RiskTier, parse_tiers
 
 
 class CatalogError(ValueError):
-    """The catalog data is inconsistent; the message names the entry."""
+    """The catalog data is inconsistent; the message names the entry, ``diagnostics`` (when
+    given) point at each problem in the file."""
+
+    def __init__(self, message: str, diagnostics: Sequence[Diagnostic] = ()):
+        super().__init__(message)
+        self.diagnostics = tuple(diagnostics)
 
 
 @dataclass(frozen=True)
@@ -44,6 +51,8 @@ class Catalog:
     no_checker_for_own_raise: bool = True
     # an API key expiring within this many days is rotated (DOMAIN.md section 8)
     rotate_before_days: int = 30
+    # changes that need more checkers than the four-eyes rule (reconcile.tiers), lowest first
+    risk_tiers: tuple[RiskTier, ...] = ()
 
     @classmethod
     def from_mapping(cls, data: Mapping) -> Catalog:
@@ -69,6 +78,9 @@ class Catalog:
             rotate = (data.get("api_keys") or {}).get("rotate_before_days", 30)
             if not isinstance(rotate, int) or isinstance(rotate, bool) or rotate < 0:
                 raise CatalogError("api_keys.rotate_before_days must be a whole number of days")
+            tiers, problems = parse_tiers(data.get("risk_tiers"), profiles, types)
+            if problems:
+                raise CatalogError("the risk tier policy has errors (listed above)", problems)
             return cls(
                 profiles=profiles,
                 profile_labels={p["name"]: dict(p.get("labels", {})) for p in data["profiles"]},
@@ -82,6 +94,7 @@ class Catalog:
                 languages=tuple(data["languages"]),
                 no_checker_for_own_raise=own_raise,
                 rotate_before_days=rotate,
+                risk_tiers=tiers,
             )
         except (KeyError, TypeError) as exc:
             raise CatalogError(f"missing or malformed catalog entry: {exc}") from exc

@@ -14,6 +14,7 @@ from datetime import date
 
 from reconcile.catalog import Catalog, IsoGeneration
 from reconcile.diagnostics import Diagnostic, Pointer, error, warning
+from reconcile.expiry import Entry, expiries
 from reconcile.isochange import LABEL
 from reconcile.model import (
     ALL_OTHER_TYPES,
@@ -35,6 +36,7 @@ from reconcile.resolve import (
 
 # The contract type whose rights an API key needs (DOMAIN.md section 8).
 API_KEY_CONTRACT_TYPE = "billing_solutions"
+EXPIRY_WARNING_DAYS = 14  # validate warns this many days before an entry's until (efctl.yaml)
 LISTED = 10  # candidates named in a hint before "and N more"
 
 
@@ -62,6 +64,7 @@ def check_client(
     bank_known: bool = True,
     gaps: Gaps = NO_GAPS,
     resolution: ClientResolution | None = None,
+    expiry_warning_days: int = EXPIRY_WARNING_DAYS,
 ) -> list[Diagnostic]:
     """Every semantic problem of ``spec``: client, then users, API keys and deliveries in order.
 
@@ -69,7 +72,8 @@ def check_client(
     (EF111). With ``bank_known=False`` no bank was asked (offline validation): the checks that
     need the bank are skipped without a diagnostic. Pointers are into the document ``gaps``
     names. ``resolution`` is the spec resolved against ``bank``'s contracts, when the caller
-    has it already (planning reuses it).
+    has it already (planning reuses it). Entries whose ``until`` is within
+    ``expiry_warning_days`` of ``today``, or past, are warned about.
     """
     checks = _Checks(spec, bank, catalog, today, gaps, resolution)
     problems: list[Diagnostic] = []
@@ -86,6 +90,7 @@ def check_client(
     problems.extend(checks.users())
     problems.extend(checks.api_keys())
     problems.extend(checks.deliveries())
+    problems.extend(checks.expiries(expiry_warning_days))
     return [replace(problem, pointer=gaps.origin(problem.pointer)) for problem in problems]
 
 
@@ -206,6 +211,16 @@ class _Checks:
                 at,
                 "copy_from takes the id of another user declared in this file; "
                 + _suggest(source, others, "users of this file"),
+            )
+        source_ends = self.declared[source].until if source in self.declared else None
+        if source_ends is not None and (user.until is None or source_ends < user.until):
+            yield error(
+                "EF121",
+                f"user '{user.id}' copies user '{source}', whose access ends on "
+                f"{source_ends.isoformat()}: a copy cannot outlive its source",
+                at,
+                f"give '{user.id}' its own grants (all or single), or the same until "
+                f"({source_ends.isoformat()}) or an earlier one",
             )
         if cycle is not None:
             yield error(
@@ -337,6 +352,35 @@ class _Checks:
                 at,
                 f"grant the user a profile on {ids}{example}",
             )
+
+    # --- time-boxed entries ------------------------------------------------------------------
+
+    def expiries(self, within: int) -> Iterable[Diagnostic]:
+        """EF120 on each ``until`` that has come or comes within WITHIN days; a key that ends
+        with its user is the user's warning."""
+        found = expiries(self.spec)
+        for expiry in found:
+            days = (expiry.on - self.today).days
+            if expiry.with_user or days > within:
+                continue
+            on = expiry.on.isoformat()
+            what = expiry.describe()
+            if days <= 0:
+                message = f"{what} expired on {on}: the plan removes what it grants"
+                hint = "delete the entry (`efctl expire --write` does), or move until to extend"
+            else:
+                message = (
+                    f"{what} expires on {on}, in {days} day{'s' if days != 1 else ''}: from "
+                    "then on the plan removes what it grants"
+                )
+                hint = "move until to extend the access, or leave it to end"
+            if expiry.entry is Entry.USER:
+                keys = [
+                    e.name for e in expiries(self.spec) if e.with_user and e.user == expiry.user
+                ]
+                if keys:
+                    message += f" (and its API key{'s' * (len(keys) > 1)} {', '.join(keys)})"
+            yield warning("EF120", message, (*expiry.pointer, "until"), hint)
 
     # --- deliveries -------------------------------------------------------------------------
 

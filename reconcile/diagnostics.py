@@ -55,7 +55,7 @@ CODES: dict[str, str] = {
     "EF003": "YAML tag refused (safe loading only)",
     "EF004": "anchor/alias expansion too large (alias bomb)",
     "EF005": "file larger than the size limit",
-    "EF006": "file unreadable or not UTF-8",
+    "EF006": "file unreadable, not UTF-8, or a link leading out of the repository",
     "EF007": "document is empty or not a mapping",
     "EF008": "no declaration file in the folders given",
     "EF009": "a file that looks like a declaration is skipped",
@@ -86,6 +86,8 @@ CODES: dict[str, str] = {
     "EF117": "unknown ISO version",
     "EF118": "a requested profile falls back to nothing",
     "EF119": "a value that looks like a secret (API key, token, password)",
+    "EF120": "a time-boxed entry (until) has expired or expires soon",
+    "EF121": "`copy_from` a user whose access ends earlier (until)",
     # the sandbox bank's seed
     "EF201": "duplicate contract, delivery or signatory in a bank seed",
     # the plan's final-state rules

@@ -15,9 +15,17 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from reconcile.model import AdminRight, ClientState
-from reconcile.plan import Action, Address, Change, NoteKind, Resource
+from reconcile.plan import Action, Address, Change, NoteKind, Resource, TierVerdict
 
-RULE = "one individual admin or two collective admins, plus a reviewer who is not the author"
+ADMIN_HALF = "one individual admin or two collective admins"
+RULE = f"{ADMIN_HALF}, plus a reviewer who is not the author"
+
+
+def rule_for(checkers: int) -> str:
+    """The rule in words when CHECKERS reviewers are needed (a risk tier asks for more than one)."""
+    return (
+        RULE if checkers <= 1 else f"{ADMIN_HALF}, plus {checkers} reviewers who are not the author"
+    )
 
 
 @dataclass(frozen=True)
@@ -37,6 +45,7 @@ class Evidence:
     approvers: tuple[str, ...]
     outsiders: tuple[str, ...] = ()  # approved, but are no users of the relationship: never count
     discounted: tuple[str, ...] = ()  # approvals that do not count here, each saying why
+    barred: tuple[str, ...] = ()  # users who cannot check here (the change raises their rights)
 
 
 @dataclass(frozen=True)
@@ -99,26 +108,45 @@ def admins_needed(signatures: Sequence[str]) -> str:
     return "one individual admin or two collective admins"
 
 
-def judge(evidence: Evidence, admins: Sequence[Admin]) -> Verdict:
-    """The verdict of the four-eyes rule; the author's own approval never counts."""
+def judge(
+    evidence: Evidence,
+    admins: Sequence[Admin],
+    tier: TierVerdict | None = None,
+    users: Sequence[str] = (),
+) -> Verdict:
+    """The verdict of the four-eyes rule; the author's own approval never counts.
+
+    A risk ``tier`` (reconcile.tiers) only adds: its checkers are counted as the base rule's
+    reviewer is, distinct people other than the author whose approval counts in the
+    relationship, and the admin half stays as the bank has it. When only reviewers are missing,
+    any of the relationship's ``users`` who has not approved could give one, admin or not.
+    """
     by_user = {admin.user: admin for admin in admins}
     reviewers = tuple(dict.fromkeys(a for a in evidence.approvers if a != evidence.author))
     counted = tuple(by_user[p] for p in (evidence.author, *reviewers) if p in by_user)
     signatures = [admin.signature for admin in counted]
 
     needs = []
-    if not reviewers:
+    if tier is not None and len(reviewers) < tier.checkers:
+        needs.append(
+            f"{tier.checkers} reviewers who are not the author for risk tier {tier.tier}, "
+            f"has {len(reviewers)}"
+        )
+    elif not reviewers:
         needs.append("a reviewer who is not the author")
-    if not enough_admins(signatures):
+    admins_short = not enough_admins(signatures)
+    if admins_short:
         needs.append(admins_needed(signatures))
     satisfied = not needs
-    eligible = (
-        ()
-        if satisfied
-        else tuple(
+    if satisfied:
+        eligible: tuple[str, ...] = ()
+    elif admins_short or not users:
+        eligible = tuple(
             admin.user for admin in admins if admin.user != evidence.author and admin not in counted
         )
-    )
+    else:
+        unable = {evidence.author, *reviewers, *evidence.barred}
+        eligible = tuple(user for user in users if user not in unable)
     return Verdict(
         satisfied=satisfied,
         reason=_reason(evidence, reviewers, counted),

@@ -56,7 +56,7 @@ def spec_from_state(state: ClientState, catalog: Catalog, today: date) -> Import
         source = first_with_rights.setdefault(same_rights, user.id)
         if source != user.id and size(found) > 1:
             found = Grants(copy_from=source)
-        users.append(_user_spec(user, found, state.language))
+        users.append(user_spec(user, found, state.language))
     deliveries, delivery_notes = _deliveries(state, catalog, today)
     spec = ClientSpec(
         id=state.id,
@@ -83,7 +83,13 @@ def size(grants: Grants) -> int:
     )
 
 
-def _user_spec(user: UserState, grants: Grants, client_language: str) -> UserSpec:
+def shortest_grants(state: ClientState, catalog: Catalog, rights: Mapping[str, str]) -> Grants:
+    """The shortest grants (no copy) that give exactly RIGHTS on STATE's contracts."""
+    return _GrantFinder(state.contracts, catalog).shortest(rights)
+
+
+def user_spec(user: UserState, grants: Grants, client_language: str) -> UserSpec:
+    """The bank's user as declared with GRANTS; its language only where it is its own."""
     return UserSpec(
         id=user.id,
         name=user.name,

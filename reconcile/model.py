@@ -32,6 +32,7 @@ ALL_OTHER_TYPES = "*"
 class SingleGrant:
     contract: str
     profile: str
+    until: date | None = None  # from this day on the entry counts no more (reconcile.expiry)
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,7 @@ class UserSpec:
     grants: Grants = field(default_factory=Grants)
     signing_key: str | None = None  # SSH public key line: verifies the person's approvals
     github_id: int | None = None  # GitHub's permanent user id of the ``github`` login
+    until: date | None = None  # from this day on the user is no longer declared
 
     def __post_init__(self) -> None:  # data read from YAML or SQL carries the right as text
         object.__setattr__(self, "admin", AdminRight(self.admin))
@@ -77,6 +79,7 @@ class ApiKeySpec:
     name: str
     user: str
     rotate: bool = False  # a new key now (once: a key made today is not rotated again)
+    until: date | None = None  # from this day on the key is no longer declared
 
 
 @dataclass(frozen=True)

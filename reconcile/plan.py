@@ -17,8 +17,10 @@ from typing import Any
 
 from reconcile.diagnostics import Diagnostic, Severity
 
-FORMAT_VERSION = "3"  # 3: eligible admins are {user, github}; 2: notes are {kind, text, data}
-OLDER_FORMATS = ("1", "2")
+# 4: the approval names its checkers and risk tier; 3: eligible admins are {user, github};
+# 2: notes are {kind, text, data}
+FORMAT_VERSION = "4"
+OLDER_FORMATS = ("1", "2", "3")
 
 
 class Action(StrEnum):
@@ -59,6 +61,7 @@ class NoteKind(StrEnum):
     # The bank switched deliveries to the newest ISO version on its own after the parallel
     # phase; data: on, iso_version, deliveries (each {delivery, kind, from})
     AUTOMATIC_ISO_CHANGE = "automatic_iso_change"
+    EXPIRED = "expired"  # a time-boxed entry's until has come; data: on, entry
 
 
 @dataclass(frozen=True)
@@ -142,9 +145,44 @@ class EligibleAdmin:
 
 
 @dataclass(frozen=True)
+class TierReason:
+    """One change (or the count of changes) that puts a relationship in its risk tier."""
+
+    rule: str  # the catalog's rule in words: "raise to sign_individual on account"
+    address: str | None  # the change; None for a rule about the count of changes
+    text: str  # what the change does: "bruno.keller: CH93… (account) read -> sign_individual"
+
+    def to_json(self) -> dict:
+        return {"rule": self.rule, "address": self.address, "text": self.text}
+
+
+@dataclass(frozen=True)
+class TierVerdict:
+    """The relationship's risk tier (reconcile.tiers) and the checkers it needs in all."""
+
+    tier: int
+    checkers: int  # reviewers who are not the author: the base rule's one plus the tier's
+    reasons: tuple[TierReason, ...]
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> TierVerdict:
+        reasons = (TierReason(r["rule"], r["address"], r["text"]) for r in data["reasons"])
+        return cls(data["tier"], data["checkers"], tuple(reasons))
+
+    def to_json(self) -> dict:
+        return {
+            "tier": self.tier,
+            "checkers": self.checkers,
+            "reasons": [reason.to_json() for reason in self.reasons],
+        }
+
+
+@dataclass(frozen=True)
 class Approval:
     rule: str
     eligible_admins: tuple[EligibleAdmin, ...]
+    checkers: int = 1  # reviewers who are not the author, at least (the base rule: one)
+    tier: TierVerdict | None = None  # the risk tier that asks for more, if any
 
 
 @dataclass(frozen=True)
@@ -170,6 +208,8 @@ class ClientPlan:
             approval=Approval(
                 approval["rule"],
                 tuple(EligibleAdmin(a["user"], a["github"]) for a in approval["eligible_admins"]),
+                approval["checkers"],
+                TierVerdict.from_json(approval["tier"]) if approval["tier"] else None,
             ),
         )
 
@@ -184,6 +224,8 @@ class ClientPlan:
                 "eligible_admins": [
                     {"user": a.user, "github": a.github} for a in self.approval.eligible_admins
                 ],
+                "checkers": self.approval.checkers,
+                "tier": self.approval.tier.to_json() if self.approval.tier else None,
             },
         }
         if self.notes:

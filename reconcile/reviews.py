@@ -316,7 +316,7 @@ def client_evidence(
     makers = (_declared(users, person.login, person.id)[0] for person in approvals.makers)
     barred = dict.fromkeys([*(user.id for user in makers if user is not None), *raised])
     return ClientEvidence(
-        evidence=Evidence(plan_id, pull.head, maker, tuple(approvers)),
+        evidence=Evidence(plan_id, pull.head, maker, tuple(approvers), barred=tuple(barred)),
         ignored=tuple(ignored),
         logins=logins,
         barred=tuple(barred),

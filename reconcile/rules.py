@@ -2,7 +2,9 @@
 
 A change can be fine on its own and the plan still dangerous: deleting the last admins locks
 the client out of its own administration (only the bank's paper form brings an admin back), and
-deleting many users at once is more often a truncated file than an intention.
+deleting many users at once is more often a truncated file than an intention. A user whose
+``until`` has come was deleted on purpose, reviewed when the day was declared: such deletions
+count for the lockout, not as a mass removal.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from collections.abc import Sequence
 from reconcile.diagnostics import Diagnostic, error, warning
 from reconcile.dualcontrol import Admin, admins_needed, admins_of, enough_admins
 from reconcile.model import ClientState
-from reconcile.plan import Action, Address, Change, Resource
+from reconcile.plan import Action, Address, Change, NoteKind, Resource
 
 MASS_REMOVAL_PERCENT = 25  # deleting more than this share of the bank's users needs the flag
 MASS_REMOVAL_FLAG = "--allow-mass-removal"
@@ -22,16 +24,22 @@ def final_state_rules(
     state: ClientState, changes: Sequence[Change], *, allow_mass_removal: bool
 ) -> list[Diagnostic]:
     """Lockout, then mass removal, for one relationship and the changes planned for it."""
-    deleted = {
-        Address.parse(change.address).user
+    deletions = [
+        change
         for change in changes
         if change.resource is Resource.USER and change.action is Action.DELETE
+    ]
+    deleted = {Address.parse(change.address).user for change in deletions}
+    expired = {
+        Address.parse(change.address).user
+        for change in deletions
+        if any(note.kind is NoteKind.EXPIRED for note in change.notes)
     }
     problems = []
     lockout = _lockout(state, deleted)
     if lockout:
         problems.append(lockout)
-    removal = _mass_removal(state, deleted, allow_mass_removal)
+    removal = _mass_removal(state, deleted - expired, allow_mass_removal)
     if removal:
         problems.append(removal)
     unapprovable = _no_one_can_approve(state, changes)

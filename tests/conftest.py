@@ -23,6 +23,21 @@ import os
 import uuid
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests' budgets: 200 random examples each while working (`dev`); the same from a fixed
+# seed in the suite under CI=true (`ci`), so that a failure there is reproducible; `fuzz`, 2,000
+# per property from the fixed seed, is .ci/run's fuzzing step (`pytest -m properties`);
+# `nightly` searches long. EFCTL_HYPOTHESIS names the profile.
+_PROFILE = {"deadline": None, "suppress_health_check": [HealthCheck.too_slow]}
+_FIXED = {"derandomize": True, "database": None, **_PROFILE}
+settings.register_profile("dev", max_examples=200, **_PROFILE)
+settings.register_profile("ci", max_examples=200, **_FIXED)
+settings.register_profile("fuzz", max_examples=2000, **_FIXED)
+settings.register_profile("nightly", max_examples=50_000, **_PROFILE)
+settings.load_profile(
+    os.environ.get("EFCTL_HYPOTHESIS") or ("ci" if os.environ.get("CI") else "dev")
+)
 
 POSTGRES_URL = os.environ.get("EFCTL_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/test")
 ENGINES = ("sqlite", "postgresql")
@@ -30,11 +45,19 @@ DEFAULT_ENGINES = ("sqlite",)
 
 
 def pytest_configure(config):
+    config.addinivalue_line("markers", "properties: a hypothesis property (set by conftest)")
     config.addinivalue_line(
         "markers",
         "stores(*engines): the engines `store_url` runs the test on, of 'sqlite' and"
         " 'postgresql' (unmarked: sqlite alone)",
     )
+
+
+def pytest_collection_modifyitems(items):
+    """Mark every hypothesis test ``properties``, which the fuzzing step selects."""
+    for item in items:
+        if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
+            item.add_marker(pytest.mark.properties)
 
 
 def pytest_generate_tests(metafunc):

@@ -6,6 +6,7 @@ import pytest
 from click.testing import CliRunner
 
 from efctl.cli import cli
+from efctl.config import load_settings
 
 
 @pytest.fixture
@@ -21,8 +22,7 @@ def run(tmp_path, monkeypatch):
 
 FAILED = (
     "efctl: error: efctl.yaml has errors (listed above)\n"
-    "    hint: fix them and run again; the settings are clients, seed, backend, catalog and "
-    "document_delay\n"
+    '    hint: fix them and run again (README "Configuration" describes every setting)\n'
 )
 
 
@@ -40,7 +40,7 @@ def test_wrong_types_and_unknown_keys_are_reported_together(run):
         "    hint: catalog: a catalog file overriding the packaged one\n"
         "efctl.yaml:5:1: error EF010: unknown setting 'seeds'; did you mean 'seed'?\n"
         "    hint: settings: clients, seed, backend, catalog, document_delay, rotate_before_days,"
-        " smtp\n" + FAILED
+        " smtp, expiry_warning_days, lock_timeout\n" + FAILED
     )
 
 
@@ -86,6 +86,27 @@ def test_a_garbled_today_is_a_clear_error(run):
         1,
         "efctl: error: EFCTL_TODAY='garbage' is not a date\n    hint: use YYYY-MM-DD\n",
     )
+
+
+def test_a_lock_timeout_is_seconds_from_efctl_yaml_or_the_environment(run, tmp_path):
+    result = run("lock_timeout: soon\n")
+    assert result.stderr == (
+        "efctl.yaml:1:15: error EF012: lock_timeout must be a number of seconds, 0 or more, "
+        "not a value\n"
+        "    hint: lock_timeout: seconds apply waits for a relationship another apply holds, "
+        "e.g. 300\n" + FAILED
+    )
+    garbled = run("clients: clients\n", EFCTL_LOCK_TIMEOUT="-1")
+    assert (garbled.exit_code, garbled.stderr) == (
+        1,
+        "efctl: error: EFCTL_LOCK_TIMEOUT='-1' is not a number of seconds\n"
+        "    hint: use a number of seconds, 0 or more, e.g. EFCTL_LOCK_TIMEOUT=300\n",
+    )
+    (tmp_path / "efctl.yaml").write_text("lock_timeout: 7.5\n", encoding="utf-8")
+    assert load_settings(cwd=tmp_path, environ={}).lock_timeout == 7.5
+    assert load_settings(cwd=tmp_path, environ={"EFCTL_LOCK_TIMEOUT": "2"}).lock_timeout == 2
+    (tmp_path / "efctl.yaml").write_text("clients: clients\n", encoding="utf-8")
+    assert load_settings(cwd=tmp_path, environ={}).lock_timeout == 300
 
 
 NO_BACKEND_IN_CI = (

@@ -65,7 +65,9 @@ success='["applied", "applied (by another run)", "already applied", "no changes"
 refused=$(jq -r --argjson success "$success" '
   .results[]? | select(.outcome as $o | $success | index($o) | not)
   | "- \(.client): \(.outcome)"
-    + (if .outcome == "stale" then " (the bank changed since the plan was reviewed)" else "" end)
+    + (if .outcome == "stale" then " (the bank changed since the plan was reviewed)"
+       elif .outcome == "locked" then " (another apply held it for the whole lock timeout; run this apply again)"
+       else "" end)
 ' "$out/apply.json" 2>/dev/null || true)
 if [[ -z $refused ]]; then # efctl refused the plan as a whole: its reason is in the log
   refused="- every relationship: efctl apply refused the plan (its reason is in the run's log)"

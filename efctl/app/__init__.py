@@ -17,6 +17,7 @@ from datetime import date
 from functools import cached_property
 from pathlib import Path
 
+from efctl.app.adopt import Adoptions, adopt_clients
 from efctl.app.apply import (
     ApplyReport,
     Approved,
@@ -38,6 +39,7 @@ from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
 from efctl.app.changed import changed_since as changed_since_ref
 from efctl.app.deliveries import DeliveryListing, list_deliveries
+from efctl.app.expire import Expired, expire
 from efctl.app.imports import Imported, import_client
 from efctl.app.keys import KeyListing, list_keys, make_sink
 from efctl.app.notices import Notified
@@ -105,7 +107,8 @@ class Application:
 
     @cached_property
     def catalog(self) -> Catalog:
-        catalog = load_catalog(self.settings.catalog)
+        path = self.settings.catalog
+        catalog = load_catalog(path, self.settings.display(path) if path else None)
         if self.settings.rotate_before_days is not None:
             catalog = dataclasses.replace(
                 catalog, rotate_before_days=self.settings.rotate_before_days
@@ -141,7 +144,25 @@ class Application:
     def explain(self, client: str, user: str, paths: Sequence[Path] = ()) -> Explanation:
         view = self._view()
         checked = validate(self._paths(paths), self.settings, self.catalog, view)
-        return explain(checked, client, user, view, self.catalog)
+        return explain(checked, client, user, view, self.catalog, self.settings.today)
+
+    def expire(
+        self, clients: Sequence[str] = (), paths: Sequence[Path] = (), *, write: bool = False
+    ) -> Expired:
+        """The entries whose until has come; with ``write`` deleted from their files."""
+        checked = validate(self._paths(paths), self.settings, self.catalog, None)
+        return expire(checked, clients, self.settings.today, write=write)
+
+    def adopt(
+        self, clients: Sequence[str] = (), paths: Sequence[Path] = (), *, out: Path | None = None
+    ) -> Adoptions:
+        """The bank-side changes of CLIENTS taken into their declarations (or into ``out``)."""
+        view = self._view()
+        checked = validate(self._paths(paths), self.settings, self.catalog, view)
+        return adopt_clients(
+            checked, clients, view, self.bank, self.catalog, self.settings.today, out,
+            display=self.settings.display,
+        )  # fmt: skip
 
     # --- plans --------------------------------------------------------------------------
 
@@ -234,9 +255,11 @@ class Application:
         progress: Callable[[list], Iterable] = iter,
         secrets_dir: Path | None = None,
         secrets_command: str | None = None,
+        lock_timeout: float | None = None,
     ) -> ApplyReport:
         """Apply the saved plan exactly as reviewed; forms to sign go to ``artifacts``, new API
-        keys' secrets to the sink (``secrets_dir`` or ``secrets_command``)."""
+        keys' secrets to the sink (``secrets_dir`` or ``secrets_command``); a relationship
+        another apply holds is waited for ``lock_timeout`` seconds (default: the settings')."""
         sink = make_sink(secrets_dir, secrets_command, self.settings.root)
         view = self._view()
         reviewed = whole_plan(planfile, read_plan(planfile))
@@ -255,6 +278,8 @@ class Application:
             artifacts=artifacts or self.settings.root / "artifacts",
             progress=progress,
             sink=sink,
+            lock_timeout=lock_timeout,
+            waiting=lambda line: self.notify(f"efctl: {line}"),
         )
 
     # --- the bank's side ----------------------------------------------------------------

@@ -9,7 +9,8 @@ from __future__ import annotations
 import functools
 import json
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from contextlib import nullcontext
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,7 +26,7 @@ from efctl.errors import EfctlError
 from efctl.files import write_file
 from efctl.render.apply import apply_text
 from reconcile.apply import ClientResult, KeySink, Outcome, apply_client, issues_keys
-from reconcile.backend import GITHUB_PREFIX
+from reconcile.backend import GITHUB_PREFIX, LockHolder, RelationshipBusy
 from reconcile.catalog import Catalog
 from reconcile.dualcontrol import Evidence, raised_rights
 from reconcile.model import ClientState
@@ -312,6 +313,7 @@ class LocalEvidence:
                     a["user"] for a in approvals["approvals"] if not _is_user(state, a["user"])
                 ),
                 discounted=tuple(dict.fromkeys(problem for _, problem in judged if problem)),
+                barred=tuple(raised),
             )
 
         return for_client
@@ -338,8 +340,17 @@ def apply_plan(
     artifacts: Path,
     progress: Callable[[list], Iterable] = iter,
     sink: KeySink | None = None,
+    lock_timeout: float | None = None,
+    waiting: Callable[[str], None] | None = None,
 ) -> ApplyReport:
-    """Apply the reviewed plan where it still holds (``fresh`` is the same planned now)."""
+    """Apply the reviewed plan where it still holds (``fresh`` is the same planned now).
+
+    Each relationship with changes is held (``Backend.hold``) from reading its state to its
+    result, waiting up to ``lock_timeout`` seconds (default: the settings') for another apply
+    of it (``waiting`` is told whom for); one still held then is reported ``locked`` and the
+    others go on.
+    """
+    timeout = settings.lock_timeout if lock_timeout is None else lock_timeout
     if sink is None and issues_keys(reviewed):
         raise EfctlError(
             "the plan issues API keys, and no secret sink was given; nothing was applied",
@@ -356,16 +367,44 @@ def apply_plan(
     results = []
     for client_plan in progress(list(reviewed.clients)):
         client = client_plan.client
-        proof = evidence_for(reviewed, bank.read_client(client))
-        results.append(
-            apply_client(reviewed, client_plan, fresh.client(client), proof, bank.bank, sink)
+        held = (
+            bank.bank.hold(client, reviewed.plan_id, timeout, waiting)
+            if client_plan.changes
+            else nullcontext()  # nothing to write, nothing to wait for
         )
+        try:
+            with held as waited_for:
+                proof = evidence_for(reviewed, bank.read_client(client))
+                result = apply_client(
+                    reviewed, client_plan, fresh.client(client), proof, bank.bank, sink
+                )
+        except RelationshipBusy as exc:
+            result = ClientResult(client, Outcome.LOCKED, f"{exc}; {exc.hint}")
+        else:
+            result = _applied_while_waiting(result, waited_for, reviewed.plan_id)
+        results.append(result)
     from efctl.reports.admin_form import write_admin_forms  # fpdf loads slowly: only here
 
     forms = write_admin_forms(
         results, bank.bank, catalog, settings.today, artifacts, plan_id=reviewed.plan_id
     )
     return ApplyReport(reviewed.plan_id, tuple(results), tuple(forms))
+
+
+def _applied_while_waiting(
+    result: ClientResult, waited_for: LockHolder | None, plan_id: str
+) -> ClientResult:
+    """A relationship found applied after waiting for another apply of the same plan was
+    applied by that run meanwhile: a success, not a repeat of an apply done before."""
+    if result.outcome is not Outcome.ALREADY_APPLIED or not waited_for:
+        return result
+    if not waited_for.applies(plan_id):  # another plan's apply: this plan was applied before
+        return result
+    return replace(
+        result,
+        outcome=Outcome.APPLIED_ELSEWHERE,
+        detail=f"order {result.order_id} executed this plan while this run waited for its lock",
+    )
 
 
 def _is_user(state, user: str) -> bool:

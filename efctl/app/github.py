@@ -450,7 +450,10 @@ class ReviewEvidence:
             found = client_evidence(
                 plan.plan_id, self.pull, approvals, state.id, declarations.get(state.id), raised
             )
-            self.found[state.id] = (found, judge(found.evidence, admins_of(state)))
+            tier = client_plan.approval.tier if client_plan is not None else None
+            users = tuple(user.id for user in state.users)
+            verdict = judge(found.evidence, admins_of(state), tier, users)
+            self.found[state.id] = (found, verdict)
             return found.evidence
 
         return for_client

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Container, Sequence
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from efctl.declarations.pipeline import validate as check_declarations
 from efctl.errors import EfctlError, InvalidDeclarations
 from efctl.render.explain import explain_json, render_text
 from reconcile.catalog import Catalog
+from reconcile.expiry import Entry, expiries, in_force
 from reconcile.model import ClientState
 from reconcile.resolve import resolve_client
 
@@ -48,6 +50,8 @@ def validate(
         cache_dir=cache_dir(settings),
         jobs=jobs,
         bank_files=bank_files,
+        root=settings.root,
+        expiry_warning_days=settings.expiry_warning_days,
     )
 
 
@@ -73,17 +77,38 @@ def declared(validation: Validation, client_id: str) -> LoadedClient:
 
 
 def explain(
-    validation: Validation, client_id: str, user_id: str, bank: BankView, catalog: Catalog
+    validation: Validation,
+    client_id: str,
+    user_id: str,
+    bank: BankView,
+    catalog: Catalog,
+    today: date,
 ) -> Explanation:
-    """Where each of USER's effective rights in CLIENT comes from."""
+    """Where each of USER's effective rights in CLIENT comes from, as of TODAY: an expired
+    ``single`` entry no longer counts; an expired user is shown with what they were given."""
     loaded = declared(validation, client_id)
     state = bank.read_client(loaded.spec.id)
     if state is None:  # validation reported EF111 already; this is only for library callers
         raise EfctlError(f"client relationship {loaded.spec.id} is unknown at the bank")
     if user_id not in {user.id for user in loaded.spec.users}:
         raise _undeclared(loaded, state, user_id)
-    resolution = loaded.resolution or resolve_client(loaded.spec, state.contracts, catalog)
-    return Explanation(explain_json(resolution, user_id, state, catalog))
+    current = in_force(loaded.spec, today)
+    mine = [e for e in expiries(loaded.spec) if e.user == user_id]
+    user_gone = any(e.entry is Entry.USER for e in current.expired if e.user == user_id)
+    if current.expired and not user_gone:
+        resolution = resolve_client(current.spec, state.contracts, catalog)
+    else:
+        resolution = loaded.resolution or resolve_client(loaded.spec, state.contracts, catalog)
+    until = [
+        {
+            "entry": e.entry.value,
+            "name": e.name,
+            "on": e.on.isoformat(),
+            "expired": e.expired(today),
+        }
+        for e in mine
+    ]
+    return Explanation(explain_json(resolution, user_id, state, catalog, until=until))
 
 
 def _undeclared(loaded: LoadedClient, state: ClientState, user_id: str) -> EfctlError:

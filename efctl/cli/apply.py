@@ -28,6 +28,7 @@ from efctl.cli.options import (
     progress,
     run_url,
 )
+from efctl.config import DEFAULT_LOCK_TIMEOUT
 from efctl.files import write_file
 from efctl.render.apply import apply_markdown
 
@@ -150,6 +151,13 @@ def approve(
     help="Run CMD (with /bin/sh -c) for each new API key: the secret on its stdin, "
     "EFCTL_KEY_NAME, EFCTL_CLIENT and EFCTL_KEY_EXPIRES in its environment.",
 )
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(min=0),
+    metavar="SECONDS",
+    help="How long to wait for a relationship another apply is applying (default: "
+    f"EFCTL_LOCK_TIMEOUT, else efctl.yaml's lock_timeout, else {DEFAULT_LOCK_TIMEOUT:g}).",
+)
 @pass_app
 def apply(
     app: Application,
@@ -168,6 +176,7 @@ def apply(
     artifacts: Path | None,
     secrets_dir: Path | None,
     secrets_command: str | None,
+    lock_timeout: float | None,
 ) -> None:
     """Apply a reviewed plan exactly as reviewed: one order per relationship, or refuse.
 
@@ -185,6 +194,9 @@ def apply(
     (--secrets-dir or --secrets-command; a plan that issues keys is refused without one), and
     only then activated. The secret is never printed, stored or logged by efctl.
 
+    Each relationship is locked at the bank while it is applied: another apply of it waits
+    (--lock-timeout), then reports it `locked`, not applied; the lock dies with its process.
+
     Exit 0 when every relationship with changes was applied (or had been), 1 otherwise.
     """
     github = (event_file, commits_file, permissions_file, pr_author, head_sha, base_ref)
@@ -197,6 +209,7 @@ def apply(
         progress=progress("applying"),
         secrets_dir=secrets_dir,
         secrets_command=secrets_command,
+        lock_timeout=lock_timeout,
     )
     shown = evidence.annotate(report.as_json())
     as_json = json.dumps(shown, indent=2, ensure_ascii=False) + "\n"

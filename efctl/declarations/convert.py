@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from reconcile.model import (
@@ -43,7 +44,7 @@ def to_client_spec(data: dict[str, Any]) -> ClientSpec:
             ),
         ),
         api_keys=tuple(
-            ApiKeySpec(k["name"], k["user"], k.get("rotate", False))
+            ApiKeySpec(k["name"], k["user"], k.get("rotate", False), _until(k))
             for k in data.get("api_keys", ())
         ),
     )
@@ -64,11 +65,18 @@ def _user(user: dict[str, Any]) -> UserSpec:
             copy_from=grants.get("copy_from"),
             exclude=tuple(grants.get("exclude", ())),
             single=tuple(
-                SingleGrant(s["contract"], s["profile"]) for s in grants.get("single", ())
+                SingleGrant(s["contract"], s["profile"], _until(s))
+                for s in grants.get("single", ())
             ),
         ),
         signing_key=user.get("signing_key"),
+        until=_until(user),
     )
+
+
+def _until(entry: dict[str, Any]) -> date | None:
+    """The schema has checked the day's form (``YYYY-MM-DD``)."""
+    return date.fromisoformat(entry["until"]) if "until" in entry else None
 
 
 def client_document(spec: ClientSpec) -> dict[str, Any]:
@@ -86,19 +94,24 @@ def client_document(spec: ClientSpec) -> dict[str, Any]:
     )
     if deliveries:
         document["deliveries"] = deliveries
-    document["users"] = [_user_document(user) for user in spec.users]
+    document["users"] = [user_document(user) for user in spec.users]
     if spec.api_keys:
-        document["api_keys"] = [{"name": k.name, "user": k.user} for k in spec.api_keys]
+        document["api_keys"] = [
+            _present(name=k.name, user=k.user, until=_day(k.until)) for k in spec.api_keys
+        ]
     return document
 
 
-def _user_document(user: UserSpec) -> dict[str, Any]:
+def user_document(user: UserSpec) -> dict[str, Any]:
     grants = user.grants
     authorizations = _present(
         all=None if grants.all is None else dict(grants.all),
         copy_from=grants.copy_from,
         exclude=list(grants.exclude),
-        single=[{"contract": s.contract, "profile": s.profile} for s in grants.single],
+        single=[
+            _present(contract=s.contract, profile=s.profile, until=_day(s.until))
+            for s in grants.single
+        ],
     )
     return _present(
         id=user.id,
@@ -110,7 +123,12 @@ def _user_document(user: UserSpec) -> dict[str, Any]:
         admin=None if user.admin == DEFAULT_ADMIN else user.admin.value,
         authorizations=authorizations or None,
         signing_key=user.signing_key,
+        until=_day(user.until),
     )
+
+
+def _day(day: date | None) -> str | None:
+    return None if day is None else day.isoformat()
 
 
 def _present(**fields: Any) -> dict[str, Any]:

@@ -178,12 +178,16 @@ def _parse(raw: bytes, path: str) -> LoadedDocument:
         hint = "a declaration of even thousands of users is far smaller; is this the right file?"
         return _refused(path, error("EF005", message, hint=hint), (1, 1))
     try:
-        text = raw.decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")  # a byte order mark may open the stream (YAML 1.2, 5.2)
     except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        message = f"the file is not valid UTF-8 (byte 0x{raw[exc.start]:02x} on line {line})"
+        read = exc.object[: exc.start].decode("utf-8")  # the valid text before the bad byte
+        message = f"the file is not valid UTF-8 (byte 0x{exc.object[exc.start]:02x})"
         hint = "save the file as UTF-8"
-        return _refused(path, error("EF006", message, hint=hint), (1, 1))
+        return _refused(path, error("EF006", message, hint=hint), _end_position(read))
+    if (inner := text.find("\ufeff")) >= 0:  # invisible inside a name or id: refused
+        message = "the file contains U+FEFF (a byte order mark) after its start"
+        hint = "remove the invisible character; only the very start of a file may hold one"
+        return _refused(path, error("EF006", message, hint=hint), _end_position(text[:inner]))
     if FAST and (fast := _fast_build(text, path)) is not None:
         return fast
     try:
@@ -708,10 +712,14 @@ def _translate(problem: str) -> str:
 
 
 def _text_position(text: str, exc: ReaderError) -> Position:
-    before = text[: exc.position]
+    return _end_position(text[: exc.position])
+
+
+def _end_position(before: str) -> Position:
+    """(line, col) of the character just after ``before``, with YAML's line breaks."""
     breaks = list(re.finditer("\r\n|[\n\r\x85\u2028\u2029]", before))
     line_start = breaks[-1].end() if breaks else 0
-    return (len(breaks) + 1, exc.position - line_start + 1)
+    return (len(breaks) + 1, len(before) - line_start + 1)
 
 
 # --- writing YAML that reads back the same -------------------------------------------

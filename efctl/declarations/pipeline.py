@@ -26,7 +26,7 @@ from efctl.declarations.parallel import map_in_processes
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
-from reconcile.checks import NO_GAPS, Gaps, check_client
+from reconcile.checks import EXPIRY_WARNING_DAYS, NO_GAPS, Gaps, check_client
 from reconcile.diagnostics import Diagnostic, Severity, error, warning
 from reconcile.model import ClientSpec, ClientState
 from reconcile.resolve import ClientResolution, resolve_client
@@ -60,19 +60,27 @@ class Validation:
         return next((c for c in self.clients if c.spec.id == client_id), None)
 
 
-def discover(paths: Iterable[Path], display) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
+def discover(
+    paths: Iterable[Path], display, root: Path | None = None
+) -> tuple[list[tuple[Path, str]], list[Diagnostic]]:
     """Declaration files under the given paths, each once, sorted per folder.
 
     A missing path is an error, and so is finding no declaration at all (a misspelt folder
     must not plan "no changes"); a file that looks like a declaration but is not read is a
-    warning, so nobody wonders why their edit in ``c.YAML`` has no effect.
+    warning, so nobody wonders why their edit in ``c.YAML`` has no effect. With the
+    repository's ``root``, a file inside it that a symbolic link leads out of it is an error:
+    what is reviewed in the repository is what is applied, not a file elsewhere on the runner.
     """
     found: list[tuple[Path, str]] = []
     problems: list[Diagnostic] = []
     folders: list[Path] = []
+    escapes: list[Diagnostic] = []  # files found and refused: the folder is not empty
     seen: set[tuple[int, int]] = set()
 
     def add(file: Path) -> None:
+        if root is not None and (escape := _leads_outside(file, root)) is not None:
+            escapes.append(escape.at(display(file), None, None))
+            return
         identity = (status := file.stat()).st_dev, status.st_ino
         if identity not in seen:  # the same file by two names, or a file inside a folder given
             seen.add(identity)
@@ -95,13 +103,13 @@ def discover(paths: Iterable[Path], display) -> tuple[list[tuple[Path, str]], li
                 else error("EF006", "no such file or folder", hint=_NAME_A_PATH)
             )
             problems.append(unread.at(display(path), None, None))
-    if not found:
+    if not found and not escapes:
         hint = "a declaration file ends in .yaml or .yml; is this the right folder?"
         message = "no declaration (*.yaml, *.yml) in this folder"
         problems.extend(
             error("EF008", message, hint=hint).at(display(f), None, None) for f in folders
         )
-    return found, problems
+    return found, problems + escapes
 
 
 _LEFT_OVER = re.compile(r"\.ya?ml(?:\.[^.]+|~)$", re.IGNORECASE)  # c.yaml.bak, c.yaml~, .c.yaml.swp
@@ -129,6 +137,16 @@ def _skipped(candidate: Path) -> Diagnostic | None:
     return None
 
 
+def _leads_outside(file: Path, root: Path) -> Diagnostic | None:
+    """The refusal of a file in the repository that symbolic links lead out of it, or None."""
+    top = root.resolve()
+    if not file.absolute().is_relative_to(top) or (real := file.resolve()).is_relative_to(top):
+        return None  # named outside the repository on purpose, or it stays inside
+    message = f"a symbolic link leads outside the repository, to {real}"
+    hint = "declarations are read from the repository, where they are reviewed; copy it in"
+    return error("EF006", message, hint=hint)
+
+
 _NOT_REGULAR = "a declaration is a plain file, not a pipe, socket or device"
 _NAME_A_PATH = "name a declaration file or a folder"
 
@@ -143,16 +161,20 @@ def validate(
     cache_dir: Path | None = None,
     jobs: int = 1,
     bank_files: Container[Path] | None = None,
+    root: Path | None = None,
+    expiry_warning_days: int = EXPIRY_WARNING_DAYS,
 ) -> Validation:
     """Every declaration under PATHS checked; with CACHE_DIR, clean declarations read before
-    are taken from the parse cache there (cache.py) instead of being parsed and checked again.
+    are taken from the parse cache there (cache.py) instead of being parsed and checked again;
+    with the repository's ROOT, links out of it are refused (:func:`discover`). An ``until``
+    within EXPIRY_WARNING_DAYS of TODAY, or past, is warned about.
 
     JOBS > 1 parses and schema-checks the files the cache does not know in that many processes
     (parallel.py); the bank's checks and the resolution stay here, where the bank is read once.
     With BANK_FILES, only the files (as discovered) in it are checked against the bank; the
     others are checked as offline (``efctl plan --changed-since`` plans only those).
     """
-    files, diagnostics = discover(paths, display)
+    files, diagnostics = discover(paths, display, root)
     schema = with_catalog(load_schema("client"), catalog)
     cache = ParseCache.open(cache_dir, schema) if cache_dir is not None and files else None
     reads = _read_all(files, schema, cache, jobs)
@@ -160,7 +182,11 @@ def validate(
     for (path, shown), (read, clean) in zip(files, reads, strict=True):
         online = bank is not None and (bank_files is None or path in bank_files)
         problems, spec, resolution = check_read(
-            read, catalog, bank.read_client if online else None, today
+            read,
+            catalog,
+            bank.read_client if online else None,
+            today,
+            warn_days=expiry_warning_days,
         )
         diagnostics.extend(problems)
         if spec is not None:
@@ -273,11 +299,13 @@ def check_read(
     catalog: Catalog,
     read_client: Callable[[str], ClientState | None] | None,
     today: date,
+    *,
+    warn_days: int = EXPIRY_WARNING_DAYS,
 ) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
     """All located problems of a read document; its spec only when it loaded and fits the
     schema, with its resolution against the bank's contracts when the bank knows the
     relationship. ``read_client`` is the bank's side of a relationship, None to validate
-    offline."""
+    offline; ``warn_days``: how long before an ``until`` it is warned about."""
     problems = list(read.problems)
     spec, document = read.spec, read.document
     if spec is None:
@@ -295,6 +323,7 @@ def check_read(
         bank_known=online,
         gaps=read.gaps or NO_GAPS,
         resolution=resolution,
+        expiry_warning_days=warn_days,
     )
     problems.extend(document.place(d) for d in checks)
     problems.extend(document.place(d) for d in secret_diagnostics(document.data))
@@ -309,10 +338,12 @@ def check_document(
     today: date,
     *,
     clean: bool = False,
+    warn_days: int = EXPIRY_WARNING_DAYS,
 ) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
-    """:func:`read_document` then :func:`check_read`: one document checked whole."""
+    """:func:`read_document` then :func:`check_read`: one document checked whole;
+    ``warn_days``: how long before an ``until`` it is warned about."""
     read = with_spec(read_document(document, schema, clean=clean), schema)
-    return check_read(read, catalog, read_client, today)
+    return check_read(read, catalog, read_client, today, warn_days=warn_days)
 
 
 def _declared_twice(clients: Sequence[LoadedClient]) -> list[Diagnostic]:

@@ -72,11 +72,14 @@ def schema_diagnostics(doc: LoadedDocument, schema: dict) -> list[Diagnostic]:
     validator = compiled.validator
     leaves = [leaf for found in validator.iter_errors(doc.data) for leaf in _leaves(found)]
     mistyped = {tuple(leaf.absolute_path) for leaf in leaves if _is_type_error(leaf)}
+    refused = [d.pointer for d in doc.diagnostics if d.code == "EF003"]  # a refused tag
     explainer = _Explainer(doc, schema)
     diagnostics: dict[tuple, Diagnostic] = {}
     for leaf in leaves:
         if tuple(leaf.absolute_path) in mistyped and not _is_type_error(leaf):
             continue  # "2019 is not a string" says it all; its enum failure is noise
+        if any(tuple(leaf.absolute_path)[: len(p)] == p for p in refused):
+            continue  # a value not read as written: the refused tag is its one problem
         for diagnostic in explainer.explain(leaf):
             diagnostics.setdefault(
                 (diagnostic.line, diagnostic.col, diagnostic.message), diagnostic
@@ -195,11 +198,17 @@ def _suggestion(word: Any, choices: Iterable[Any]) -> str:
     return f"; did you mean '{close[0]}'?" if close else ""
 
 
+_SHOWN = 60  # characters of a value quoted in a message; a 900 KB name is not repeated
+
+
 def _show(value: Any) -> str:
-    """A value as the author wrote it in YAML, or what kind of thing it is."""
-    if isinstance(value, str):
-        return f"'{value}'"
-    return _kind(value) if isinstance(value, dict | list) else json.dumps(value)
+    """A value as the author wrote it in YAML (its start, if long), or what kind of thing it is."""
+    if isinstance(value, dict | list):
+        return _kind(value)
+    text = f"'{value}'" if isinstance(value, str) else json.dumps(value)
+    if len(text) <= _SHOWN:
+        return text
+    return f"{text[: _SHOWN - 20]}… ({len(text):,} characters)"
 
 
 def _kind(value: Any) -> str:
@@ -261,7 +270,8 @@ class _Explainer:
         for key in found.instance:
             if key in allowed or any(re.search(p, key) for p in patterns):
                 continue
-            message = f"unknown key '{key}' in {self.label(pointer)}{_suggestion(key, allowed)}"
+            message = f"unknown key {_show(key)} in {self.label(pointer)}"
+            message += _suggestion(key, allowed)
             hint = f"allowed keys: {', '.join(allowed)}"
             if key == "<<":
                 hint = "YAML merge keys (<<) are not supported; use an alias for a whole value"
@@ -284,7 +294,9 @@ class _Explainer:
         hint = None
         value = found.instance
         if "string" in expected and isinstance(value, int | float):  # bool is an int too
-            hint = f'put it in quotes to keep it text: "{json.dumps(value)}"'
+            hint = "put it in quotes to keep it text"
+            if len(written := json.dumps(value)) <= _SHOWN:
+                hint += f': "{written}"'
         elif value is None:
             hint = "give it a value, or remove the key"
         return self.at(error("EF012", message, pointer, hint))
@@ -318,7 +330,7 @@ class _Explainer:
             if value != "":
                 hint = f"at least {limit} characters"
         elif found.validator == "maxLength":
-            message = f"{label} is {len(value)} characters long; at most {limit} are allowed"
+            message = f"{label} is {len(value):,} characters long; at most {limit} are allowed"
         elif found.validator == "format":
             what = "an e-mail address" if limit == "email" else f"a valid {limit}"
             message = f"{label}: {_show(value)} is not {what}"
@@ -349,7 +361,7 @@ class _Explainer:
         items = self.doc.data.get(pointer[0])
         item = items[pointer[1]] if isinstance(items, list) else None
         name = item.get(_ITEM_NAMES[pointer[0]]) if isinstance(item, dict) else None
-        return name if isinstance(name, str) and name else None
+        return name if isinstance(name, str) and 0 < len(name) <= _SHOWN else None
 
     def at(self, diagnostic: Diagnostic, *, key: bool = False) -> Diagnostic:
         line, col = self.doc.locate(diagnostic.pointer, key=key)

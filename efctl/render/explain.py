@@ -13,7 +13,9 @@ two never disagree.
                  "requested", "source", "fallback", "excluded_by"}],   # in contract order
      "dropped": [... same keys, "profile": "none", plus "reason"],
      "notes": ["copy_from x ignored: ..."],   # grants the resolution had to ignore
-     "admin": {"right", "label", "at_bank"}}  # at_bank: the bank's current right, or null
+     "admin": {"right", "label", "at_bank"},  # at_bank: the bank's current right, or null
+     "until": [{"entry", "name", "on", "expired"}]}  # time-boxed: the user, its single
+                                                     # entries, its API keys (entry api_key)
 
 ``source`` is ``{"step": "all"|"copy_from"|"single", "text": ..., "type"}`` for ``all``,
 ``{"step": "copy_from", "text", "user", "chain", "origin": <the source user's right>}`` for a copy.
@@ -43,8 +45,10 @@ def explain_json(
     bank: ClientState,
     catalog: Catalog,
     language: str | None = None,
+    until: list[dict] | None = None,
 ) -> dict:
-    """``user_id`` explained as plain data; labels in ``language`` (default: the client's)."""
+    """``user_id`` explained as plain data; labels in ``language`` (default: the client's);
+    ``until``: the user's time-boxed entries (reconcile.expiry), judged on the plan's day."""
     resolved = resolution.users[user_id]  # the caller checked that USER is declared
     language = language or bank.language
     at_bank = next((u for u in bank.users if u.id == user_id), None)
@@ -77,6 +81,7 @@ def explain_json(
             "label": catalog.admin_labels.get(resolved.admin, {}).get(language, resolved.admin),
             "at_bank": at_bank.admin if at_bank else None,
         },
+        "until": until or [],
     }
 
 
@@ -97,6 +102,9 @@ def render_text(data: dict) -> str:
     if data["notes"]:
         lines.extend(["", "notes:"])
         lines.extend(f"  {note}" for note in data["notes"])
+    if data["until"]:
+        lines.extend(["", "time-boxed (until):"])
+        lines.extend(f"  {_until(entry)}" for entry in data["until"])
     admin = data["admin"]
     now = admin["at_bank"]
     at_bank = f"; at the bank now: {now}" if now is not None and now != admin["right"] else ""
@@ -108,6 +116,16 @@ def render_text(data: dict) -> str:
         ]
     )
     return "\n".join(lines) + "\n"
+
+
+def _until(entry: dict) -> str:
+    """``single on CH93…: expired on 2027-03-31`` / ``user: ends on 2027-03-31``."""
+    what = {"user": "the user", "single": f"single on {entry['name']}"}.get(
+        entry["entry"], f"API key {entry['name']}"
+    )
+    state = "expired on" if entry["expired"] else "ends on"
+    gone = "; the plan removes what it grants" if entry["expired"] else ""
+    return f"{what}: {state} {entry['on']}{gone}"
 
 
 def _cell(right: dict, key: str) -> str:

@@ -188,6 +188,8 @@ class _Row:
     counts: Counts
     changed: bool  # the relationship has changes, so its approval is needed
     eligible: int
+    tier: int | None  # the risk tier, None under none
+    checkers: int | None  # reviewers needed who are not the author, under a risk tier
     continued: bool
     continues: bool
 
@@ -348,6 +350,8 @@ class _Piece:
             counts=self.counts(),
             changed=bool(view.counts.total),
             eligible=len(view.eligible_admins),
+            tier=view.tier.tier if view.tier else None,
+            checkers=view.tier.checkers if view.tier else None,
             continued=not self.first,
             continues=not self.last,
         )

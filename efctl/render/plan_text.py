@@ -29,8 +29,10 @@ from reconcile.plan import (
     NoteKind,
     Plan,
     Resource,
+    TierVerdict,
     diagnostic_from_json,
 )
+from reconcile.tiers import BASE_CHECKERS
 
 SYMBOLS = {
     Action.CREATE: "+",
@@ -194,6 +196,7 @@ class ClientView:
     eligible_admins: tuple[str, ...]  # user ids
     reviewers: tuple[EligibleAdmin, ...] = ()  # the same admins, with their GitHub logins
     bank_notes: tuple[Note, ...] = ()  # what the bank changed on its own (automatic ISO change)
+    tier: TierVerdict | None = None  # the risk tier that asks for more reviewers, if any
 
     def changes(self) -> Iterable[ChangeView]:
         return (change for group in self.groups for change in group.changes)
@@ -204,6 +207,11 @@ class ClientView:
         return sum(
             c.resource is Resource.ADMIN_RIGHT and c.action is Action.MANUAL for c in self.changes()
         )
+
+    @property
+    def tier_heading(self) -> str:
+        """The risk tier in words, "" under none."""
+        return tier_heading(self.tier) if self.tier else ""
 
     @property
     def drifted(self) -> int:
@@ -252,6 +260,7 @@ def client_view(client: ClientPlan, as_of: date | None = None) -> ClientView:
         eligible_admins=tuple(admin.user for admin in client.approval.eligible_admins),
         reviewers=client.approval.eligible_admins,
         bank_notes=client.notes,
+        tier=client.approval.tier,
     )
 
 
@@ -409,7 +418,29 @@ def _client_lines(view: ClientView, column: int, width: int, paint: _Paint) -> l
     for group in view.groups:
         lines.extend(_group_lines(group, column, width, paint))
     admins = ", ".join(view.eligible_admins) or "none"
-    return [*lines, f"  approval: {view.rule}", f"  eligible admins: {admins}"]
+    return [
+        *lines,
+        f"  approval: {view.rule}",
+        *_tier_lines(view.tier, width),
+        f"  eligible admins: {admins}",
+    ]
+
+
+def tier_heading(tier: TierVerdict) -> str:
+    """``risk tier 2, 2 reviewers who are not the author (1 more than the bank's rule)``."""
+    more = tier.checkers - BASE_CHECKERS
+    return (
+        f"risk tier {tier.tier}, {tier.checkers} reviewers who are not the author "
+        f"({more} more than the bank's rule)"
+    )
+
+
+def _tier_lines(tier: TierVerdict | None, width: int) -> list[str]:
+    """The tier and each change that put the relationship in it, one wrapped line each."""
+    if tier is None:
+        return []
+    reasons = (f"{reason.rule}: {reason.text}" for reason in tier.reasons)
+    return [f"  {tier_heading(tier)}, for:", *(ln for r in reasons for ln in _wrapped(r, width))]
 
 
 def _bank_lines(view: ClientView, width: int) -> list[str]:

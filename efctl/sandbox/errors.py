@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from efctl.errors import EfctlError
-from reconcile.backend import BackendError, StaleOrder
+from reconcile.backend import BackendError, RelationshipBusy, StaleOrder
 from reconcile.diagnostics import Diagnostic
 
 
@@ -53,3 +53,17 @@ class OrderRefused(SandboxError):
     def __init__(self, reason: str, hint: str | None = None):
         self.reason = reason
         super().__init__(reason, hint=hint)
+
+
+class RelationshipBusyError(SandboxError, RelationshipBusy):
+    """Another apply held the relationship for the whole timeout; nothing was done to it."""
+
+    def __init__(self, client: str, holder: str, waited: float):
+        self.client = client
+        self.holder = holder
+        self.waited = waited
+        super().__init__(
+            f"relationship {client} is being applied by {holder} (waited {waited:g} s)",
+            hint="run this apply again once that one has finished (what it applied stays "
+            "applied), or wait longer: --lock-timeout SECONDS",
+        )

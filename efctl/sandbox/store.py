@@ -25,8 +25,10 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +36,13 @@ from efctl.sandbox.ddl import SCHEMA_VERSION, create_statements
 from efctl.sandbox.documents import DocumentDesk, DocumentOrder
 from efctl.sandbox.errors import SandboxError
 from efctl.sandbox.keys import DueNotice, KeyDesk
+from efctl.sandbox.locks import Locks, hold, locks_of
 from efctl.sandbox.orders import Clock, OrderDesk, Switched, utc_now
 from efctl.sandbox.seed import SeededClient, load_bank
 from efctl.sandbox.sql import Database, connect, display, sqlite_file
 from efctl.sandbox.state import client_state
 from reconcile.audit import AuditEntry
-from reconcile.backend import IssuedKey, Order, OrderOutcome, PendingOrder
+from reconcile.backend import IssuedKey, LockHolder, Order, OrderOutcome, PendingOrder
 from reconcile.model import ApiKeyState, ClientState, Contract, Delivery, Signatory, UserState
 
 EMPTY = -1  # the store has no tables at all
@@ -100,6 +103,7 @@ class Store:
 
     def __init__(self, database: Database, clock: Clock = utc_now):
         self._db = database
+        self._clock = clock
         self._version = self._found_version()
         self._orders = OrderDesk(database, clock)
         self._documents = DocumentDesk(database, clock)
@@ -169,6 +173,21 @@ class Store:
         """Every order's changes as stored (JSON text), by order id: what audit entries bind."""
         self._require_current()
         return self._orders.stored_changes()
+
+    def hold(
+        self,
+        client_id: str,
+        plan_id: str,
+        timeout: float,
+        waiting: Callable[[str], None] | None = None,
+    ) -> AbstractContextManager[LockHolder | None]:
+        """The relationship held for one apply; see ``locks.py`` and ``Backend.hold``."""
+        self._require_current()
+        return hold(self._locks, client_id, plan_id, timeout, self._clock, waiting)
+
+    @cached_property
+    def _locks(self) -> Locks:
+        return locks_of(self._db)
 
     # --- documents (DOMAIN.md section 7) -------------------------------------------------
 

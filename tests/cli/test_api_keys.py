@@ -301,14 +301,17 @@ def encodings(secret: str) -> set[bytes]:
 
 
 def bank_dump(url: str) -> bytes:
-    """Every row of every table of the bank, and for SQLite the database file itself."""
+    """Every row of every table of the bank, and for SQLite the files of the database."""
     with open_store(url) as store:
         db = store.database
         rows = [repr(db.query(f"SELECT * FROM {table}")) for table in sorted(db.tables())]
     dump = "\n".join(rows).encode("utf-8")
     if url.startswith("sqlite:///"):
         path = Path(url.removeprefix("sqlite:///"))
-        dump += b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+        beside = path.parent.glob(path.name + "*")  # the file, its journal, its lock files
+        dump += b"".join(
+            f.read_bytes() for p in beside for f in (p.iterdir() if p.is_dir() else [p])
+        )
     return dump
 
 

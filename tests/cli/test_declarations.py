@@ -38,7 +38,7 @@ def test_schema_errors_do_not_hide_the_semantic_ones(repo):
         "clients/10000001.yaml:12:5: error EF010: unknown key 'emial' in users[1]"
         " (bruno.keller); did you mean 'email'?\n"
         "    hint: allowed keys: id, name, email, github, github_id, language, admin,"
-        " authorizations, signing_key\n"
+        " authorizations, signing_key, until\n"
         "clients/10000001.yaml:13:15: error EF012: users[1].language (bruno.keller) must be a"
         " string, not a number\n"
         '    hint: put it in quotes to keep it text: "12"\n'

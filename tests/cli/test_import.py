@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from efctl.app import Application
@@ -105,7 +105,6 @@ def test_the_text_reads_back_as_the_document():
     assert (loaded.diagnostics, loaded.data) == ((), TRICKY)
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.text(min_size=1, max_size=12), st.text(max_size=12))
 def test_any_text_reads_back_in_block_and_flow_places(key, value):
     document = {

@@ -39,8 +39,10 @@ def test_a_declaration_outside_the_repository_is_planned_and_named_by_its_path(
     assert plan["source"]["inputs_digest"] == digest({outside.as_posix(): outside.read_bytes()})
 
 
-def test_a_symlink_in_clients_is_named_by_its_place_in_the_repository(examples_repo, tmp_path):
-    target = tmp_path / "elsewhere.yaml"
+def test_a_symlink_in_clients_is_named_by_its_place_in_the_repository(examples_repo):
+    """A link within the repository (one leading out is refused: tests/guarantees)."""
+    target = examples_repo.root / "shared" / "elsewhere.yaml"
+    target.parent.mkdir()
     declaration = examples_repo.root / "clients" / f"{EXAMPLE}.yaml"
     target.write_bytes(declaration.read_bytes())
     declaration.unlink()

@@ -116,7 +116,7 @@ def test_bad_input_is_a_clear_error(examples_repo, args, message, hint):
 
 
 def test_a_plan_that_is_not_a_plan_is_refused(examples_repo):
-    examples_repo.write("other.json", json.dumps({"format_version": "3", "clients": []}))
+    examples_repo.write("other.json", json.dumps({"format_version": "4", "clients": []}))
     result = examples_repo.efctl("report", "deliveries", "--from-plan", "other.json")
     assert result.exit_code == 1
     assert result.stderr.startswith("efctl: error: other.json: not a valid efctl plan: ")

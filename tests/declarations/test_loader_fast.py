@@ -6,11 +6,10 @@ returns the same data, marks and key marks, with no diagnostics, as the pure pat
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 from test_spec_properties import YAMLISH
 
@@ -18,7 +17,6 @@ from efctl.declarations import loader
 from efctl.declarations.loader import dump_document, parse_document
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = int(os.environ.get("EFCTL_FAST_EXAMPLES", "200"))
 
 pytestmark = pytest.mark.skipif(not loader.FAST, reason="PyYAML without libyaml")
 
@@ -67,7 +65,6 @@ def test_every_golden_case_gives_the_same_diagnostics_without_the_fast_path():
         assert parse_document(content, "c.yaml") == pure(content)
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(YAMLISH)
 def test_yaml_corners_read_the_same_or_go_the_pure_way(text):
     assert_same("version: 1\n" + text)
@@ -92,7 +89,6 @@ DATA = st.recursive(
 )
 
 
-@settings(max_examples=EXAMPLES // 2, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(KEYS, DATA, min_size=1, max_size=5), st.booleans())
 def test_written_documents_read_the_same(data, flow):
     text = dump_document(data)

@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from efctl.catalog import load_catalog
@@ -22,7 +21,6 @@ from efctl.declarations.schema import load_schema, schema_diagnostics, with_cata
 jsonschema_rs = pytest.importorskip("jsonschema_rs")
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = int(os.environ.get("EFCTL_FAST_EXAMPLES", "200"))
 CLIENT = with_catalog(load_schema("client"), load_catalog())
 SEED = load_schema("bank-state")
 
@@ -77,7 +75,6 @@ def _paths(value, prefix=()):
 PATHS = list(_paths(EXAMPLE))[1:]
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(st.tuples(st.sampled_from(PATHS), VALUES, st.booleans()), min_size=1, max_size=4))
 def test_mutated_declarations_are_never_passed_by_the_quick_check_alone(edits):
     data = copy.deepcopy(EXAMPLE)
@@ -112,7 +109,6 @@ def test_golden_plans_pass_both_ways():
         assert schema_module.passes(PLAN_SCHEMA, plan) == (not _plan_errors(plan)), path
 
 
-@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.sampled_from(PLANS or [None]), st.data())
 def test_edited_plans_pass_the_quick_check_only_when_valid(path, data):
     plan = json.loads(path.read_text(encoding="utf-8"))

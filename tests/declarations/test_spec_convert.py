@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textwrap import dedent
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from efctl.declarations.convert import client_document, to_client_spec
@@ -177,7 +177,6 @@ CLIENT_SPECS = st.builds(
 )
 
 
-@settings(max_examples=100, deadline=None)
 @given(CLIENT_SPECS)
 def test_generated_specs_round_trip_through_yaml_text(spec):
     text = dump_document(client_document(spec))
@@ -187,7 +186,6 @@ def test_generated_specs_round_trip_through_yaml_text(spec):
     assert to_client_spec(doc.data) == spec
 
 
-@settings(max_examples=50, deadline=None)
 @given(st.lists(st.text("0123456789", min_size=1, max_size=4), min_size=1, max_size=4))
 def test_spaced_client_ids_normalise_to_their_digits(groups):
     document = {

@@ -466,7 +466,7 @@ def test_oversized_file_is_refused_without_reading_it_all(tmp_path):
 def test_content_that_is_not_utf8_is_refused_at_the_file():
     doc, diagnostic = only(b"a: 1\nb: caf\xe9\n")
     assert found(b"a: 1\nb: caf\xe9\n") == [
-        "c.yaml:1:1: EF006 the file is not valid UTF-8 (byte 0xe9 on line 2)"
+        "c.yaml:2:7: EF006 the file is not valid UTF-8 (byte 0xe9)"
     ]
     assert diagnostic.hint == "save the file as UTF-8"
     assert doc.data is None

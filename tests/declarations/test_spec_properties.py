@@ -8,7 +8,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from efctl.catalog import load_catalog
@@ -54,19 +54,16 @@ def assert_well_formed(doc: LoadedDocument) -> None:
             )
 
 
-@settings(max_examples=300, deadline=None)
 @given(st.binary(max_size=200))
 def test_any_bytes_give_a_document_with_located_diagnostics(content):
     assert_well_formed(parse_document(content, "fuzz.yaml"))
 
 
-@settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(YAMLISH)
 def test_yaml_like_text_gives_a_document_with_located_diagnostics(text):
     assert_well_formed(parse_document(text, "fuzz.yaml"))
 
 
-@settings(max_examples=100, deadline=None)
 @given(YAMLISH)
 def test_every_mark_is_inside_the_text(text):
     doc = parse_document(text, "fuzz.yaml")
@@ -100,7 +97,6 @@ SHAPED = st.dictionaries(
 )
 
 
-@settings(max_examples=100, deadline=None)
 @given(SHAPED)
 def test_any_data_shaped_like_a_declaration_gets_located_schema_diagnostics(data):
     doc = parse_document(dump_document(data), "fuzz.yaml")
@@ -169,7 +165,6 @@ def mangled(draw):
     return data
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(mangled(), st.booleans())
 def test_mangled_declarations_get_located_diagnostics_and_never_raise(data, online):
     doc = parse_document(dump_document(data), "fuzz.yaml")

@@ -103,7 +103,7 @@ def test_unknown_key_points_at_the_key_and_suggests_the_known_one():
     assert (
         found.hint
         == "allowed keys: id, name, email, github, github_id, language, admin, authorizations,"
-        " signing_key"
+        " signing_key, until"
     )
 
 

@@ -77,6 +77,7 @@ def test_json_has_stable_keys_and_the_whole_copy_chain(explained):
         "dropped",
         "notes",
         "admin",
+        "until",
     ]
     deposit = data["rights"][1]
     assert {k: deposit[k] for k in ("contract", "name", "type", "type_label", "profile")} == {

@@ -6,7 +6,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from efctl.catalog import load_catalog
@@ -352,7 +352,6 @@ def bank_states(draw, *, allowed_only: bool = True) -> ClientState:
     return bank(*people, contracts=contracts)
 
 
-@settings(max_examples=200, deadline=None)
 @given(bank_states())
 def test_any_bank_state_round_trips_exactly(state):
     imported = spec_from_state(state, CATALOG, IN_PHASE)
@@ -362,7 +361,6 @@ def test_any_bank_state_round_trips_exactly(state):
         assert size(declared.grants) <= len(held.authorizations)  # never longer than singles
 
 
-@settings(max_examples=100, deadline=None)
 @given(bank_states(allowed_only=False))
 def test_rights_no_declaration_can_give_are_noted_and_the_rest_round_trips(state):
     imported = spec_from_state(state, CATALOG, IN_PHASE)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from efctl.catalog import load_catalog
@@ -100,7 +100,6 @@ def test_a_copy_without_singles_is_the_source_minus_exclusions(spec, contracts):
         assert resolved.profiles() == expected
 
 
-@settings(max_examples=200)
 @given(specs_st, contracts_st, st.dates(date(2025, 1, 1), date(2027, 12, 31)))
 def test_resolve_and_check_never_raise_and_are_deterministic(spec, contracts, today):
     first = resolve_client(spec, contracts, CATALOG)

@@ -438,7 +438,7 @@ def test_a_reviewer_whose_own_rights_the_change_raises_does_not_count_there():
     bruno = review(1, "bruno-k", "APPROVED")
     raised = {"bruno.keller": ("Admin right: collective -> individual",)}
     found = client_evidence(PLAN_ID, PULL, standing(bruno), "10432210", DECLARATION, raised)
-    assert found.evidence == Evidence(PLAN_ID, HEAD, "anna.muster", ())
+    assert found.evidence == Evidence(PLAN_ID, HEAD, "anna.muster", (), barred=("bruno.keller",))
     assert found.ignored == (
         IgnoredReview(
             bruno,

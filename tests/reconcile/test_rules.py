@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from reconcile.diagnostics import Diagnostic, Severity
 from reconcile.model import ClientState, UserState
-from reconcile.plan import Action, Change, Resource
+from reconcile.plan import Action, Change, Note, NoteKind, Resource
 from reconcile.rules import final_state_rules
 
 CLIENT = "10432210"
@@ -120,6 +122,20 @@ def test_the_flag_turns_mass_removal_into_a_warning():
             "client 10432210: the plan deletes 3 of the relationship's 8 users, more than 25 %; "
             "allowed by --allow-mass-removal",
         )
+    ]
+
+
+def test_users_whose_until_has_come_are_no_mass_removal_but_count_for_the_lockout():
+    expired = Note(NoteKind.EXPIRED, "expired on 2026-11-19", {"on": "2026-11-19", "entry": "user"})
+    gone = [replace(c, notes=(expired,)) for c in deleting("user00", "user01", "user02")]
+    assert rules(bank(others=8), gone) == []
+    assert [p.code for p in rules(bank(others=8), [*gone, *deleting("user03")])] == []
+    assert [
+        p.code for p in rules(bank(others=8), [*gone[:2], *deleting("user03", "user04", "user05")])
+    ] == ["EF302"]
+    locked = [replace(c, notes=(expired,)) for c in deleting("carla.rossi")]
+    assert [p.code for p in rules(bank(("carla.rossi", "individual"), others=1), locked)] == [
+        "EF301"
     ]
 
 

@@ -108,7 +108,7 @@ def test_a_changed_email_is_visible_as_changed_though_masked(full):
 
 def test_one_document_has_no_part_number(full):
     [document] = render_markdown(full)
-    assert document.startswith("### efctl plan `a7682e5a8593` · commit `9c4e2f1a7b3d`\n")
+    assert document.startswith("### efctl plan `55cc8197fd32` · commit `9c4e2f1a7b3d`\n")
     assert "part 1" not in document
 
 

@@ -106,6 +106,7 @@ RULE = "one individual admin or two collective admins, plus a reviewer who is no
 
 def test_columns_align_across_relationships(full):
     keys = only(full, 0, "10432210/api_keys/erp-payments")
+    keys["approval"] = {**keys["approval"], "rule": RULE, "checkers": 1, "tier": None}
     right = only(full, 2, "30811020/users/hans.weber/authorizations/CH4431999123000889012")
     plan = {
         **full,

@@ -177,7 +177,8 @@ def job(workspace: Workspace, github: FakeGitHub):
 
     The install step is skipped: efctl is installed here already. So are the plan job's
     reports, unless ``reports`` (they cost two efctl runs, and only the tests of the reports
-    look at them). Both bank secrets name the workspace's sandbox bank.
+    look at them). Both bank secrets name the workspace's sandbox bank; ``env`` adds to the
+    runner's environment.
     """
 
     def run(
@@ -188,6 +189,7 @@ def job(workspace: Workspace, github: FakeGitHub):
         event: dict | None = None,
         inputs: dict | None = None,
         reports: bool = False,
+        env: dict[str, str] | None = None,
         **contexts: dict,
     ):
         """CONTEXTS: more expression contexts (matrix, strategy, needs, vars); a job's step
@@ -214,10 +216,12 @@ def job(workspace: Workspace, github: FakeGitHub):
             "GITHUB_SERVER_URL": "https://github.com",
             "GITHUB_RUN_ID": "4242",
             "GITHUB_SHA": sha,
+            "GITHUB_REF_NAME": "main",
             "GITHUB_WORKSPACE": str(workspace.root),
             "FAKE_GH_STATE": str(github.state_path),
             "APPLY_WAIT_SECONDS": "0",  # wait-turn.sh: poll without sleeping
             "GITHUB_OUTPUT": str(workspace.root.parent / "github-output"),
+            **(env or {}),
         }
         del runner_env["EFCTL_BACKEND"]  # only what the workflow passes
         return run_job(

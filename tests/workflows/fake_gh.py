@@ -1,12 +1,13 @@
 """A fake `gh` for the workflow scripts' tests: `gh api`, `gh run list`, `gh run download` (by
 --name or --pattern) and `gh variable get|set` answered from a JSON state file.
 
-The state (FAKE_GH_STATE) holds one repository's pull requests, reviews, comments, issues,
-labels, workflow runs (each with its artifacts: a name and the folder holding its files) and
-variables; every call is appended to its "calls", and writes change it, so a test can run a script
-twice and see the second run find what the first posted. List endpoints are paged like GitHub's
-(``page_size`` items a page): without --paginate only the first page comes back, with --paginate
-the pages come back to back (as the real gh prints them) or, with --slurp, as one array of pages.
+The state (FAKE_GH_STATE) holds one repository's pull requests (listed, opened, updated),
+reviews, comments, issues, labels, workflow runs (each with its artifacts: a name and the folder
+holding its files) and variables; every call is appended to its "calls", and writes change it,
+so a test can run a script twice and see the second run find what the first posted. List
+endpoints are paged like GitHub's (``page_size`` items a page): without --paginate only the first
+page comes back, with --paginate the pages come back to back (as the real gh prints them) or,
+with --slurp, as one array of pages.
 """
 
 from __future__ import annotations
@@ -157,6 +158,24 @@ def _route(state: dict, request: dict) -> Any:
     match method, parts:
         case "GET", ["commits", sha, "pulls"]:
             return state["commit_pulls"].get(sha, [])
+        case "GET", ["pulls"]:
+            return _pulls(state, parse_qs(query))
+        case "POST", ["pulls"]:
+            number = _next_id(state)
+            state["pulls"][str(number)] = pull = {
+                "number": number,
+                "title": body["title"],
+                "body": body["body"],
+                "state": "open",
+                "head": {"ref": body["head"]},
+                "base": {"ref": body["base"]},
+                "user": {"login": BOT},
+            }
+            return pull
+        case "PATCH", ["pulls", number]:
+            pull = _found(state["pulls"].get(number))
+            pull.update(body)
+            return pull
         case "GET", ["pulls", number]:
             return _found(state["pulls"].get(number))
         case "GET", ["pulls", number, "reviews"]:
@@ -235,6 +254,18 @@ def _issues(state: dict, query: dict[str, list[str]]) -> list[dict]:
         for issue in state["issues"].values()
         if wanted_state in ("all", issue["state"])
         and labels <= {label["name"] for label in issue["labels"]}
+    ]
+
+
+def _pulls(state: dict, query: dict[str, list[str]]) -> list[dict]:
+    """Pull requests as GitHub lists them: by state, and by head ("owner:branch")."""
+    wanted_state = query.get("state", ["open"])[0]
+    head = query["head"][0].partition(":")[2] if "head" in query else None
+    return [
+        pull
+        for pull in state["pulls"].values()
+        if wanted_state in ("all", pull.get("state", "open"))
+        and head in (None, pull.get("head", {}).get("ref"))
     ]
 
 

@@ -61,8 +61,9 @@ def test_every_script_is_called_by_a_workflow():
 def test_no_permission_by_default_and_each_job_names_its_own(path):
     workflow = load_workflow(path)
     assert workflow["permissions"] == {}
-    for job in workflow["jobs"].values():
-        assert job["permissions"]["contents"] == "read"
+    for name, job in workflow["jobs"].items():
+        pushes = (path.name, name) == ("drift.yml", "propose")  # the drift pull requests' branches
+        assert job["permissions"]["contents"] == ("write" if pushes else "read")
         assert "write-all" not in str(job["permissions"])
 
 
@@ -227,6 +228,10 @@ def test_drift_runs_on_a_schedule_and_on_demand():
     workflow = load_workflow(WORKFLOWS / "drift.yml")
     assert set(workflow["on"]) == {"schedule", "workflow_dispatch"}
     assert workflow["jobs"]["drift"]["permissions"] == {"contents": "read", "issues": "write"}
+    assert workflow["jobs"]["propose"]["permissions"] == {
+        "contents": "write",
+        "pull-requests": "write",
+    }
 
 
 def test_only_apply_sees_the_write_credential():

@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 from string import Template
 
@@ -698,6 +699,45 @@ def test_apply_without_enough_approvals_changes_nothing_and_keeps_the_audit_expo
         + FRESH_PLAN
         + "\n"
         + outcome_comment(workspace, "| 10000001 | needs approval")
+    )
+
+
+# Holds a relationship's lock through the store, as another apply would, until it is killed.
+HOLDER = """
+import sys, time
+from efctl.sandbox import open_store
+with open_store(sys.argv[1]) as bank, bank.hold(sys.argv[2], sys.argv[3], 0):
+    print("held", flush=True)
+    time.sleep(120)
+"""
+
+
+def test_apply_of_a_relationship_another_apply_holds_says_so_and_changes_nothing(
+    workspace, github, job, merged
+):
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, workspace.backend, "10000001", "sha256:" + "c" * 64],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline() == "held\n"
+        run = job("apply.yml", "apply", sha=merged["merge"], env={"EFCTL_LOCK_TIMEOUT": "0"})
+    finally:
+        holder.kill()
+        holder.wait()
+
+    assert run.step("Apply the reviewed plan").returncode == 1
+    assert applied_outcomes(workspace) == [("10000001", "locked")]
+    assert workspace.bank_users() == BANK_USERS
+    [refusal] = github.comments(PR)[1:]
+    assert refusal["body"].startswith(
+        REFUSED
+        + "[The apply run](https://github.com/acme/bank-admin/actions/runs/4242) refused the "
+        f"reviewed plan `{merged['plan_id']}` (kept by run {merged['run_id']} of plan.yml) for "
+        "these relationships; nothing was applied to them:\n\n"
+        "- 10000001: locked (another apply held it for the whole lock timeout; run this apply "
+        "again)\n\n"
     )
 
 
