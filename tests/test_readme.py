@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import shlex
 import shutil
+import subprocess
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -52,10 +53,14 @@ def example_commands() -> list[tuple[str, int]]:
 
 
 def test_every_example_command_of_the_readme_runs(tmp_path, monkeypatch):
-    """Each example, in the README's order, in a fresh copy of this repository's examples."""
+    """Each example, in the README's order, in a fresh copy of this repository's examples,
+    committed to git (for `plan --changed-since`)."""
     root = Path(__file__).parent.parent
     shutil.copytree(root / "examples", tmp_path / "examples")
     shutil.copy(root / "efctl.yaml", tmp_path / "efctl.yaml")
+    for git in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "the examples"]):
+        identity = ["-c", "user.name=Test", "-c", "user.email=test@example.ch"]
+        subprocess.run(["git", *identity, *git], cwd=tmp_path, check=True, capture_output=True)
     monkeypatch.chdir(tmp_path)
     env = {"EFCTL_TODAY": "2026-11-20", "EFCTL_BACKEND": None, "NO_COLOR": "1"}
     examples = example_commands()

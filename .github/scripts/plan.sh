@@ -7,13 +7,17 @@
 # apply executes after the merge) and OUT_DIR/comment/plan-N.md (one file per comment).
 # A pull request that changes no declaration (DECLARATIONS, default "clients efctl.yaml", since
 # its merge base with BASE_SHA) is not planned: a short comment says so, the bank is not opened.
+# Otherwise only the relationships whose declarations it changed since that merge base are
+# planned (`efctl plan --changed-since`; all of them when it changed efctl.yaml or the catalog).
+# With EFCTL_SHARD=K/N (one job of plan.yml's matrix) only that shard is planned, and only shard
+# 1 prints the validation annotations, so that they appear once; plan-merge.sh merges the shards.
 # Validation problems are printed as workflow commands, so GitHub annotates them on the lines
 # of the pull request's diff; annotations mask e-mail addresses and IBANs, as the plan's own
 # markdown does, because everyone who reads the repository reads them. When validation or
 # planning fails, the one comment says so and points to the annotations and the run's log: it
 # does not repeat the problems, so that nothing a diagnostic quotes can end up in it.
-# Env: EFCTL_BACKEND (a read-only credential), BASE_SHA, GITHUB_SERVER_URL, GITHUB_REPOSITORY,
-# GITHUB_RUN_ID.
+# Env: EFCTL_BACKEND (a read-only credential), BASE_SHA, EFCTL_SHARD (optional),
+# GITHUB_SERVER_URL, GITHUB_REPOSITORY, GITHUB_RUN_ID.
 set -euo pipefail
 head_dir=${1:?usage: plan.sh HEAD_DIR OUT_DIR}
 out=${2:?usage: plan.sh HEAD_DIR OUT_DIR}
@@ -43,11 +47,26 @@ fi
 # that GITHUB_SHA names in a pull_request_target run: efctl prefers `git rev-parse HEAD`.
 # The plan's markdown quotes declared text (names, ids): between ::stop-commands:: and its
 # token, a line of it that starts with `::` is printed, never run as a workflow command.
+# Only what the pull request changed since its merge base is planned; without a merge base
+# (unrelated histories), everything.
+selection=()
+if merge_base=$(git merge-base "$base" HEAD 2>/dev/null); then
+  selection+=(--changed-since "$merge_base")
+fi
+shard=${EFCTL_SHARD:-1/1}
+if [[ $shard != 1/1 ]]; then
+  selection+=(--shard "$shard")
+fi
+annotations=/dev/stdout
+if [[ ${shard%%/*} != 1 ]]; then
+  annotations=/dev/null # shard 1 annotates; the others only need to know whether it is valid
+fi
 token="efctl-$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')"
-if efctl validate --format github; then
+if efctl validate --format github >"$annotations"; then
   echo "::stop-commands::$token"
   planned=0
-  efctl plan --out "$out/plan.json" --format markdown --parts-dir "$out/comment" || planned=$?
+  efctl plan "${selection[@]}" --out "$out/plan.json" --format markdown \
+    --parts-dir "$out/comment" || planned=$?
   echo "::$token::"
   [ "$planned" -eq 0 ] && exit 0
 fi

@@ -37,13 +37,14 @@ from efctl.app.audit import (
 )
 from efctl.app.audit import export as export_chain
 from efctl.app.bankview import BankView
+from efctl.app.changed import changed_since as changed_since_ref
 from efctl.app.deliveries import DeliveryListing, list_deliveries
 from efctl.app.expire import Expired, expire
 from efctl.app.imports import Imported, import_client
 from efctl.app.keys import KeyListing, list_keys, make_sink
 from efctl.app.notices import Notified
 from efctl.app.orders import OrderApproval, OrderListing, approve_order, pending_orders
-from efctl.app.plan import Plan, make_plan
+from efctl.app.plan import WHOLE, Plan, Selection, make_plan
 from efctl.app.planfile import read_plan
 from efctl.app.reports import (
     DocumentListing,
@@ -63,6 +64,7 @@ from efctl.app.sandbox import (
     tick,
     tick_on_open,
 )
+from efctl.app.shards import Shard, merge_shards, whole_plan
 from efctl.app.validate import Explanation, explain, validate
 from efctl.catalog import load_catalog
 from efctl.config import Settings
@@ -170,12 +172,34 @@ class Application:
         clients: Sequence[str] = (),
         *,
         allow_mass_removal: bool = False,
+        changed_since: str | None = None,
+        shard: str | None = None,
+        jobs: int = 1,
     ) -> Plan:
-        return self._plan(self._view(), paths, clients, allow_mass_removal)
+        """The plan of the declarations (``clients``: only these relationships), with
+        ``changed_since`` of those whose files differ from that git revision, with ``shard``
+        ("K/N") of a stable share of them; files parsed in ``jobs`` processes (0: every core)."""
+        root, catalog = self.settings.root, self.settings.catalog
+        selection = Selection(
+            None if changed_since is None else changed_since_ref(root, changed_since, catalog),
+            None if shard is None else Shard.parse(shard),
+        )
+        return self._plan(self._view(), paths, clients, allow_mass_removal, selection, jobs)
 
-    def _plan(self, view: BankView, paths, clients, allow_mass_removal: bool) -> Plan:
+    def _plan(
+        self,
+        view: BankView,
+        paths,
+        clients,
+        allow_mass_removal: bool,
+        selection: Selection = WHOLE,
+        jobs: int = 1,
+    ) -> Plan:
         with bulk():
-            checked = validate(self._paths(paths), self.settings, self.catalog, view)
+            checked = validate(
+                self._paths(paths), self.settings, self.catalog, view,
+                jobs=jobs, bank_files=selection.bank_files(),
+            )  # fmt: skip
             return make_plan(
                 checked,
                 clients,
@@ -184,10 +208,13 @@ class Application:
                 self.settings.root,
                 allow_mass_removal=allow_mass_removal,
                 today=self.settings.today,
+                selection=selection,
             )
 
-    def show(self, planfile: Path) -> Plan:
-        return read_plan(planfile)
+    def show(self, planfiles: Sequence[Path]) -> Plan:
+        """The saved plan, or the shard plans of one run merged into the plan they make up."""
+        plans = [(path, read_plan(path)) for path in planfiles]
+        return plans[0][1] if len(plans) == 1 else merge_shards(plans)
 
     def approve(
         self,
@@ -235,10 +262,11 @@ class Application:
         another apply holds is waited for ``lock_timeout`` seconds (default: the settings')."""
         sink = make_sink(secrets_dir, secrets_command, self.settings.root)
         view = self._view()
-        reviewed = read_plan(planfile)
+        reviewed = whole_plan(planfile, read_plan(planfile))
+        ids = [c.client for c in reviewed.clients]
         fresh = self._plan(
-            view, paths, [c.client for c in reviewed.clients],
-            reviewed.options["allow_mass_removal"],
+            view, paths, ids, reviewed.options["allow_mass_removal"],
+            Selection(reviewed=frozenset(ids)),
         )  # fmt: skip
         return apply_plan(
             reviewed,

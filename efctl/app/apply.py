@@ -18,6 +18,7 @@ from typing import Any, Protocol
 from efctl.app.bankview import BankView
 from efctl.app.keys import SINK_HINT
 from efctl.app.planfile import read_plan
+from efctl.app.shards import whole_plan
 from efctl.app.signing import approval_message, require_key, sign, verify
 from efctl.config import Settings
 from efctl.declarations.schema import load_schema
@@ -109,7 +110,7 @@ def approve(
     """
     if unsigned and not local:
         raise unsigned_refusal([user])
-    plan = read_plan(plan_path)
+    plan = whole_plan(plan_path, read_plan(plan_path))
     out = out or approvals_path_for(plan_path)
     relationships = [c.client for c in plan.clients]
     if out.exists():

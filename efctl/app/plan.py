@@ -10,11 +10,13 @@ from __future__ import annotations
 import os
 import subprocess
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from efctl.app.bankview import BankView
+from efctl.app.shards import Shard
 from efctl.declarations.convert import normalise_client_id
 from efctl.declarations.pipeline import LoadedClient, Validation
 from efctl.errors import EfctlError, InvalidDeclarations
@@ -23,6 +25,9 @@ from reconcile.diagnostics import Diagnostic, Severity
 from reconcile.plan import Plan, canonical_json, sha256_of
 from reconcile.planner import assemble, plan_client
 from reconcile.resolve import resolve_client
+
+if TYPE_CHECKING:  # changed.py uses this module's git helper
+    from efctl.app.changed import Changed
 
 
 class PlanRefused(InvalidDeclarations):
@@ -34,6 +39,46 @@ class PlanRefused(InvalidDeclarations):
         self.hint = None
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which relationships a plan covers besides ``--client``: those whose declarations changed
+    since a git revision (``--changed-since``), and a shard's share of them (``--shard``)."""
+
+    changed: Changed | None = None
+    shard: Shard | None = None
+    # apply's fresh plan: exactly the reviewed plan's relationships, also when it has none
+    reviewed: frozenset[str] | None = None
+
+    def narrow(self, selected: list[LoadedClient]) -> list[LoadedClient]:
+        if self.reviewed is not None:
+            return [c for c in selected if c.spec.id in self.reviewed]
+        if self.changed is None or self.changed.everything:
+            return selected
+        return [c for c in selected if c.document.source in self.changed]
+
+    def share(self, selected: list[LoadedClient]) -> list[LoadedClient]:
+        if self.shard is None:
+            return selected
+        return [c for c in selected if self.shard.holds(c.spec.id)]
+
+    def bank_files(self) -> Changed | None:
+        """The files validation checks against the bank: only the changed ones, if only they
+        are planned (the others are checked offline: their errors still stop the plan)."""
+        return None if self.changed is None or self.changed.everything else self.changed
+
+    def options(self) -> dict[str, Any]:
+        """How the plan records the selection, so that every view can say it is partial."""
+        recorded: dict[str, Any] = {}
+        if self.changed is not None:
+            recorded["changed_since"] = self.changed.option()
+        if self.shard is not None:
+            recorded["shard"] = self.shard.option()
+        return recorded
+
+
+WHOLE = Selection()  # every relationship --client selects
+
+
 def make_plan(
     validation: Validation,
     clients: Sequence[str],
@@ -43,13 +88,20 @@ def make_plan(
     *,
     allow_mass_removal: bool,
     today: date | None = None,
+    selection: Selection = WHOLE,
 ) -> Plan:
-    """The plan of the selected relationships, stamped with its time, or PlanRefused."""
+    """The plan of the selected relationships, stamped with its time, or PlanRefused.
+
+    The inputs digest covers the relationships selected by ``clients`` and
+    ``selection.changed``, before ``selection.shard`` takes its share: so the shard plans of
+    one run merge into the plan the whole selection gives (efctl.app.shards).
+    """
     if validation.errors:
         raise InvalidDeclarations(validation)
-    selected = select(validation, clients)
+    selected = selection.narrow(select(validation, clients))
+    planned = selection.share(selected)
     client_plans, problems = [], []
-    for loaded in selected:
+    for loaded in planned:
         state = bank.read_client(loaded.spec.id)
         resolution = loaded.resolution or resolve_client(loaded.spec, state.contracts, catalog)
         client_plan, broken = plan_client(
@@ -63,8 +115,11 @@ def make_plan(
         )
         client_plans.append(client_plan)
         problems += [loaded.document.place(_at_client_id(d)) for d in broken]
-    chosen = {c.document.path for c in selected}
-    diagnostics = [d for d in validation.diagnostics if d.file in chosen] + problems
+    chosen = {c.document.path for c in planned}
+    diagnostics = sorted(
+        [d for d in validation.diagnostics if d.file in chosen] + problems,
+        key=lambda d: d.sort_key,
+    )
     if any(d.severity is Severity.ERROR for d in problems):
         raise PlanRefused(replace(validation, diagnostics=tuple(diagnostics)))
     plan = assemble(
@@ -78,6 +133,7 @@ def make_plan(
     )
     return replace(
         plan,
+        options={**plan.options, **selection.options()},
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
         as_of=None if today is None else today.isoformat(),
     )

@@ -204,7 +204,8 @@ def _plan_resolutions(
             "the declarations have errors, so the report cannot say how each right arises",
             hint="`efctl validate` lists them",
         )
-    selected = select(validation, [client.client for client in plan.clients])
+    planned = {client.client for client in plan.clients}  # none: select() would take all
+    selected = [c for c in select(validation, sorted(planned)) if c.spec.id in planned]
     digest = declarations_digest(
         {digest_name(settings.root, c): c.document.content for c in selected}
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,9 +31,16 @@ class Explanation:
 
 
 def validate(
-    paths: Sequence[Path], settings: Settings, catalog: Catalog, bank: BankView | None
+    paths: Sequence[Path],
+    settings: Settings,
+    catalog: Catalog,
+    bank: BankView | None,
+    *,
+    jobs: int = 1,
+    bank_files: Container[Path] | None = None,
 ) -> Validation:
-    """Every declaration under ``paths`` checked; without a bank, the bank's checks are skipped."""
+    """Every declaration under ``paths`` checked, parsed in ``jobs`` processes; without a bank,
+    the bank's checks are skipped, and with ``bank_files`` made for those files only."""
     return check_declarations(
         paths,
         catalog=catalog,
@@ -41,6 +48,8 @@ def validate(
         today=settings.today,
         display=settings.display,
         cache_dir=cache_dir(settings),
+        jobs=jobs,
+        bank_files=bank_files,
         root=settings.root,
         expiry_warning_days=settings.expiry_warning_days,
     )

@@ -65,6 +65,12 @@ def _emit_plan(plan: Plan, fmt: str, parts_dir: Path | None) -> None:
         click.echo(text, nl=False, color=colored)
 
 
+def _saved(out: Path) -> None:
+    click.echo(
+        f"Saved the plan to {out}; apply it with: efctl apply {out} --approvals FILE", err=True
+    )
+
+
 @command("plan")
 @PATHS
 @click.option(
@@ -86,9 +92,38 @@ def _emit_plan(plan: Plan, fmt: str, parts_dir: Path | None) -> None:
     is_flag=True,
     help="Allow deleting more than 25 % of a relationship's users.",
 )
+@click.option(
+    "--changed-since",
+    metavar="REF",
+    help="Plan only the relationships whose declaration files differ from the git revision "
+    "REF (working tree, untracked files too); all of them when efctl.yaml or the catalog did.",
+)
+@click.option(
+    "--shard",
+    metavar="K/N",
+    help="Plan only share K of N (by a hash of the client id), for one job of a CI matrix; "
+    "`efctl show` merges the N shard plans.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=0),
+    default=1,
+    show_default=True,
+    help="Parse and check the declaration files in this many processes (0: every core).",
+)
 @pass_app
 def plan(
-    app: Application, paths, clients, out, fmt, parts_dir, detailed_exitcode, allow_mass_removal
+    app: Application,
+    paths,
+    clients,
+    out,
+    fmt,
+    parts_dir,
+    detailed_exitcode,
+    allow_mass_removal,
+    changed_since,
+    shard,
+    jobs,
 ):
     """Show what would change at the bank to match the declarations.
 
@@ -97,7 +132,14 @@ def plan(
     """
     _parts_need_markdown(fmt, parts_dir)
     with bulk():  # planned and rendered without the cycle collector's passes
-        made = app.plan(paths, clients, allow_mass_removal=allow_mass_removal)
+        made = app.plan(
+            paths,
+            clients,
+            allow_mass_removal=allow_mass_removal,
+            changed_since=changed_since,
+            shard=shard,
+            jobs=jobs,
+        )
         if fmt != "text":  # the text view shows them itself
             for diagnostic in made.to_json()["diagnostics"]:
                 click.echo(diagnostic_text(diagnostic), err=True)
@@ -105,22 +147,34 @@ def plan(
             write_plan(made, out)
         _emit_plan(made, fmt, parts_dir)
     if out:
-        click.echo(
-            f"Saved the plan to {out}; apply it with: efctl apply {out} --approvals FILE", err=True
-        )
+        _saved(out)
     if detailed_exitcode and has_changes(made):
         sys.exit(EXIT_CHANGES)
 
 
 @command("show")
-@click.argument("planfile", type=A_FILE)
+@click.argument("planfile", nargs=-1, required=True, type=A_FILE)
 @FORMAT
 @PARTS_DIR
+@click.option(
+    "--out", type=A_FILE, help="Save the plan shown (the merged one, for shard plans) for apply."
+)
 @pass_app
-def show(app: Application, planfile: Path, fmt: str, parts_dir: Path | None) -> None:
-    """Render a saved plan (after checking that it is intact)."""
+def show(
+    app: Application, planfile: tuple[Path, ...], fmt: str, parts_dir: Path | None, out
+) -> None:
+    """Render a saved plan (after checking that it is intact).
+
+    Given the shard plans of one run (`efctl plan --shard K/N`), show them merged into the
+    one plan they make up, with one plan id; --out saves it for apply.
+    """
     _parts_need_markdown(fmt, parts_dir)
-    _emit_plan(app.show(planfile), fmt, parts_dir)
+    shown = app.show(planfile)
+    if out:
+        write_plan(shown, out)
+    _emit_plan(shown, fmt, parts_dir)
+    if out:
+        _saved(out)
 
 
 COMMANDS = (plan, show)

@@ -109,16 +109,24 @@ def load_document(
     None; a known document is not parsed (see :func:`known_document`).
     """
     name = display if display is not None else str(path)
+    content = read_content(path, name)
+    if isinstance(content, LoadedDocument):
+        return content
+    if known is not None and (data := known(name, content)) is not None:
+        return known_document(content, name, data, path)
+    return replace(parse_document(content, name), source=path)
+
+
+def read_content(path: Path, name: str) -> bytes | LoadedDocument:
+    """The file's bytes (at most one more than the limit), or the document saying why it could
+    not be read: the part of loading that is not parsing, so parsing can happen elsewhere."""
     try:
         with open(path, "rb") as stream:
-            content = stream.read(MAX_BYTES + 1)
+            return stream.read(MAX_BYTES + 1)
     except OSError as exc:
         reason = exc.strerror or str(exc)
         unread = _refused(name, error("EF006", f"cannot read the file: {reason}"), (1, 1))
         return replace(unread, source=path)
-    if known is not None and (data := known(name, content)) is not None:
-        return known_document(content, name, data, path)
-    return replace(parse_document(content, name), source=path)
 
 
 def known_document(content: bytes, name: str, data: Any, source: Path | None) -> LoadedDocument:

@@ -8,19 +8,25 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Container, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 
 from efctl.declarations.accepted import accepted_spec
 from efctl.declarations.cache import ParseCache
 from efctl.declarations.convert import to_client_spec
-from efctl.declarations.loader import LoadedDocument, load_document
+from efctl.declarations.loader import (
+    LoadedDocument,
+    known_document,
+    parse_document,
+    read_content,
+)
+from efctl.declarations.parallel import map_in_processes
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from reconcile.backend import Backend
 from reconcile.catalog import Catalog
-from reconcile.checks import EXPIRY_WARNING_DAYS, NO_GAPS, check_client
+from reconcile.checks import EXPIRY_WARNING_DAYS, NO_GAPS, Gaps, check_client
 from reconcile.diagnostics import Diagnostic, Severity, error, warning
 from reconcile.model import ClientSpec, ClientState
 from reconcile.resolve import ClientResolution, resolve_client
@@ -153,29 +159,40 @@ def validate(
     today: date,
     display=str,
     cache_dir: Path | None = None,
+    jobs: int = 1,
+    bank_files: Container[Path] | None = None,
     root: Path | None = None,
     expiry_warning_days: int = EXPIRY_WARNING_DAYS,
 ) -> Validation:
     """Every declaration under PATHS checked; with CACHE_DIR, clean declarations read before
     are taken from the parse cache there (cache.py) instead of being parsed and checked again;
     with the repository's ROOT, links out of it are refused (:func:`discover`). An ``until``
-    within EXPIRY_WARNING_DAYS of TODAY, or past, is warned about."""
+    within EXPIRY_WARNING_DAYS of TODAY, or past, is warned about.
+
+    JOBS > 1 parses and schema-checks the files the cache does not know in that many processes
+    (parallel.py); the bank's checks and the resolution stay here, where the bank is read once.
+    With BANK_FILES, only the files (as discovered) in it are checked against the bank; the
+    others are checked as offline (``efctl plan --changed-since`` plans only those).
+    """
     files, diagnostics = discover(paths, display, root)
     schema = with_catalog(load_schema("client"), catalog)
     cache = ParseCache.open(cache_dir, schema) if cache_dir is not None and files else None
+    reads = _read_all(files, schema, cache, jobs)
     clients: list[LoadedClient] = []
-    for path, shown in files:
-        document = load_document(path, display=shown, known=cache and cache.get)
-        clean = cache is not None and cache.knows(document)
-        state = bank.read_client if bank is not None else None
-        problems, spec, resolution = check_document(
-            document, schema, catalog, state, today, clean=clean, warn_days=expiry_warning_days
+    for (path, shown), (read, clean) in zip(files, reads, strict=True):
+        online = bank is not None and (bank_files is None or path in bank_files)
+        problems, spec, resolution = check_read(
+            read,
+            catalog,
+            bank.read_client if online else None,
+            today,
+            warn_days=expiry_warning_days,
         )
         diagnostics.extend(problems)
         if spec is not None:
-            clients.append(LoadedClient(document, spec, resolution))
+            clients.append(LoadedClient(read.document, spec, resolution))
             if cache is not None and not clean:
-                cache.put(shown, document.content, document.data)
+                cache.put(shown, read.document.content, read.document.data)
     if cache is not None:
         cache.save()
     diagnostics.extend(_declared_twice(clients))
@@ -184,6 +201,133 @@ def validate(
         diagnostics=tuple(sorted(diagnostics, key=lambda d: d.sort_key)),
         files=len(files),
     )
+
+
+def _read_all(
+    files: Sequence[tuple[Path, str]], schema: dict, cache: ParseCache | None, jobs: int
+) -> list[tuple[Read, bool]]:
+    """Each file loaded and checked against the schema, in order, with whether the parse cache
+    knew it; what the cache does not know is parsed in JOBS processes when JOBS > 1."""
+    reads: list[tuple[Read, bool] | None] = []
+    unparsed: list[tuple[int, bytes, str, Path]] = []
+    for path, shown in files:
+        content = read_content(path, shown)
+        if isinstance(content, LoadedDocument):  # unreadable: nothing to parse
+            reads.append((with_spec(read_document(content, schema), schema), False))
+        elif cache is not None and (data := cache.get(shown, content)) is not None:
+            document = known_document(content, shown, data, path)
+            reads.append((read_document(document, schema, clean=True), True))
+        else:
+            unparsed.append((len(reads), content, shown, path))
+            reads.append(None)
+    items = [(content, shown, path) for _, content, shown, path in unparsed]
+    parsed = map_in_processes(
+        _parse if jobs <= 1 else _parse_portable, items, jobs, setup=_share, setup_args=(schema,)
+    )
+    for (at, *_), read in zip(unparsed, parsed, strict=True):
+        reads[at] = (with_spec(read, schema), False)
+    return reads  # type: ignore[return-value]  # every None was filled just above
+
+
+_SCHEMA: dict = {}  # the schema every file of a run is checked against, in each process
+
+
+def _share(schema: dict) -> None:
+    global _SCHEMA
+    _SCHEMA = schema
+
+
+def _parse(item: tuple[bytes, str, Path]) -> Read:
+    content, shown, path = item
+    return read_document(replace(parse_document(content, shown), source=path), _SCHEMA)
+
+
+def _parse_portable(item: tuple[bytes, str, Path]) -> Read:
+    """:func:`_parse` in a worker process: a clean document goes back with its data and bytes
+    only, its marks found again (by parsing it here) only if a later check has to place a
+    diagnostic in it, as for a document the parse cache knew; its spec is made here."""
+    read = _parse(item)
+    document = read.document
+    if read.broken:  # kept with its marks: the parent places the semantic checks' problems
+        return read
+    portable = known_document(document.content, document.path, document.data, document.source)
+    return replace(read, document=portable, spec=None)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One document loaded and checked against the schema, before the bank is asked: what a
+    worker process hands back (then without a spec, see :func:`with_spec`)."""
+
+    document: LoadedDocument
+    problems: tuple[Diagnostic, ...]
+    spec: ClientSpec | None  # of a broken document: of the part the schema accepted
+    broken: bool  # load or schema problems: the spec is checked, never planned
+    gaps: Gaps | None = None  # of a broken document's spec; None: nothing left out
+
+
+def read_document(document: LoadedDocument, schema: dict, *, clean: bool = False) -> Read:
+    """The load and schema problems of DOCUMENT, and the spec of a document without any;
+    ``clean``: the document is known to load and fit the schema (the parse cache says so)."""
+    problems = list(document.diagnostics)
+    if document.data is None:
+        return Read(document, tuple(problems), None, True)
+    if not clean:
+        problems.extend(schema_diagnostics(document, schema))
+    if not problems:
+        return Read(document, (), to_client_spec(document.data), False)
+    return Read(document, tuple(problems), None, True)
+
+
+def with_spec(read: Read, schema: dict) -> Read:
+    """The read with its spec: of a clean document that came back from a worker as data only
+    (specs are three times the data to hand across), or of the part of a broken one the schema
+    accepted (a duplicate key or a schema error), so that its semantic checks still run."""
+    if read.spec is not None or read.document.data is None:
+        return read
+    if not read.broken:
+        return replace(read, spec=to_client_spec(read.document.data))
+    spec_and_gaps = accepted_spec(read.document, list(read.problems), schema)
+    if spec_and_gaps is None:
+        return read
+    spec, gaps = spec_and_gaps
+    return replace(read, spec=spec, gaps=gaps)
+
+
+def check_read(
+    read: Read,
+    catalog: Catalog,
+    read_client: Callable[[str], ClientState | None] | None,
+    today: date,
+    *,
+    warn_days: int = EXPIRY_WARNING_DAYS,
+) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
+    """All located problems of a read document; its spec only when it loaded and fits the
+    schema, with its resolution against the bank's contracts when the bank knows the
+    relationship. ``read_client`` is the bank's side of a relationship, None to validate
+    offline; ``warn_days``: how long before an ``until`` it is warned about."""
+    problems = list(read.problems)
+    spec, document = read.spec, read.document
+    if spec is None:
+        return problems, None, None
+    online = read_client is not None
+    state = read_client(spec.id) if online else None
+    resolution = (
+        resolve_client(spec, state.contracts, catalog) if state and not read.broken else None
+    )
+    checks = check_client(
+        spec,
+        state,
+        catalog,
+        today,
+        bank_known=online,
+        gaps=read.gaps or NO_GAPS,
+        resolution=resolution,
+        expiry_warning_days=warn_days,
+    )
+    problems.extend(document.place(d) for d in checks)
+    problems.extend(document.place(d) for d in secret_diagnostics(document.data))
+    return problems, (None if read.broken else spec), resolution
 
 
 def check_document(
@@ -196,42 +340,10 @@ def check_document(
     clean: bool = False,
     warn_days: int = EXPIRY_WARNING_DAYS,
 ) -> tuple[list[Diagnostic], ClientSpec | None, ClientResolution | None]:
-    """All located problems of one document; its spec only when it loaded and fits the schema,
-    with its resolution against the bank's contracts when the bank knows the relationship.
-
-    ``read_client`` is the bank's side of a relationship, None to validate offline;
-    ``clean``: the document is known to load and fit the schema (the parse cache says so);
-    ``warn_days``: how long before an ``until`` it is warned about.
-    """
-    problems = list(document.diagnostics)
-    if document.data is None:
-        return problems, None, None
-    if not clean:
-        problems.extend(schema_diagnostics(document, schema))
-    broken = bool(problems)
-    if broken:  # a duplicate key or a schema error: check the part the schema accepted
-        accepted = accepted_spec(document, problems, schema)
-        if accepted is None:
-            return problems, None, None
-        spec, gaps = accepted
-    else:
-        spec, gaps = to_client_spec(document.data), NO_GAPS
-    online = read_client is not None
-    state = read_client(spec.id) if online else None
-    resolution = resolve_client(spec, state.contracts, catalog) if state and not broken else None
-    checks = check_client(
-        spec,
-        state,
-        catalog,
-        today,
-        bank_known=online,
-        gaps=gaps,
-        resolution=resolution,
-        expiry_warning_days=warn_days,
-    )
-    problems.extend(document.place(d) for d in checks)
-    problems.extend(document.place(d) for d in secret_diagnostics(document.data))
-    return problems, (None if broken else spec), resolution
+    """:func:`read_document` then :func:`check_read`: one document checked whole;
+    ``warn_days``: how long before an ``until`` it is warned about."""
+    read = with_spec(read_document(document, schema, clean=clean), schema)
+    return check_read(read, catalog, read_client, today, warn_days=warn_days)
 
 
 def _declared_twice(clients: Sequence[LoadedClient]) -> list[Diagnostic]:

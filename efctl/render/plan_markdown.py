@@ -24,7 +24,14 @@ import jinja2
 from markupsafe import Markup
 
 from efctl.render.diagnostics import format_diagnostic
-from efctl.render.plan_text import ClientView, Counts, client_views, note_label
+from efctl.render.plan_text import (
+    ClientView,
+    Counts,
+    client_views,
+    note_label,
+    nothing_changed,
+    selection_lines,
+)
 from efctl.render.redact import mask, mask_value, sensitive_spans, with_digest
 from reconcile.plan import Action, Note, Plan
 
@@ -163,6 +170,8 @@ class _Title:
     plan_id: str
     commit: str | None
     mass_removal: bool
+    selection: tuple[str, ...]  # what part of the declarations the plan covers, if not all
+    nothing: str | None  # a --changed-since plan that found nothing changed
     diagnostics: tuple[str, ...]
     total: Counts
     all_relationships: int
@@ -190,6 +199,8 @@ def _title(plan: Plan, blocks: Sequence[_Block], **part: Any) -> _Title:
         plan_id=plan.plan_id.removeprefix("sha256:")[:SHORT_ID],
         commit=(plan.commit or "")[:SHORT_ID] or None,
         mass_removal=plan.options["allow_mass_removal"],
+        selection=tuple(selection_lines(plan.options)),
+        nothing=nothing_changed(plan.options, len(plan.clients)),
         diagnostics=tuple(format_diagnostic(d) for d in plan.diagnostics),
         total=sum((block.view.counts for block in blocks), Counts()),
         all_relationships=len(blocks),

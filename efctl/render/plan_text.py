@@ -88,6 +88,34 @@ MASS_REMOVAL = (
 )
 
 
+def selection_lines(options: Mapping[str, Any]) -> list[str]:
+    """What part of the declarations a plan covers, when not all of them (plan options)."""
+    lines = []
+    changed = options.get("changed_since")
+    if changed is not None:
+        since = f"{changed['ref']} (commit {changed['commit'][:12]})"
+        lines.append(
+            f"efctl.yaml or the catalog changed since {since}: every relationship is planned."
+            if changed["all"]
+            else f"Partial plan: only the relationships whose declarations changed since {since}."
+        )
+    shard = options.get("shard")
+    if shard is not None:
+        lines.append(
+            f"Shard {shard['index']} of {shard['count']}: only this share of the relationships; "
+            "efctl show merges the shard plans into the whole plan."
+        )
+    return lines
+
+
+def nothing_changed(options: Mapping[str, Any], clients: int) -> str | None:
+    """The line of a --changed-since plan that found no declaration changed, else None."""
+    changed = options.get("changed_since")
+    if changed is None or changed["all"] or clients:
+        return None
+    return f"no declaration changed since {changed['ref']}: nothing to plan"
+
+
 @dataclass(frozen=True)
 class ChangeView:
     """One change in words: ``~ CH56…   read -> capture   (raise)`` and its notes below."""
@@ -353,6 +381,9 @@ def render_text(plan: Mapping[str, Any], *, color: bool, width: int = DEFAULT_WI
     lines += [format_diagnostic(diagnostic) for diagnostic in typed.diagnostics]
     if typed.options["allow_mass_removal"]:
         lines.append(paint.warning(MASS_REMOVAL))
+    if (nothing := nothing_changed(typed.options, len(typed.clients))) is not None:
+        return "\n".join([*lines, nothing]) + "\n"
+    lines += selection_lines(typed.options)
     lines.append(f"Plan: {total}." if total.total else NO_CHANGES)
     return "\n".join(lines) + "\n"
 

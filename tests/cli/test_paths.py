@@ -174,8 +174,8 @@ def test_plan_loads_and_resolves_each_relationship_once(examples_repo, monkeypat
     )
     monkeypatch.setattr(
         efctl.declarations.pipeline,
-        "load_document",
-        counted("load", efctl.declarations.loader.load_document),
+        "read_content",  # each file is read once, then parsed, or found in the parse cache
+        counted("load", efctl.declarations.loader.read_content),
     )
     plan_json(examples_repo)
     assert made == {"resolve": 5, "load": 5}

@@ -190,7 +190,10 @@ def job(workspace: Workspace, github: FakeGitHub):
         inputs: dict | None = None,
         reports: bool = False,
         env: dict[str, str] | None = None,
+        **contexts: dict,
     ):
+        """CONTEXTS: more expression contexts (matrix, strategy, needs, vars); a job's step
+        outputs go to the file GITHUB_OUTPUT, at the workspace's side."""
         context = {
             "github": {
                 "token": "ghs_fake",
@@ -203,6 +206,7 @@ def job(workspace: Workspace, github: FakeGitHub):
                 "EFCTL_BACKEND": workspace.backend,
                 "EFCTL_BACKEND_READONLY": workspace.backend,
             },
+            **contexts,
         }
         runner_env = {
             **workspace.env(),
@@ -216,6 +220,7 @@ def job(workspace: Workspace, github: FakeGitHub):
             "GITHUB_WORKSPACE": str(workspace.root),
             "FAKE_GH_STATE": str(github.state_path),
             "APPLY_WAIT_SECONDS": "0",  # wait-turn.sh: poll without sleeping
+            "GITHUB_OUTPUT": str(workspace.root.parent / "github-output"),
             **(env or {}),
         }
         del runner_env["EFCTL_BACKEND"]  # only what the workflow passes

@@ -1,5 +1,5 @@
-"""A fake `gh` for the workflow scripts' tests: `gh api`, `gh run list`, `gh run download` and
-`gh variable get|set` answered from a JSON state file.
+"""A fake `gh` for the workflow scripts' tests: `gh api`, `gh run list`, `gh run download` (by
+--name or --pattern) and `gh variable get|set` answered from a JSON state file.
 
 The state (FAKE_GH_STATE) holds one repository's pull requests (listed, opened, updated),
 reviews, comments, issues, labels, workflow runs (each with its artifacts: a name and the folder
@@ -16,6 +16,7 @@ import json
 import os
 import shutil
 import sys
+from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs
@@ -69,6 +70,7 @@ def _command(state: dict, argv: list[str]) -> int:
             "--json",
             "--limit",
             "--name",
+            "--pattern",
             "--dir",
             "--body",
         ):
@@ -97,10 +99,17 @@ def _command(state: dict, argv: list[str]) -> int:
         case ["run", "download"]:
             [run_id] = words
             run = next((r for r in state["runs"] if str(r["databaseId"]) == run_id), None)
-            folder = _found(run)["artifacts"].get(options["--name"])
-            if folder is None:
+            artifacts = _found(run)["artifacts"]
+            if "--pattern" in options:  # each artifact whose name matches into DIR/NAME/
+                found = {n: f for n, f in artifacts.items() if fnmatch(n, options["--pattern"])}
+                places = {f: Path(options.get("--dir", ".")) / n for n, f in found.items()}
+            else:
+                folder = artifacts.get(options["--name"])
+                places = {} if folder is None else {folder: Path(options.get("--dir", "."))}
+            if not places:
                 raise ApiError(404, "no valid artifacts found to download")
-            shutil.copytree(folder, options.get("--dir", "."), dirs_exist_ok=True)
+            for folder, place in places.items():
+                shutil.copytree(folder, place, dirs_exist_ok=True)
         case ["variable", "get"]:
             [name] = words
             if name not in state["variables"]:

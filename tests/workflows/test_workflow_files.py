@@ -87,35 +87,75 @@ def test_secrets_reach_only_the_steps_that_need_them(path):
 def test_plan_runs_the_bases_code_on_every_pull_request_with_the_head_as_data():
     """pull_request_target: the workflow and scripts of the base branch, never the pull
     request's; the head is checked out into pr/ as data (declarations), no path filter, so the
-    `plan` check reports on every pull request."""
+    `plan` check reports on every pull request. The planning is a matrix of shard jobs
+    (EFCTL_SHARDS in the shards job); the `plan` job merges, comments and keeps the plan."""
     workflow = load_workflow(WORKFLOWS / "plan.yml")
     assert workflow["on"] == {
         "pull_request_target": {"types": ["opened", "synchronize", "reopened"]}
     }
-    job = workflow["jobs"]["plan"]
-    assert job["permissions"] == {"contents": "read", "pull-requests": "write"}
-    checkouts = [s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout@")]
-    assert [c["with"] for c in checkouts] == [
-        {"persist-credentials": False},  # the base: the code that runs
-        {
-            "repository": "${{ github.event.pull_request.head.repo.full_name }}",
-            "ref": "${{ github.event.pull_request.head.sha }}",
-            "path": "pr",
-            "fetch-depth": 0,  # what the pull request changed: its merge base with the base
-            "persist-credentials": False,
-        },
+    jobs = workflow["jobs"]
+    assert list(jobs) == ["shards", "shard", "plan"]
+    assert jobs["shards"]["permissions"] == {"contents": "read"}
+    assert [s.get("run") for s in jobs["shards"]["steps"]] == [
+        None,
+        ".github/scripts/plan-shards.sh",
     ]
-    runs = [s["run"] for s in job["steps"] if "run" in s]
-    assert runs == [
+    assert jobs["shards"]["steps"][1]["env"] == {"EFCTL_SHARDS": "1"}  # one job by default
+    shard, job = jobs["shard"], jobs["plan"]
+    assert shard["needs"] == "shards" and job["needs"] == "shard"
+    assert shard["strategy"] == {
+        "matrix": {"shard": "${{ fromJSON(needs.shards.outputs.shards) }}"}
+    }
+    assert shard["permissions"] == {"contents": "read"}  # no comment, no artifact of others
+    assert job["if"] == "${{ !cancelled() }}"  # the check and comment report a failed shard
+    assert job["permissions"] == {
+        "contents": "read",
+        "pull-requests": "write",
+        "actions": "read",  # the shard plans of this run
+    }
+    head = {
+        "repository": "${{ github.event.pull_request.head.repo.full_name }}",
+        "ref": "${{ github.event.pull_request.head.sha }}",
+        "path": "pr",
+        "persist-credentials": False,
+    }
+    for each, fetch_depth in ((shard, {"fetch-depth": 0}), (job, {})):
+        checkouts = [s for s in each["steps"] if s.get("uses", "").startswith("actions/checkout@")]
+        assert [c["with"] for c in checkouts] == [
+            {"persist-credentials": False},  # the base: the code that runs
+            {**head, **fetch_depth},  # shards: what the pull request changed since its base
+        ]
+    assert [s["run"] for s in shard["steps"] if "run" in s] == [
         ".github/scripts/install-efctl.sh",  # from the base checkout, before pr/ is read
         ".github/scripts/plan.sh pr out",
-        ".github/scripts/plan-comment.sh out/comment",
-        ".github/scripts/plan-reports.sh pr out",  # after the plan is kept: it never blocks it
     ]
-    plan = next(s for s in job["steps"] if s.get("run", "").startswith(".github/scripts/plan.sh"))
+    plan = next(s for s in shard["steps"] if s.get("run", "").startswith(".github/scripts/plan.sh"))
     assert plan["env"] == {
         "EFCTL_BACKEND": "${{ secrets.EFCTL_BACKEND_READONLY }}",
         "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
+        "EFCTL_SHARD": "${{ matrix.shard }}",
+    }
+    [handed] = [
+        s for s in shard["steps"] if s.get("uses", "").startswith("actions/upload-artifact@")
+    ]
+    assert handed["if"] == "${{ !cancelled() }}"
+    assert handed["with"] == {
+        "name": "efctl-plan-shard-${{ strategy.job-index }}",
+        "path": "out/",
+        "if-no-files-found": "error",
+        "retention-days": 1,
+    }
+    runs = [s["run"] for s in job["steps"] if "run" in s]
+    assert runs == [
+        ".github/scripts/install-efctl.sh",
+        ".github/scripts/plan-merge.sh shards out",
+        ".github/scripts/plan-comment.sh out/comment",
+        ".github/scripts/plan-reports.sh pr out",  # after the plan is kept: it never blocks it
+    ]
+    merge = next(s for s in job["steps"] if s.get("run", "").startswith(".github/scripts/plan-m"))
+    assert merge["env"] == {
+        "GH_TOKEN": "${{ github.token }}",
+        "SHARDS_RESULT": "${{ needs.shard.result }}",
     }
     reports = next(s for s in job["steps"] if s.get("run", "").endswith("plan-reports.sh pr out"))
     assert reports["env"] == {"EFCTL_BACKEND": "${{ secrets.EFCTL_BACKEND_READONLY }}"}

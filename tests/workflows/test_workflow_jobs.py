@@ -56,10 +56,48 @@ def comment(id_: int, body: str, login: str = "github-actions[bot]") -> dict:
     return {"id": id_, "body": body, "user": {"login": login}}
 
 
-def plan_markdown(run: JobRun) -> str:
-    """The markdown `efctl plan` printed in the plan step (validate, clean, prints nothing),
-    between the lines that stop and resume workflow commands, whose token is random."""
-    start, *markdown, end = run.step("Validate and plan").stdout.splitlines(keepends=True)
+def plan_pull_request(workspace, github, job, event: dict, *, shards=1, reports=False) -> JobRun:
+    """plan.yml as GitHub runs it for EVENT: the shards job lists the matrix (SHARDS), each
+    shard job plans its share and hands its out/ on as an artifact of this run (4242), the plan
+    job downloads them, merges, comments and keeps the plan. Their steps, in that order."""
+    head = event["pull_request"]["head"]["sha"]
+    output = workspace.root.parent / "github-output"
+    output.unlink(missing_ok=True)
+    set_shards(workspace, shards)
+    listed = job("plan.yml", "shards", sha=BASE_TIP, event=event)
+    assert listed.ok, [(s.name, s.stdout, s.stderr) for s in listed.steps]
+    matrix = json.loads(output.read_text().removeprefix("shards="))
+    runs, handed = [listed], {}
+    for index, shard in enumerate(matrix):
+        runs.append(
+            job(
+                "plan.yml",
+                "shard",
+                sha=BASE_TIP,
+                event=event,
+                matrix={"shard": shard},
+                strategy={"job-index": index},
+            )
+        )
+        handed[f"efctl-plan-shard-{index}"] = workspace.root.parent / f"shard-{index}"
+        shutil.rmtree(handed[f"efctl-plan-shard-{index}"], ignore_errors=True)
+        shutil.move(workspace.root / "out", handed[f"efctl-plan-shard-{index}"])  # a new runner
+    state = github.state()
+    github.add_run("plan.yml", head, "pull_request_target", handed, databaseId=4242)
+    result = "success" if all(run.ok for run in runs) else "failure"
+    merged = job(
+        "plan.yml", "plan", sha=BASE_TIP, event=event, reports=reports,
+        needs={"shard": {"result": result}},
+    )  # fmt: skip
+    github.update(runs=state["runs"])  # the run in progress: not one apply could fetch from
+    return JobRun([step for run in (*runs, merged) for step in run.steps])
+
+
+def plan_markdown(run: JobRun, step: str = "Validate and plan") -> str:
+    """The markdown `efctl plan` printed in the plan step (validate, clean, prints nothing), or
+    `efctl show` in the merge step of shards, between the lines that stop and resume workflow
+    commands, whose token is random."""
+    start, *markdown, end = run.step(step).stdout.splitlines(keepends=True)
     token = start.removeprefix("::stop-commands::").strip()
     assert token.startswith("efctl-") and len(token) == len("efctl-") + 32, start
     assert end == f"::{token}::\n"
@@ -71,7 +109,7 @@ def plan_markdown(run: JobRun) -> str:
 
 def test_plan_posts_the_plan_then_updates_the_same_comment(workspace, github, job):
     pull = open_pull_request(workspace)
-    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"], reports=True)
+    run = plan_pull_request(workspace, github, job, pull["event"], reports=True)
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     plan = json.loads((workspace.root / "out/plan.json").read_text())
@@ -92,14 +130,14 @@ def test_plan_posts_the_plan_then_updates_the_same_comment(workspace, github, jo
     declared = workspace.root / "pr/clients/10000001.yaml"
     declared.write_text(declared.read_text().replace("{account: read}", "{account: capture}"))
     pushed = push_to_pull_request(workspace, "capture, not read")
-    again = job("plan.yml", "plan", sha=BASE_TIP, event=pushed["event"])
+    again = plan_pull_request(workspace, github, job, pushed["event"])
 
     assert again.ok
     [updated] = github.comments(PR)
     assert updated["id"] == posted["id"]
     assert updated["body"] == MARKER.format(1) + plan_markdown(again)
     assert "capture" in updated["body"]
-    writes = [call for call in github.calls() if call[0] != "GET"]
+    writes = [call for call in github.calls() if call[0] not in ("GET", "run download")]
     assert writes == [
         ("POST", f"repos/acme/bank-admin/issues/{PR}/comments"),
         ("PATCH", f"repos/acme/bank-admin/issues/comments/{posted['id']}"),
@@ -126,7 +164,7 @@ def test_plan_deletes_stale_parts_and_touches_no_one_elses_comment(workspace, gi
         }
     )
     pull = open_pull_request(workspace)
-    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
+    run = plan_pull_request(workspace, github, job, pull["event"])
 
     assert run.ok
     assert [(c["id"], c["body"]) for c in github.comments(PR)] == [
@@ -161,7 +199,7 @@ def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_
         )
     )
     pushed = push_to_pull_request(workspace, "a profile that does not exist, an e-mail for a login")
-    run = job("plan.yml", "plan", sha=BASE_TIP, event=pushed["event"])
+    run = plan_pull_request(workspace, github, job, pushed["event"])
 
     step = run.step("Validate and plan")
     assert step.returncode == 1
@@ -192,6 +230,95 @@ def test_invalid_declarations_are_annotated_on_the_diff_and_fail_the_check_with_
         "on their\nlines (under *Files changed*, e-mail addresses and IBANs masked) and listed in "
         "the log of\n[the workflow run](https://github.com/acme/bank-admin/actions/runs/4242); "
         "`efctl validate` shows them\nin full locally.\n"
+    )
+
+
+SECOND = "10000003"  # a second relationship, in the other of two shards than 10000001
+
+
+def with_a_second_relationship(workspace) -> None:
+    """Main declares (and the bank seed holds) SECOND as well: a copy of 10000001."""
+    for folder in ("bank", "clients"):
+        text = (workspace.root / folder / "10000001.yaml").read_text()
+        copy = text.replace("10000001", SECOND).replace("CH9300762011623852957", IBAN_2)
+        (workspace.root / folder / f"{SECOND}.yaml").write_text(copy)
+    workspace.git("add", "-A")
+    workspace.git("commit", "-qm", "a second relationship")
+
+
+IBAN_2 = "CH5604835012345678009"
+
+
+def test_a_pull_request_is_planned_for_the_relationships_it_changes_in_shards_too(
+    workspace, github, job
+):
+    with_a_second_relationship(workspace)
+    open_pull_request(workspace, version="")
+    head = (FIXTURES / "head/10000001.yaml").read_text()
+    (workspace.root / "pr/clients/10000001.yaml").write_text(head)
+    pushed = push_to_pull_request(workspace, "a new colleague at 10000001 only")
+    base = workspace.git("merge-base", "main", pushed["head"])
+
+    run = plan_pull_request(workspace, github, job, pushed["event"])
+
+    assert run.ok, [(s.name, s.stderr) for s in run.steps]
+    plan = json.loads((workspace.root / "out/plan.json").read_text())
+    assert [c["client"] for c in plan["clients"]] == ["10000001"]
+    assert plan["options"]["changed_since"] == {"ref": base, "commit": base, "all": False}
+    [posted] = github.comments(PR)
+    assert posted["body"] == MARKER.format(1) + plan_markdown(run)
+    assert (
+        "> [!NOTE]\n> Partial plan: only the relationships whose declarations changed since "
+        f"{base[:12]}" in posted["body"]
+    )
+
+    # the same pull request touching both, planned by two shard jobs and merged
+    (workspace.root / f"pr/clients/{SECOND}.yaml").write_text(
+        head.replace("10000001", SECOND).replace("CH9300762011623852957", IBAN_2)
+    )
+    pushed = push_to_pull_request(workspace, "and at the second")
+    sharded = plan_pull_request(workspace, github, job, pushed["event"], shards=2)
+
+    assert sharded.ok, [(s.name, s.stderr) for s in sharded.steps]
+    shard_plans = [
+        json.loads((workspace.root.parent / f"shard-{i}/plan.json").read_text()) for i in (0, 1)
+    ]
+    assert [[c["client"] for c in p["clients"]] for p in shard_plans] == [[SECOND], ["10000001"]]
+    merged = json.loads((workspace.root / "out/plan.json").read_text())
+    unsharded = subprocess.run(
+        ["efctl", "plan", "--changed-since", base, "--format", "json"],
+        cwd=workspace.root / "pr",
+        env=workspace.env(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert merged["plan_id"] == json.loads(unsharded.stdout)["plan_id"]
+    assert [c["client"] for c in merged["clients"]] == ["10000001", SECOND]
+    [updated] = github.comments(PR)
+    assert updated["body"] == MARKER.format(1) + plan_markdown(sharded, "Merge the shard plans")
+    assert merged["plan_id"].removeprefix("sha256:")[:12] in updated["body"]
+
+
+def set_shards(workspace, count: object) -> None:
+    """EFCTL_SHARDS in the workspace's plan.yml, as a pull request to main would set it."""
+    workflow = workspace.root / ".github/workflows/plan.yml"
+    text = re.sub(r'EFCTL_SHARDS: "[^"]*"', f'EFCTL_SHARDS: "{count}"', workflow.read_text())
+    workflow.write_text(text)
+
+
+def test_the_shards_job_lists_efctl_shards_shares(workspace, job):
+    output = workspace.root.parent / "github-output"
+    for value, listed in (("", '["1/1"]'), ("3", '["1/3","2/3","3/3"]')):
+        set_shards(workspace, value)
+        run = job("plan.yml", "shards", sha=BASE_TIP)
+        assert run.ok
+        assert output.read_text().splitlines()[-1] == f"shards={listed}"
+    set_shards(workspace, "0")
+    refused = job("plan.yml", "shards", sha=BASE_TIP).step("List the shards")
+    assert (refused.returncode, refused.stdout) == (
+        1,
+        "::error::EFCTL_SHARDS is '0' in plan.yml: a number of shards from 1 to 64\n",
     )
 
 
@@ -241,7 +368,7 @@ def test_a_pull_request_that_changes_no_declaration_gets_a_quick_green_plan(work
     workspace.git("checkout", "-q", "main")
     workspace.git("worktree", "add", "-q", "--detach", "pr", head)
 
-    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull_request_event(head, base), reports=True)
+    run = plan_pull_request(workspace, github, job, pull_request_event(head, base), reports=True)
 
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     plan = run.step("Validate and plan")
@@ -297,7 +424,7 @@ def pulls_of_commit(pull: dict) -> list[dict]:
 def planned(workspace, github, job, tmp_path):
     """Pull request 7 (a new colleague), planned by the plan job and its plan kept."""
     pull = open_pull_request(workspace)
-    run = job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"])
+    run = plan_pull_request(workspace, github, job, pull["event"])
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     plan_id = json.loads((workspace.root / "out/plan.json").read_text())["plan_id"]
     run_id = keep_the_plan(workspace, github, pull["head"], tmp_path)
@@ -498,7 +625,7 @@ def test_a_bank_change_after_the_review_is_not_applied_and_the_pull_request_says
     )
     workspace.git("commit", "-qam", "the bank holds an order made in the web UI")
     pull = open_pull_request(workspace)
-    assert job("plan.yml", "plan", sha=BASE_TIP, event=pull["event"]).ok
+    assert plan_pull_request(workspace, github, job, pull["event"]).ok
     run_id = keep_the_plan(workspace, github, pull["head"], tmp_path)
     approved = subprocess.run(
         ["efctl", "orders", "approve", "WEB-1", "--as", "bruno.keller"],
