@@ -263,6 +263,10 @@ class Plan:
     def plan_id(self) -> str:
         return plan_id_of(self._body())
 
+    @property
+    def has_changes(self) -> bool:
+        return any(client.changes for client in self.clients)
+
     def client(self, client_id: str) -> ClientPlan | None:
         return next((c for c in self.clients if c.client == client_id), None)
 

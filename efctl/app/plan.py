@@ -192,10 +192,6 @@ def select(validation: Validation, clients: Sequence[str]) -> list[LoadedClient]
     return [c for c in validation.clients if not wanted or c.spec.id in wanted]
 
 
-def has_changes(plan: Plan) -> bool:
-    return any(client.changes for client in plan.clients)
-
-
 def _at_client_id(diagnostic: Diagnostic) -> Diagnostic:
     """Rule diagnostics concern the whole relationship: point at its id."""
     return diagnostic if diagnostic.pointer else replace(diagnostic, pointer=("client", "id"))

@@ -5,18 +5,10 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
-from efctl.app.apply import EvidenceSource
-from efctl.app.github import (
-    ReviewEvidence,
-    pull_request,
-    read_commits,
-    read_permissions,
-    read_reviews,
-)
 from efctl.app.signing import KEY_VARIABLE
 from efctl.cli.options import (
     A_FILE,
@@ -31,6 +23,10 @@ from efctl.cli.options import (
 from efctl.config import DEFAULT_LOCK_TIMEOUT
 from efctl.files import write_file
 from efctl.render.apply import apply_markdown
+
+if TYPE_CHECKING:
+    from efctl.app import Application
+    from efctl.app.apply import EvidenceSource
 
 
 @command("approve")
@@ -244,16 +240,15 @@ def _evidence(app: Application, approvals_file, reviews_file, github, paths) -> 
             "--github-reviews needs --github-commits: whoever authored or committed a commit "
             "of the pull request is a maker, and the reviews alone do not say who"
         )
-    pull = pull_request(event_file, pr_author, head_sha, base_ref)
-    where = list(paths) or list(app.settings.clients)
-    return ReviewEvidence(
-        app.settings.root,
-        where,
-        pull,
-        read_reviews(reviews_file),
-        makers=read_commits(commits_file),
-        access=read_permissions(permissions_file),
-        no_checker_for_own_raise=app.catalog.no_checker_for_own_raise,
+    return app.review_evidence(
+        reviews_file,
+        commits_file,
+        event=event_file,
+        permissions=permissions_file,
+        pr_author=pr_author,
+        head_sha=head_sha,
+        base_ref=base_ref,
+        paths=paths,
     )
 
 

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
 from efctl.cli.options import A_FILE, CLIENT, TEXT_OR_JSON, CommandGroup, emit, pass_app
 from efctl.render.orders import audit_text, chain_text
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 EXIT_BROKEN = 1
 

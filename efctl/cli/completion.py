@@ -13,15 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import click
-import yaml
 from click.shell_completion import CompletionItem
-
-from efctl.config import load_settings
-from efctl.declarations.convert import normalise_client_id
-from efctl.declarations.loader import MAX_BYTES
-from efctl.declarations.pipeline import discover
-
-LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 @dataclass(frozen=True)
@@ -33,6 +25,8 @@ class Declared:
 
 def complete_client(ctx: click.Context, param: click.Parameter, incomplete: str):
     """The declared client ids that start with what is typed, each with its name."""
+    from efctl.declarations.convert import normalise_client_id
+
     typed = normalise_client_id(incomplete)
     return [
         CompletionItem(client.id, help=client.name)
@@ -43,6 +37,8 @@ def complete_client(ctx: click.Context, param: click.Parameter, incomplete: str)
 
 def complete_user(ctx: click.Context, param: click.Parameter, incomplete: str):
     """The user ids of the client typed before (CLIENT), each with the user's name."""
+    from efctl.declarations.convert import normalise_client_id
+
     client_id = normalise_client_id(str(ctx.params.get("client") or ""))
     return [
         CompletionItem(user_id, help=name)
@@ -54,7 +50,11 @@ def complete_user(ctx: click.Context, param: click.Parameter, incomplete: str):
 
 
 def _declared(ctx: click.Context) -> Iterator[Declared]:
-    """The declarations in the paths on the command line, else in the configured folders."""
+    """The declarations in the paths on the command line, else in the configured folders
+    (what it reads is imported here: completion is loaded with every command line)."""
+    from efctl.config import load_settings
+    from efctl.declarations.pipeline import discover
+
     try:
         paths = [Path(p) for p in ctx.params.get("paths") or ()] or load_settings().clients
         files, _ = discover(paths, str)
@@ -70,11 +70,16 @@ def _declared(ctx: click.Context) -> Iterator[Declared]:
 
 
 def _read(path: Path) -> Declared | None:
+    import yaml
+
+    from efctl.declarations.convert import normalise_client_id
+    from efctl.declarations.loader import MAX_BYTES
+
     with open(path, "rb") as stream:
         content = stream.read(MAX_BYTES + 1)
     if len(content) > MAX_BYTES:
         return None
-    data = yaml.load(content, Loader=LOADER)
+    data = yaml.load(content, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     client = data["client"]
     users = tuple(
         (str(user["id"]), str(user.get("name", "")))

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
 from efctl.cli.completion import complete_client, complete_user
 from efctl.cli.options import (
     DECLARATIONS,
@@ -22,6 +22,9 @@ from efctl.cli.options import (
 from efctl.config import CONFIG_NAME
 from efctl.errors import EfctlError
 from efctl.render.diagnostics import FORMATS, render_diagnostics
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 
 @command("validate")

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
-from efctl.app import Application
 from efctl.cli.options import CLIENT, TEXT_OR_JSON, CommandGroup, emit, pass_app
 from efctl.render.deliveries import deliveries_text
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 
 @click.group("deliveries", cls=CommandGroup)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
 from efctl.cli.completion import complete_client
 from efctl.cli.options import (
     A_FILE,
@@ -21,6 +21,9 @@ from efctl.cli.options import (
 )
 from efctl.files import write_file
 from efctl.render.edits import adoption_markdown, adoption_text, expired_markdown, expired_text
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 CLIENTS = click.argument("clients", nargs=-1, metavar="[CLIENT]...", shell_complete=complete_client)
 

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
-from efctl.app.github import github_ids
 from efctl.cli.options import EXIT_ERROR, PATHS, command, pass_app
-from efctl.errors import InvalidDeclarations
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 
 @command("github-ids")
@@ -30,10 +31,7 @@ def github_ids_command(app: Application, paths: tuple[Path, ...], write: bool) -
     has its github_id and it is the login's id now; 1 otherwise (with --write: after adding the
     missing ones, 1 only for a mismatch or an unknown login).
     """
-    validation = app.validate(paths, offline=True)
-    if validation.errors:
-        raise InvalidDeclarations(validation)
-    found = github_ids(validation.clients, write=write)
+    found = app.github_ids(paths, write=write)
     click.echo(found.text(), nl=False)
     if not found.ok:
         sys.exit(EXIT_ERROR)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
 from efctl.cli.completion import complete_client
 from efctl.cli.options import A_FILE, command, pass_app
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 
 @command("import")

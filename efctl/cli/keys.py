@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
 from efctl.cli.options import EXIT_CHANGES, TEXT_OR_JSON, CommandGroup, emit, pass_app
 from efctl.render.keys import keys_text
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 CLIENTS = click.option(
     "--client", "clients", metavar="ID", multiple=True, help="Only this relationship (repeatable)."

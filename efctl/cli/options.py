@@ -16,12 +16,12 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 import click
 
-from efctl.app import Application
-from efctl.config import load_settings
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 EXIT_ERROR, EXIT_CHANGES = 1, 2
 A_FILE = click.Path(path_type=Path, dir_okay=False)  # an option's or argument's file
@@ -71,6 +71,9 @@ class GlobalOptions:
 
     def app(self) -> Application:
         if self._app is None:
+            from efctl.app import Application  # loaded by a command, never by --help
+            from efctl.config import load_settings
+
             self._app = Application(load_settings(backend=self.backend, catalog=self.catalog))
         return self._app
 

@@ -6,11 +6,10 @@ import json
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application, bulk
-from efctl.app.plan import has_changes
 from efctl.app.planfile import write_parts, write_plan
 from efctl.cli.completion import complete_client
 from efctl.cli.options import (
@@ -25,6 +24,9 @@ from efctl.cli.options import (
 )
 from efctl.render.plan_text import DEFAULT_WIDTH, diagnostic_text, render_text
 from reconcile.plan import Plan
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 FORMAT = click.option(
     "--format",
@@ -131,6 +133,8 @@ def plan(
     --detailed-exitcode when there are changes.
     """
     _parts_need_markdown(fmt, parts_dir)
+    from efctl.app import bulk
+
     with bulk():  # planned and rendered without the cycle collector's passes
         made = app.plan(
             paths,
@@ -148,7 +152,7 @@ def plan(
         _emit_plan(made, fmt, parts_dir)
     if out:
         _saved(out)
-    if detailed_exitcode and has_changes(made):
+    if detailed_exitcode and made.has_changes:
         sys.exit(EXIT_CHANGES)
 
 

@@ -4,10 +4,10 @@ the bank (processed after a while, then fetched)."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
 from efctl.cli.options import (
     A_FILE,
     CLIENT,
@@ -19,6 +19,9 @@ from efctl.cli.options import (
     progress,
 )
 from efctl.reports.content import KINDS
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 LANG = click.option(
     "--lang",

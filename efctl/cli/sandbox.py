@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from efctl.app import Application
 from efctl.cli.options import A_FOLDER, TEXT_OR_JSON, CommandGroup, emit, pass_app
 from efctl.render.sandbox import status_text, tick_text
+
+if TYPE_CHECKING:
+    from efctl.app import Application
 
 SEED = click.option(
     "--seed",
