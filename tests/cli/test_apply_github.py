@@ -13,6 +13,7 @@ import os
 import subprocess
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from importlib import resources
 
 import pytest
 
@@ -703,3 +704,37 @@ def test_import_with_github_ids_notes_a_login_github_does_not_know(repo, gh):
         "# NOTE: bruno.keller's github login gone-g is no GitHub account now: no github_id; find"
         in result.stdout
     )
+
+
+TIERED = """\
+risk_tiers:
+  - tier: 2
+    extra_checkers: 1
+    when:
+      - {new_user_with: [read]}
+"""
+
+
+def test_a_risk_tiered_change_needs_its_extra_reviewer_on_github_too(repo, pr, store_url):
+    """The pull request's reviews are judged with the plan's tier, as local approvals are: one
+    approving admin is the bank's rule, and tier 2 asks for a second reviewer."""
+    catalog = (resources.files("efctl") / "data" / "catalog.yaml").read_text(encoding="utf-8")
+    repo.write("catalog.yaml", catalog.replace("risk_tiers: []\n", TIERED))
+    repo.write("efctl.yaml", "clients: clients\nseed: bank\ncatalog: catalog.yaml\n")
+    plan(repo)  # the same declarations, planned under the tiered catalog
+
+    result = apply_reviews(repo, pr.head, reviews(repo, ("bruno-k", "APPROVED", pr.head)))
+
+    assert result.exit_code == 1
+    assert result.stdout.splitlines()[1:] == [
+        "  10000001  needs approval  needs 2 reviewers who are not the author for risk tier 2, "
+        "has 1 (approved by bruno.keller; admins counted: anna.muster (collective, author), "
+        "bruno.keller (collective))",
+        "Apply: 1 needs approval.",
+        f"Not applied: the pull request lacks approvals of its head {pr.head[:12]} for 1 "
+        "relationship(s):",
+        "  10000001: needs 2 reviewers who are not the author for risk tier 2, has 1; eligible: "
+        "none",
+    ]
+    state, audit = bank(store_url)
+    assert (state.serial, audit) == (5, [])
