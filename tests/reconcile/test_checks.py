@@ -109,6 +109,35 @@ def test_ef102_unknown_contract_without_close_ids_lists_the_relationship_contrac
     )
 
 
+def single_on(contract: str) -> str:
+    return (
+        "users: [{id: bruno.keller, name: Bruno Keller, admin: individual, authorizations:"
+        f" {{single: [{{contract: {contract}, profile: read}}]}}}}]"
+    )
+
+
+def with_contracts(*ids: str) -> ClientState:
+    return replace(BANK, contracts=tuple(Contract(i, "account", "Konto") for i in ids))
+
+
+def test_ef102_suggests_only_the_closest_ids_and_at_most_three(check):
+    """Ids such as IBANs all look alike: a near miss names the nearest, not every near one."""
+    ibans = with_contracts("CH5604835012345678019", "CH5604835012345678009")
+    problem = only(check(single_on("CH5604835012345678008"), bank=ibans))
+    assert problem.hint == "did you mean 'CH5604835012345678009'?"
+    ebills = with_contracts(*(f"EB-10432210-{n}" for n in range(1, 5)))
+    problem = only(check(single_on("EB-10432210-9"), bank=ebills))
+    assert problem.hint == "did you mean 'EB-10432210-4' or 'EB-10432210-3' or 'EB-10432210-2'?"
+
+
+def test_ef102_lists_ten_contracts_and_counts_the_rest(check):
+    ten = [f"K-{n:02}" for n in range(10)]
+    problem = only(check(single_on("XYZ"), bank=with_contracts(*ten)))
+    assert problem.hint == f"contracts of 10432210: {', '.join(ten)}"
+    problem = only(check(single_on("XYZ"), bank=with_contracts(*ten, "K-10", "K-11")))
+    assert problem.hint == f"contracts of 10432210: {', '.join(ten)} and 2 more"
+
+
 def test_ef102_exclude_entry_is_neither_contract_nor_type(check):
     problem = only(
         check(
@@ -343,6 +372,25 @@ def test_ef109_hint_names_what_the_bank_switched(check):
         "the bank switched D-77 to 2019 on 2026-11-22 (automatic ISO version change); "
         'declare "2019" (camt.05x.001.08)',
     ]
+
+
+def test_ef109_hint_names_every_switched_delivery_by_day_then_id(check):
+    def switched(delivery: str, day: int) -> Delivery:
+        return Delivery(
+            delivery, "CH5604835012345678009", "camt.053", "2019", "ebanking", "daily",
+            switched_on=date(2026, 11, day), switched_from="2009",
+        )  # fmt: skip
+
+    bank = replace(
+        BANK, deliveries=(switched("D-80", 22), switched("D-81", 23), switched("D-77", 22))
+    )
+    problem = only(
+        check(f'users: [{ANNA}]\ndeliveries: {{iso_version: "2009"}}', bank=bank, today=AFTER_PHASE)
+    )
+    assert problem.hint == (
+        "the bank switched D-77, D-80, D-81 to 2019 on 2026-11-22 and 2026-11-23 (automatic ISO "
+        'version change); declare "2019" (camt.05x.001.08)'
+    )
 
 
 def test_ef110_override_of_an_unknown_delivery(check):
