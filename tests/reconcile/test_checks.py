@@ -7,6 +7,7 @@ from datetime import date
 
 import pytest
 
+from reconcile.catalog import IsoGeneration
 from reconcile.checks import check_client
 from reconcile.diagnostics import Diagnostic, Severity
 from reconcile.model import ClientState, Contract, Delivery
@@ -40,8 +41,9 @@ ANNA = (
 
 @pytest.fixture
 def check(declare, catalog):
-    def run(text: str, bank: ClientState | None = BANK, today: date = TODAY, **kwargs):
-        return check_client(declare(text), bank, catalog, today, **kwargs)
+    def run(text: str, bank: ClientState | None = BANK, today: date = TODAY, *, of=None, **kwargs):
+        """``of``: another catalog than the packaged one."""
+        return check_client(declare(text), bank, of or catalog, today, **kwargs)
 
     return run
 
@@ -310,6 +312,30 @@ def test_ef108_relationship_without_billing_solutions_contract(check):
         "API keys are for Billing Solutions: the bank opens that contract first, then declare "
         "the key"
     )
+    assert problem.pointer == ("api_keys", 0, "user")
+
+
+@pytest.mark.parametrize(
+    ("allowed", "example"),
+    [
+        (("read",), ", for example `single: [{contract: BS-10432210-1, profile: read}]`"),
+        (("capture",), ""),  # the contract allows nothing its type offers: no example
+    ],
+)
+def test_ef108_the_example_grant_is_the_lowest_profile_the_contract_allows(check, allowed, example):
+    narrowed = replace(
+        BANK,
+        contracts=tuple(
+            replace(c, allowed=allowed) if c.type == "billing_solutions" else c
+            for c in BANK.contracts
+        ),
+    )
+    text = (
+        "users: [{id: anna.muster, name: Anna Muster, admin: collective,"
+        " authorizations: {all: {account: read}}}]\napi_keys: [{name: erp, user: anna.muster}]"
+    )
+    problem = only(check(text, narrowed))
+    assert problem.hint == f"grant the user a profile on BS-10432210-1{example}"
 
 
 @pytest.mark.parametrize(
@@ -371,6 +397,27 @@ def test_ef109_hint_names_what_the_bank_switched(check):
         "delivery still on 2009 to 2019 itself (automatic ISO version change)",
         "the bank switched D-77 to 2019 on 2026-11-22 (automatic ISO version change); "
         'declare "2019" (camt.05x.001.08)',
+    ]
+
+
+def test_ef109_after_the_phase_only_the_newest_of_three_generations_is_accepted(check, catalog):
+    newer = IsoGeneration("2025", "camt.05x.001.13", ("pain.001.001.12",))
+    three = replace(catalog, iso_versions={**catalog.iso_versions, "2025": newer})
+
+    def declaring(version: str) -> list[Diagnostic]:
+        text = f'users: [{ANNA}]\ndeliveries: {{iso_version: "{version}"}}'
+        return check(text, None, AFTER_PHASE, bank_known=False, of=three)
+
+    assert declaring("2025") == []
+    assert declaring("2019") == [
+        Diagnostic(
+            "EF109",
+            Severity.ERROR,
+            "ISO version 2019 is no longer accepted: the parallel phase ended on 2026-11-21",
+            'declare "2025" (camt.05x.001.13): after the parallel phase the bank switches every '
+            "delivery still on 2019 to 2025 itself (automatic ISO version change)",
+            ("deliveries", "iso_version"),
+        )
     ]
 
 

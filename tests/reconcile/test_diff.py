@@ -548,7 +548,12 @@ def test_rotate_true_rotates_once_and_an_inactive_key_is_replaced(diff_on):
     today = date(2026, 6, 1)
     held = key_state("erp-payroll", "anna.muster")
     (declared,) = diff_on(anna_key(", rotate: true"), bank(ANNA_BANK, api_keys=(held,)), today)
-    assert rotation(declared).data == {"reason": "declared"}
+    assert rotation(declared) == Note(
+        NoteKind.KEY_ROTATION,
+        "declared rotate: true: a new key is issued and activated, then the old one revoked "
+        "(remove rotate: true once applied)",
+        {"reason": "declared"},
+    )
     fresh = replace(held, created=today, expires=date(2028, 6, 1))
     assert diff_on(anna_key(", rotate: true"), bank(ANNA_BANK, api_keys=(fresh,)), today) == ()
     inactive = replace(held, state=KeyState.INACTIVE)
@@ -559,7 +564,12 @@ def test_rotate_true_rotates_once_and_an_inactive_key_is_replaced(diff_on):
         "expires": "2027-03-01",
         "state": "inactive",
     }
-    assert rotation(left).data == {"reason": "inactive"}
+    assert rotation(left) == Note(
+        NoteKind.KEY_ROTATION,
+        "the bank holds this key inactive: an apply stopped before its secret reached the sink; "
+        "it is revoked and a new key issued",
+        {"reason": "inactive"},
+    )
 
 
 def test_a_deleted_users_keys_are_revoked_with_them(diff_on):
