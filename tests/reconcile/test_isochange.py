@@ -3,8 +3,10 @@ over, the change the bank records per delivery, and the notes a plan shows per d
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
+from reconcile.catalog import IsoGeneration
 from reconcile.isochange import bank_notes, change_note, newest_version, phase_over, switch_change
 from reconcile.model import ClientState, Delivery
 from reconcile.plan import Action, Change, Note, NoteKind, Resource
@@ -22,6 +24,9 @@ def test_the_phase_ends_at_the_end_of_its_last_day_and_2019_is_the_newest(catalo
     assert catalog.parallel_phase_end == date(2026, 11, 21)
     assert (phase_over(catalog, date(2026, 11, 21)), phase_over(catalog, NOV_22)) == (False, True)
     assert newest_version(catalog) == "2019"
+    newer = IsoGeneration("2025", "camt.05x.001.13", ("pain.001.001.12",))
+    three = replace(catalog, iso_versions={**catalog.iso_versions, "2025": newer})
+    assert newest_version(three) == "2025"  # the catalog lists generations oldest first
 
 
 def test_the_change_the_bank_records_for_one_switched_delivery():

@@ -31,8 +31,9 @@ def user(uid: str, admin: str = "none") -> UserState:
 
 @pytest.fixture
 def plan(declare, catalog):
-    def run(state: ClientState, *declared: str, allow_mass_removal: bool = False):
-        """Declare the named users as the bank has them (name, admin, read on the account)."""
+    def run(state: ClientState, *declared: str, **options):
+        """Declare the named users as the bank has them (name, admin, read on the account);
+        OPTIONS as plan_client takes them (none given: its defaults)."""
         admin = {u.id: u.admin for u in state.users}
         users = [
             f"{{id: {u}, name: {u}, admin: {admin[u]}, authorizations: {{all: {{account: read}}}}}}"
@@ -40,9 +41,7 @@ def plan(declare, catalog):
         ]
         spec = declare(f"users: [{', '.join(users)}]")
         resolution = resolve_client(spec, state.contracts, catalog)
-        return plan_client(
-            spec, resolution, state, catalog, {}, allow_mass_removal=allow_mass_removal
-        )
+        return plan_client(spec, resolution, state, catalog, {}, **options)
 
     return run
 
@@ -61,6 +60,7 @@ def test_a_client_plan_carries_the_banks_serial_and_its_admins_as_eligible(plan)
 
 
 def test_the_rules_judge_the_planned_deletions(plan):
+    """By default a mass removal is an error: the flag must be given to plan one."""
     state = bank("10432210", user("anna", "individual"), user("bruno"), user("carla"))
     client_plan, problems = plan(state, "carla")
     assert [(c.action, c.address) for c in client_plan.changes] == [
