@@ -267,17 +267,19 @@ api_keys:
 
 
 def test_users_the_bank_added_deleted_or_kept_after_their_until(adopting, replanned):
-    """The bank's new user is declared as import writes them; one the bank deleted goes with
+    """The bank's new users are declared as import writes them (a language only where it is
+    not the relationship's); one the bank deleted goes with
     their key (the key's own removal is not repeated); an expired user the bank keeps loses
     the until."""
     state = bank(
         person("anna.muster", admin="collective", email=None),
         person("dora.meier", language="fr", rights={CHF: "sign_collective"}),
         person("emil.frei", email=None),
+        person("fritz.berger", email=None, rights={}),
         api_keys=[key("shop", "anna.muster")],
     )
     carla, dora, emil = (f"{C}/users/{u}" for u in ("carla.rossi", "dora.meier", "emil.frei"))
-    from_bank = {carla, dora, emil, f"{C}/api_keys/erp"}
+    from_bank = {carla, dora, emil, f"{C}/users/fritz.berger", f"{C}/api_keys/erp"}
     adoption = adopting(PEOPLE, state, from_bank=from_bank)
     dora_entry = {
         "id": "dora.meier",
@@ -291,5 +293,71 @@ def test_users_the_bank_added_deleted_or_kept_after_their_until(adopting, replan
         Edit(Op.REMOVE, ("api_keys", 1)),
         Edit(Op.APPEND, ("users",), dora_entry),
         Edit(Op.SET, ("users", 2, "until"), None),
+        Edit(Op.APPEND, ("users",), {"id": "fritz.berger", "name": "Fritz Berger"}),  # de
     )
     assert replanned(PEOPLE, adoption, state) == []
+
+
+RIGHTS = f"""\
+users:
+  - {{id: erik.frey, name: Erik Frey, authorizations: {{all: {{account: read}}}}}}
+  - {{id: bruno.keller, name: Bruno Keller, authorizations: {{copy_from: anna.muster}}}}
+  - id: anna.muster
+    name: Anna Muster
+    authorizations:
+      single:
+        - {{contract: {CHF}, profile: sign_collective}}
+        - {{contract: {BILLING}, profile: read}}
+"""
+
+
+def right(user: str, contract: str) -> str:
+    return f"{C}/users/{user}/authorizations/{contract}"
+
+
+def test_rights_the_bank_changed_are_pinned_and_a_copy_keeps_what_it_had(adopting, replanned):
+    """The bank lowered Anna's and Bruno's account to read and took Anna's Billing Solutions
+    right: Anna's single entries take the bank's profiles (`none` for the one taken), and Bruno,
+    who copies her, still resolves to read on the account and gets his Billing Solutions right
+    pinned, judged after Anna's edits (a copy comes after its source whatever the file order).
+    Erik, whom only the declaration has, stays planned."""
+    state = bank(
+        person("anna.muster", email=None, rights={CHF: "read"}),
+        person("bruno.keller", email=None, rights={CHF: "read", BILLING: "read"}),
+    )
+    applied = {
+        right("anna.muster", CHF): {"profile": "sign_collective"},
+        right("anna.muster", BILLING): {"profile": "read"},
+        right("bruno.keller", CHF): {"profile": "sign_collective"},
+    }
+    adoption = adopting(RIGHTS, state, applied)
+    single = ("authorizations", "single")
+    assert adoption.edits == (
+        Edit(Op.SET, ("users", 2, *single, 0, "profile"), "read"),
+        Edit(Op.SET, ("users", 2, *single, 1, "profile"), "none"),
+        Edit(Op.APPEND, ("users", 1, *single), {"contract": BILLING, "profile": "read"}),
+    )
+    erik = [f"{C}/users/erik.frey", right("erik.frey", CHF)]
+    assert addresses(adoption.left) == erik
+    assert replanned(RIGHTS, adoption, state) == erik
+
+
+def test_a_right_without_its_own_entry_gets_one_appended(adopting, replanned):
+    text = """\
+users:
+  - {id: bruno.keller, name: Bruno Keller, authorizations: {copy_from: anna.muster}}
+  - {id: anna.muster, name: Anna Muster, authorizations: {all: {account: sign_collective}}}
+"""
+    state = bank(person("anna.muster", email=None), person("bruno.keller", email=None))
+    applied = {
+        right(u, CHF): {"profile": "sign_collective"} for u in ("anna.muster", "bruno.keller")
+    }
+    adoption = adopting(text, state, applied)
+    assert adoption.edits == (
+        Edit(
+            Op.APPEND,
+            ("users", 1, "authorizations", "single"),
+            {"contract": CHF, "profile": "read"},
+        ),
+    )  # Bruno copies the appended entry: no edit of his own
+    assert replanned(text, adoption, state) == []
