@@ -343,21 +343,18 @@ def test_rights_the_bank_changed_are_pinned_and_a_copy_keeps_what_it_had(adoptin
 
 
 def test_a_right_without_its_own_entry_gets_one_appended(adopting, replanned):
+    """Anna's account right comes from `all`: the bank's profile is appended as a single entry,
+    which Bruno and Carla, copying her (Carla through Bruno), take as the bank has it too."""
     text = """\
 users:
+  - {id: carla.rossi, name: Carla Rossi, authorizations: {copy_from: bruno.keller}}
   - {id: bruno.keller, name: Bruno Keller, authorizations: {copy_from: anna.muster}}
   - {id: anna.muster, name: Anna Muster, authorizations: {all: {account: sign_collective}}}
 """
-    state = bank(person("anna.muster", email=None), person("bruno.keller", email=None))
-    applied = {
-        right(u, CHF): {"profile": "sign_collective"} for u in ("anna.muster", "bruno.keller")
-    }
+    copies = ("anna.muster", "bruno.keller", "carla.rossi")
+    state = bank(*(person(u, email=None) for u in copies))
+    applied = {right(u, CHF): {"profile": "sign_collective"} for u in copies}
     adoption = adopting(text, state, applied)
-    assert adoption.edits == (
-        Edit(
-            Op.APPEND,
-            ("users", 1, "authorizations", "single"),
-            {"contract": CHF, "profile": "read"},
-        ),
-    )  # Bruno copies the appended entry: no edit of his own
+    appended = {"contract": CHF, "profile": "read"}
+    assert adoption.edits == (Edit(Op.APPEND, ("users", 2, "authorizations", "single"), appended),)
     assert replanned(text, adoption, state) == []
