@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from reconcile.catalog import IsoGeneration
-from reconcile.checks import check_client
+from reconcile.checks import Gaps, check_client
 from reconcile.diagnostics import Diagnostic, Severity
 from reconcile.model import ClientState, Contract, Delivery
 
@@ -184,6 +184,72 @@ def test_ef103_unknown_contract_type_in_all(check):
         "'*' stands for every type not named; did you mean 'account'?",
         ("users", 0, "authorizations", "all", "acount"),
     )
+
+
+def test_ef103_without_a_close_type_lists_the_catalogs_types(check):
+    text = (
+        "users: [{id: anna.muster, name: Anna Muster, admin: individual,"
+        " authorizations: {all: {loans: read}}}]"
+    )
+    assert only(check(text)).hint == (
+        "'*' stands for every type not named; contract types of the catalog: account, deposit, "
+        "ebill, cards, custody, billing_solutions, file_transfer"
+    )
+
+
+def test_ef102_an_exclude_entry_without_a_close_one_lists_contracts_then_types(check):
+    text = """
+    users:
+      - {id: anna.muster, name: Anna Muster, admin: individual, authorizations: {all: {'*': read}}}
+      - id: bruno.keller
+        name: Bruno Keller
+        authorizations: {copy_from: anna.muster, exclude: [XYZ]}
+    """
+    assert only(check(text)).hint == (
+        "exclude takes contract ids or contract types; contracts of 10432210 and types: "
+        "CH5604835012345678009, CH9300762011623852957, EB-10432210-1, BS-10432210-1, "
+        "DP-10432210-1, account, deposit, ebill, cards, custody and 2 more"
+    )
+
+
+def test_ef118_a_fallback_to_nothing_is_warned_after_an_excluded_right(check):
+    """The excluded account is dropped on purpose (no warning); the narrowed one, which allows
+    nothing at or below read, is the fallback to nothing the user did not ask for."""
+    narrowed = replace(
+        BANK,
+        contracts=tuple(
+            replace(c, allowed=("sign_collective",)) if c.id == "CH9300762011623852957" else c
+            for c in BANK.contracts
+        ),
+    )
+    text = (
+        "users: [{id: anna.muster, name: Anna Muster, admin: individual, authorizations:"
+        " {all: {account: read}, exclude: [CH5604835012345678009]}}]"
+    )
+    assert check(text, narrowed) == [
+        Diagnostic(
+            "EF118",
+            Severity.WARNING,
+            "user 'anna.muster' gets nothing on CH9300762011623852957: fallback: read not allowed"
+            " on CH9300762011623852957 (account; this contract allows only sign_collective), no"
+            " lower profile allowed, assigned none",
+            "ask for a profile the contract allows, or take the contract out with "
+            "`single: [{contract: CH9300762011623852957, profile: none}]` to say so",
+            ("users", 0, "authorizations", "all", "account"),
+        )
+    ]
+
+
+def test_a_key_of_a_user_whose_rights_are_unknown_is_skipped_the_next_one_checked(check):
+    """A user with a part left out (reported already) has unknown rights: their key is not
+    judged; the keys after it are."""
+    text = (
+        "users: [{id: anna.muster, name: Anna Muster, admin: individual,"
+        " authorizations: {all: {'*': read}}}]\n"
+        "api_keys: [{name: erp, user: left.out}, {name: shop, user: nobody}]"
+    )
+    problem = only(check(text, gaps=Gaps(unsure=frozenset({"left.out"}))))
+    assert (problem.code, problem.pointer) == ("EF107", ("api_keys", 1, "user"))
 
 
 def test_ef104_all_with_copy_from(check):
