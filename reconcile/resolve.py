@@ -245,11 +245,12 @@ class _Resolver:
                 excluded[contract_id] = EffectiveRight(  # replace(), without its cost
                     right.contract, NO_PROFILE, right.requested, right.source, right.fallback, entry
                 )
-        for single in grants.single:  # a later entry for the same contract wins, and over
-            if single.contract in self.contracts:  # an exclusion: kept rights come first below
+        for single in grants.single:  # a later entry for the same contract wins
+            if single.contract in self.contracts:
                 kept[single.contract] = EffectiveRight(
                     single.contract, single.profile, single.profile, Source(Step.SINGLE)
                 )
+                excluded.pop(single.contract, None)
 
         if kept is base and not excluded and id(base) in self.finished:
             rights, dropped = self.finished[id(base)][1:]  # an `all` alone: as resolved before

@@ -252,6 +252,19 @@ def test_a_key_of_a_user_whose_rights_are_unknown_is_skipped_the_next_one_checke
     assert (problem.code, problem.pointer) == ("EF107", ("api_keys", 1, "user"))
 
 
+def test_a_duplicate_of_a_user_in_a_copy_cycle_is_a_duplicate_not_a_second_cycle(check):
+    text = """
+    users:
+      - {id: anna.muster, name: A, admin: individual, authorizations: {copy_from: bruno.keller}}
+      - {id: bruno.keller, name: B, admin: individual, authorizations: {copy_from: anna.muster}}
+      - {id: anna.muster, name: A, authorizations: {copy_from: bruno.keller}}
+    """
+    assert [(p.code, p.pointer) for p in check(text)] == [
+        ("EF106", ("users", 0, "authorizations", "copy_from")),
+        ("EF101", ("users", 2, "id")),
+    ]
+
+
 def test_ef104_all_with_copy_from(check):
     problem = only(
         check(
