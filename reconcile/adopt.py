@@ -99,8 +99,10 @@ class _Adopter:
                     language = None if bank.language == self.spec.language else bank.language
                     self._set_user(address.user, "language", language)
             case Resource.ADMIN_RIGHT, _:
-                admin = change.before["admin"]
-                self._set_user(address.user, "admin", None if admin == AdminRight.NONE else admin)
+                admin = AdminRight(change.before["admin"])  # the document takes its text
+                self._set_user(
+                    address.user, "admin", None if admin is AdminRight.NONE else str(admin)
+                )
             case Resource.SIGNING_KEY, _:
                 held = (change.before or {}).get("public_key")
                 self._set_user(address.user, "signing_key", held)

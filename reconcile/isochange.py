@@ -9,7 +9,7 @@ a plan shows what the bank switched as notes of kind ``automatic_iso_change``, n
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import date
 from itertools import groupby
 
@@ -28,11 +28,6 @@ def phase_over(catalog: Catalog, today: date) -> bool:
 
 def newest_version(catalog: Catalog) -> str:
     return list(catalog.iso_versions)[-1]
-
-
-def due(deliveries: Iterable[Delivery], newest: str) -> list[Delivery]:
-    """The camt deliveries the automatic change switches: on any version but ``newest``."""
-    return [d for d in deliveries if d.iso_version is not None and d.iso_version != newest]
 
 
 def switch_change(client: str, delivery: Delivery, newest: str, on: date) -> Change:

@@ -19,8 +19,10 @@ under CI=true, where it fails them: CI must never pass by skipping the second en
 from __future__ import annotations
 
 import functools
+import json
 import os
 import uuid
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -58,6 +60,18 @@ def pytest_collection_modifyitems(items):
     for item in items:
         if getattr(getattr(item, "obj", None), "is_hypothesis_test", False):
             item.add_marker(pytest.mark.properties)
+    _quickest_first_under_mutmut(items)
+
+
+def _quickest_first_under_mutmut(items):
+    """For one mutant (mutmut runs ``pytest -x`` on the tests that reached it, in no order),
+    the tests in the order of the durations mutmut recorded: a mutant dies at its first failing
+    test, most of them in the engine's own unit tests, within a second instead of a minute."""
+    stats = Path("mutmut-stats.json")  # mutmut runs the tests in mutants/, beside its stats
+    if "__mutmut_" not in os.environ.get("MUTANT_UNDER_TEST", "") or not stats.exists():
+        return
+    durations = json.loads(stats.read_text(encoding="utf-8"))["duration_by_test"]
+    items.sort(key=lambda item: durations.get(item.nodeid, 0.0))
 
 
 def pytest_generate_tests(metafunc):

@@ -7,7 +7,8 @@ from datetime import date
 
 import pytest
 
-from reconcile.checks import check_client
+from reconcile.catalog import IsoGeneration
+from reconcile.checks import Gaps, check_client
 from reconcile.diagnostics import Diagnostic, Severity
 from reconcile.model import ClientState, Contract, Delivery
 
@@ -40,8 +41,9 @@ ANNA = (
 
 @pytest.fixture
 def check(declare, catalog):
-    def run(text: str, bank: ClientState | None = BANK, today: date = TODAY, **kwargs):
-        return check_client(declare(text), bank, catalog, today, **kwargs)
+    def run(text: str, bank: ClientState | None = BANK, today: date = TODAY, *, of=None, **kwargs):
+        """``of``: another catalog than the packaged one."""
+        return check_client(declare(text), bank, of or catalog, today, **kwargs)
 
     return run
 
@@ -109,6 +111,35 @@ def test_ef102_unknown_contract_without_close_ids_lists_the_relationship_contrac
     )
 
 
+def single_on(contract: str) -> str:
+    return (
+        "users: [{id: bruno.keller, name: Bruno Keller, admin: individual, authorizations:"
+        f" {{single: [{{contract: {contract}, profile: read}}]}}}}]"
+    )
+
+
+def with_contracts(*ids: str) -> ClientState:
+    return replace(BANK, contracts=tuple(Contract(i, "account", "Konto") for i in ids))
+
+
+def test_ef102_suggests_only_the_closest_ids_and_at_most_three(check):
+    """Ids such as IBANs all look alike: a near miss names the nearest, not every near one."""
+    ibans = with_contracts("CH5604835012345678019", "CH5604835012345678009")
+    problem = only(check(single_on("CH5604835012345678008"), bank=ibans))
+    assert problem.hint == "did you mean 'CH5604835012345678009'?"
+    ebills = with_contracts(*(f"EB-10432210-{n}" for n in range(1, 5)))
+    problem = only(check(single_on("EB-10432210-9"), bank=ebills))
+    assert problem.hint == "did you mean 'EB-10432210-4' or 'EB-10432210-3' or 'EB-10432210-2'?"
+
+
+def test_ef102_lists_ten_contracts_and_counts_the_rest(check):
+    ten = [f"K-{n:02}" for n in range(10)]
+    problem = only(check(single_on("XYZ"), bank=with_contracts(*ten)))
+    assert problem.hint == f"contracts of 10432210: {', '.join(ten)}"
+    problem = only(check(single_on("XYZ"), bank=with_contracts(*ten, "K-10", "K-11")))
+    assert problem.hint == f"contracts of 10432210: {', '.join(ten)} and 2 more"
+
+
 def test_ef102_exclude_entry_is_neither_contract_nor_type(check):
     problem = only(
         check(
@@ -153,6 +184,85 @@ def test_ef103_unknown_contract_type_in_all(check):
         "'*' stands for every type not named; did you mean 'account'?",
         ("users", 0, "authorizations", "all", "acount"),
     )
+
+
+def test_ef103_without_a_close_type_lists_the_catalogs_types(check):
+    text = (
+        "users: [{id: anna.muster, name: Anna Muster, admin: individual,"
+        " authorizations: {all: {loans: read}}}]"
+    )
+    assert only(check(text)).hint == (
+        "'*' stands for every type not named; contract types of the catalog: account, deposit, "
+        "ebill, cards, custody, billing_solutions, file_transfer"
+    )
+
+
+def test_ef102_an_exclude_entry_without_a_close_one_lists_contracts_then_types(check):
+    text = """
+    users:
+      - {id: anna.muster, name: Anna Muster, admin: individual, authorizations: {all: {'*': read}}}
+      - id: bruno.keller
+        name: Bruno Keller
+        authorizations: {copy_from: anna.muster, exclude: [XYZ]}
+    """
+    assert only(check(text)).hint == (
+        "exclude takes contract ids or contract types; contracts of 10432210 and types: "
+        "CH5604835012345678009, CH9300762011623852957, EB-10432210-1, BS-10432210-1, "
+        "DP-10432210-1, account, deposit, ebill, cards, custody and 2 more"
+    )
+
+
+def test_ef118_a_fallback_to_nothing_is_warned_after_an_excluded_right(check):
+    """The excluded account is dropped on purpose (no warning); the narrowed one, which allows
+    nothing at or below read, is the fallback to nothing the user did not ask for."""
+    narrowed = replace(
+        BANK,
+        contracts=tuple(
+            replace(c, allowed=("sign_collective",)) if c.id == "CH9300762011623852957" else c
+            for c in BANK.contracts
+        ),
+    )
+    text = (
+        "users: [{id: anna.muster, name: Anna Muster, admin: individual, authorizations:"
+        " {all: {account: read}, exclude: [CH5604835012345678009]}}]"
+    )
+    assert check(text, narrowed) == [
+        Diagnostic(
+            "EF118",
+            Severity.WARNING,
+            "user 'anna.muster' gets nothing on CH9300762011623852957: fallback: read not allowed"
+            " on CH9300762011623852957 (account; this contract allows only sign_collective), no"
+            " lower profile allowed, assigned none",
+            "ask for a profile the contract allows, or take the contract out with "
+            "`single: [{contract: CH9300762011623852957, profile: none}]` to say so",
+            ("users", 0, "authorizations", "all", "account"),
+        )
+    ]
+
+
+def test_a_key_of_a_user_whose_rights_are_unknown_is_skipped_the_next_one_checked(check):
+    """A user with a part left out (reported already) has unknown rights: their key is not
+    judged; the keys after it are."""
+    text = (
+        "users: [{id: anna.muster, name: Anna Muster, admin: individual,"
+        " authorizations: {all: {'*': read}}}]\n"
+        "api_keys: [{name: erp, user: left.out}, {name: shop, user: nobody}]"
+    )
+    problem = only(check(text, gaps=Gaps(unsure=frozenset({"left.out"}))))
+    assert (problem.code, problem.pointer) == ("EF107", ("api_keys", 1, "user"))
+
+
+def test_a_duplicate_of_a_user_in_a_copy_cycle_is_a_duplicate_not_a_second_cycle(check):
+    text = """
+    users:
+      - {id: anna.muster, name: A, admin: individual, authorizations: {copy_from: bruno.keller}}
+      - {id: bruno.keller, name: B, admin: individual, authorizations: {copy_from: anna.muster}}
+      - {id: anna.muster, name: A, authorizations: {copy_from: bruno.keller}}
+    """
+    assert [(p.code, p.pointer) for p in check(text)] == [
+        ("EF106", ("users", 0, "authorizations", "copy_from")),
+        ("EF101", ("users", 2, "id")),
+    ]
 
 
 def test_ef104_all_with_copy_from(check):
@@ -281,6 +391,30 @@ def test_ef108_relationship_without_billing_solutions_contract(check):
         "API keys are for Billing Solutions: the bank opens that contract first, then declare "
         "the key"
     )
+    assert problem.pointer == ("api_keys", 0, "user")
+
+
+@pytest.mark.parametrize(
+    ("allowed", "example"),
+    [
+        (("read",), ", for example `single: [{contract: BS-10432210-1, profile: read}]`"),
+        (("capture",), ""),  # the contract allows nothing its type offers: no example
+    ],
+)
+def test_ef108_the_example_grant_is_the_lowest_profile_the_contract_allows(check, allowed, example):
+    narrowed = replace(
+        BANK,
+        contracts=tuple(
+            replace(c, allowed=allowed) if c.type == "billing_solutions" else c
+            for c in BANK.contracts
+        ),
+    )
+    text = (
+        "users: [{id: anna.muster, name: Anna Muster, admin: collective,"
+        " authorizations: {all: {account: read}}}]\napi_keys: [{name: erp, user: anna.muster}]"
+    )
+    problem = only(check(text, narrowed))
+    assert problem.hint == f"grant the user a profile on BS-10432210-1{example}"
 
 
 @pytest.mark.parametrize(
@@ -343,6 +477,46 @@ def test_ef109_hint_names_what_the_bank_switched(check):
         "the bank switched D-77 to 2019 on 2026-11-22 (automatic ISO version change); "
         'declare "2019" (camt.05x.001.08)',
     ]
+
+
+def test_ef109_after_the_phase_only_the_newest_of_three_generations_is_accepted(check, catalog):
+    newer = IsoGeneration("2025", "camt.05x.001.13", ("pain.001.001.12",))
+    three = replace(catalog, iso_versions={**catalog.iso_versions, "2025": newer})
+
+    def declaring(version: str) -> list[Diagnostic]:
+        text = f'users: [{ANNA}]\ndeliveries: {{iso_version: "{version}"}}'
+        return check(text, None, AFTER_PHASE, bank_known=False, of=three)
+
+    assert declaring("2025") == []
+    assert declaring("2019") == [
+        Diagnostic(
+            "EF109",
+            Severity.ERROR,
+            "ISO version 2019 is no longer accepted: the parallel phase ended on 2026-11-21",
+            'declare "2025" (camt.05x.001.13): after the parallel phase the bank switches every '
+            "delivery still on 2019 to 2025 itself (automatic ISO version change)",
+            ("deliveries", "iso_version"),
+        )
+    ]
+
+
+def test_ef109_hint_names_every_switched_delivery_by_day_then_id(check):
+    def switched(delivery: str, day: int) -> Delivery:
+        return Delivery(
+            delivery, "CH5604835012345678009", "camt.053", "2019", "ebanking", "daily",
+            switched_on=date(2026, 11, day), switched_from="2009",
+        )  # fmt: skip
+
+    bank = replace(
+        BANK, deliveries=(switched("D-80", 22), switched("D-81", 23), switched("D-77", 22))
+    )
+    problem = only(
+        check(f'users: [{ANNA}]\ndeliveries: {{iso_version: "2009"}}', bank=bank, today=AFTER_PHASE)
+    )
+    assert problem.hint == (
+        "the bank switched D-77, D-80, D-81 to 2019 on 2026-11-22 and 2026-11-23 (automatic ISO "
+        'version change); declare "2019" (camt.05x.001.08)'
+    )
 
 
 def test_ef110_override_of_an_unknown_delivery(check):

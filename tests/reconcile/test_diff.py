@@ -520,11 +520,40 @@ def test_the_catalogs_rotate_before_days_sets_the_window(diff_on, declare, catal
     assert diff_client(spec, resolution, state, narrow, {}, date(2027, 2, 19)) != ()
 
 
+def test_a_held_profile_the_catalog_no_longer_ranks_is_neither_raise_nor_lowering(declare, catalog):
+    """A custom catalog that dropped `capture` from its ladder: going from it, in either
+    direction, is unranked (which four eyes then treats as a raise)."""
+    ladder = replace(catalog, profiles=tuple(p for p in catalog.profiles if p != "capture"))
+    held = user_state("anna.muster", "collective", **{CHF: "capture", EBILL: "capture"})
+    spec = declare(
+        "users: [{id: anna.muster, name: Anna Muster, email: anna.muster@example.ch, admin:"
+        " collective, authorizations: {single: [{contract: CH5604835012345678009, profile:"
+        " sign_individual}, {contract: EB-10432210-1, profile: read}]}}]"
+    )
+    resolution = resolve_client(spec, CONTRACTS, ladder)
+    changes = diff_client(spec, resolution, bank(held), ladder, {})
+    assert [(c.address, c.notes) for c in changes] == [
+        (
+            f"{C}/users/anna.muster/authorizations/{CHF}",
+            (direction(NoteKind.UNRANKED, "capture", "sign_individual"),),
+        ),
+        (
+            f"{C}/users/anna.muster/authorizations/{EBILL}",
+            (direction(NoteKind.UNRANKED, "capture", "read"),),
+        ),
+    ]
+
+
 def test_rotate_true_rotates_once_and_an_inactive_key_is_replaced(diff_on):
     today = date(2026, 6, 1)
     held = key_state("erp-payroll", "anna.muster")
     (declared,) = diff_on(anna_key(", rotate: true"), bank(ANNA_BANK, api_keys=(held,)), today)
-    assert rotation(declared).data == {"reason": "declared"}
+    assert rotation(declared) == Note(
+        NoteKind.KEY_ROTATION,
+        "declared rotate: true: a new key is issued and activated, then the old one revoked "
+        "(remove rotate: true once applied)",
+        {"reason": "declared"},
+    )
     fresh = replace(held, created=today, expires=date(2028, 6, 1))
     assert diff_on(anna_key(", rotate: true"), bank(ANNA_BANK, api_keys=(fresh,)), today) == ()
     inactive = replace(held, state=KeyState.INACTIVE)
@@ -535,7 +564,12 @@ def test_rotate_true_rotates_once_and_an_inactive_key_is_replaced(diff_on):
         "expires": "2027-03-01",
         "state": "inactive",
     }
-    assert rotation(left).data == {"reason": "inactive"}
+    assert rotation(left) == Note(
+        NoteKind.KEY_ROTATION,
+        "the bank holds this key inactive: an apply stopped before its secret reached the sink; "
+        "it is revoked and a new key issued",
+        {"reason": "inactive"},
+    )
 
 
 def test_a_deleted_users_keys_are_revoked_with_them(diff_on):
@@ -643,6 +677,18 @@ def test_only_the_fields_the_last_apply_set_are_compared(diff):
             {"email": "a.muster@example.ch"},
             {"email": "anna.muster@example.ch"},
         ),
+    )
+
+
+def test_two_drifted_fields_are_named_together_and_a_missing_one_as_no_field(diff):
+    moved = replace(ANNA_BANK, email="a.muster@example.ch")
+    applied = {f"{C}/users/anna.muster": {"email": "anna.muster@example.ch", "github": "anna-m"}}
+    [change] = diff(f"users: [{ANNA}]", bank(moved), applied)
+    assert change.notes[-1] == drift(
+        "the bank has email a.muster@example.ch and no github, the last applied plan set "
+        "email anna.muster@example.ch and github anna-m",
+        {"email": "a.muster@example.ch", "github": None},
+        {"email": "anna.muster@example.ch", "github": "anna-m"},
     )
 
 

@@ -2,14 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from reconcile.diagnostics import Diagnostic, Severity, error
-from reconcile.dualcontrol import RULE
+from reconcile.dualcontrol import RULE, rule_for
 from reconcile.model import ClientState, Contract, UserState
-from reconcile.plan import Action, Approval, Change, ClientPlan, EligibleAdmin, Plan, Resource
+from reconcile.plan import (
+    Action,
+    Approval,
+    Change,
+    ClientPlan,
+    EligibleAdmin,
+    Plan,
+    Resource,
+    TierReason,
+    TierVerdict,
+)
 from reconcile.planner import assemble, plan_client
 from reconcile.resolve import resolve_client
+from reconcile.tiers import RiskTier, TierRule, Trigger
 
 CHF = "CH5604835012345678009"
 
@@ -31,8 +44,9 @@ def user(uid: str, admin: str = "none") -> UserState:
 
 @pytest.fixture
 def plan(declare, catalog):
-    def run(state: ClientState, *declared: str, allow_mass_removal: bool = False):
-        """Declare the named users as the bank has them (name, admin, read on the account)."""
+    def run(state: ClientState, *declared: str, **options):
+        """Declare the named users as the bank has them (name, admin, read on the account);
+        OPTIONS as plan_client takes them (none given: its defaults)."""
         admin = {u.id: u.admin for u in state.users}
         users = [
             f"{{id: {u}, name: {u}, admin: {admin[u]}, authorizations: {{all: {{account: read}}}}}}"
@@ -40,9 +54,7 @@ def plan(declare, catalog):
         ]
         spec = declare(f"users: [{', '.join(users)}]")
         resolution = resolve_client(spec, state.contracts, catalog)
-        return plan_client(
-            spec, resolution, state, catalog, {}, allow_mass_removal=allow_mass_removal
-        )
+        return plan_client(spec, resolution, state, catalog, {}, **options)
 
     return run
 
@@ -61,6 +73,7 @@ def test_a_client_plan_carries_the_banks_serial_and_its_admins_as_eligible(plan)
 
 
 def test_the_rules_judge_the_planned_deletions(plan):
+    """By default a mass removal is an error: the flag must be given to plan one."""
     state = bank("10432210", user("anna", "individual"), user("bruno"), user("carla"))
     client_plan, problems = plan(state, "carla")
     assert [(c.action, c.address) for c in client_plan.changes] == [
@@ -82,6 +95,31 @@ def test_allow_mass_removal_reaches_the_rules(plan):
         ("EF302", Severity.WARNING),
         ("EF303", Severity.WARNING),  # anna and bruno are no admins: nobody can approve
     ]
+
+
+def test_a_change_in_a_risk_tier_asks_its_checkers_and_says_why(declare, catalog):
+    """The catalog's tier 2 (more than one change) needs a second reviewer: the approval names
+    the tier, its checkers and the rule in words; under no tier, the base rule's one."""
+    tiers = (RiskTier(2, 1, (TierRule(Trigger.CHANGES_OVER, over=1),)),)
+    tiered = replace(catalog, risk_tiers=tiers)
+    state = bank("10432210", user("anna", "individual"), user("bruno", "collective"))
+    spec = declare(
+        "users: [{id: anna, name: anna, admin: individual, authorizations: {all: {account: read}}}]"
+    )
+    resolution = resolve_client(spec, state.contracts, tiered)
+    client_plan, _ = plan_client(spec, resolution, state, tiered, {})
+    reason = TierReason("more than 1 changes", None, "2 changes in the relationship")
+    assert client_plan.approval == Approval(
+        rule_for(2),
+        (EligibleAdmin("anna", None), EligibleAdmin("bruno", None)),
+        2,
+        TierVerdict(2, 2, (reason,)),
+    )
+    assert rule_for(2) == (
+        "one individual admin or two collective admins, plus 2 reviewers who are not the author"
+    )
+    untiered, _ = plan_client(spec, resolution, state, catalog, {})
+    assert untiered.approval == Approval(RULE, client_plan.approval.eligible_admins, 1, None)
 
 
 def test_assemble_orders_relationships_and_records_options_and_diagnostics():

@@ -72,6 +72,16 @@ def test_deleting_the_individual_admin_and_one_collective_admin_locks_out():
     ]
 
 
+def test_three_admins_deleted_are_listed_with_commas_and_a_final_and():
+    state = bank(*((uid, "collective") for uid in ("ada", "ben", "cleo", "dan")), others=12)
+    [problem] = rules(state, deleting("ada", "ben", "cleo"))
+    assert problem.message == (
+        "client 10432210: deleting ada (collective admin), ben (collective admin) and cleo "
+        "(collective admin) leaves only dan (collective admin); the relationship needs one "
+        "individual admin or two collective admins to administer it"
+    )
+
+
 def test_deleting_every_admin_leaves_no_admin():
     state = bank(("carla.rossi", "individual"), others=9)
     [problem] = rules(state, deleting("carla.rossi"))
