@@ -1,0 +1,86 @@
+"""The audit chain alone: each way its entries can be out of place, and a hash kept earlier."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+
+from reconcile.audit import ChainBreak, chained_entry, verify_anchor, verify_chain
+
+
+def chain(length: int):
+    entries, previous = [], None
+    for seq in range(1, length + 1):
+        previous = chained_entry(
+            previous,
+            client="10432210",
+            order_id=f"O-{seq}",
+            at=f"2026-11-0{seq}T10:00:00Z",
+            plan_id=None,
+            commit=None,
+            maker="anna.muster",
+            checkers=("bruno.keller",),
+            changes=(),
+        )
+        entries.append(previous)
+    return entries
+
+
+@pytest.mark.parametrize(
+    ("order", "broken"),
+    [
+        ([1, 2, 3, 4], None),
+        ([1, 3, 2, 4], ChainBreak(3, "entry 3 is out of order: it comes before entry 2")),
+        ([2, 1, 3, 4], ChainBreak(2, "entry 2 is out of order: it comes before entry 1")),
+        ([1, 2, 4], ChainBreak(3, "entry 3 is missing: entry 4 follows entry 2")),
+        ([2, 3, 4], ChainBreak(1, "entry 1 is missing: entry 2 follows the start of the chain")),
+        ([1, 2, 2, 3, 4], ChainBreak(2, "entry 2 appears twice")),
+    ],
+)
+def test_an_entry_out_of_place_is_named(order, broken):
+    entries = chain(4)
+    assert verify_chain([entries[seq - 1] for seq in order]) == broken
+
+
+def entry_after(previous, maker="anna.muster"):
+    return chained_entry(
+        previous, client="10432210", order_id="O-9", at="2026-11-09T10:00:00Z", plan_id=None,
+        commit=None, maker=maker, checkers=(), changes=(),
+    )  # fmt: skip
+
+
+def test_an_entry_numbered_below_every_place_is_out_of_order():
+    """A lower seq than expected is one already seen (it appears twice), but for 0 or less."""
+    entries = chain(2)
+    zero = entry_after(replace(entries[0], seq=-1))
+    assert zero.seq == 0
+    assert verify_chain([entries[0], zero]) == ChainBreak(
+        0, "entry 0 is out of order: it comes after entry 1"
+    )
+    assert verify_chain([zero]) == ChainBreak(
+        0, "entry 0 is out of order: it comes after the start of the chain"
+    )
+
+
+def test_an_entry_that_links_to_another_entry_than_the_one_before_it_is_named():
+    entries = chain(1)
+    other_second = entry_after(entry_after(None, maker="marc.dubois"))
+    assert verify_chain([entries[0], other_second]) == ChainBreak(
+        2, "entry 2 does not link to entry 1: its prev_hash differs"
+    )
+    first_with_a_link = entry_after(replace(entries[0], seq=0))
+    assert verify_chain([first_with_a_link]) == ChainBreak(
+        1, "entry 1 does not link to no entry (it is the first): its prev_hash differs"
+    )
+
+
+def test_a_hash_kept_from_a_chain_of_one_entry_is_found_or_named_as_gone():
+    [entry] = chain(1)
+    assert verify_anchor([entry], entry.hash) is None
+    gone = "sha256:" + "ab" * 32
+    assert verify_anchor([entry], gone) == ChainBreak(
+        None,
+        "the hash kept from an earlier verify (sha256:abababababab…) is not in the chain of 1"
+        " entry: entries were removed or the chain was replaced",
+    )
