@@ -6,7 +6,7 @@ from dataclasses import replace
 
 import pytest
 
-from reconcile.audit import ChainBreak, chained_entry, verify_anchor, verify_chain
+from reconcile.audit import ChainBreak, chained_entry, verify_anchor, verify_chain, verify_orders
 
 
 def chain(length: int):
@@ -83,4 +83,25 @@ def test_a_hash_kept_from_a_chain_of_one_entry_is_found_or_named_as_gone():
         None,
         "the hash kept from an earlier verify (sha256:abababababab…) is not in the chain of 1"
         " entry: entries were removed or the chain was replaced",
+    )
+
+
+def test_an_order_gone_from_the_bank_or_rewritten_is_named_with_its_entry():
+    first, second = chain(2)
+    stored = {"O-1": "[]", "O-2": "[]"}
+    assert verify_orders([first, second], stored) is None
+    assert verify_orders([first, second], {"O-1": "[]"}) == ChainBreak(
+        2, "audit entry 2 (order O-2): the order is no longer in the bank", True
+    )
+    assert verify_orders([first, second], {**stored, "O-1": "[{}]"}) == ChainBreak(
+        1,
+        "audit entry 1 (order O-1): the order's stored changes no longer match the digest the"
+        " audit recorded",
+        True,
+    )
+    assert verify_orders([first], {"O-1": "not json"}) == ChainBreak(
+        1,
+        "audit entry 1 (order O-1): the order's stored changes no longer match the digest the"
+        " audit recorded",
+        True,
     )

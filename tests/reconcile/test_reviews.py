@@ -479,3 +479,15 @@ def test_a_deleted_account_is_no_maker_and_has_no_write_access():
         "a deleted account has no write access to the repository (no association; a checker"
         " is OWNER, MEMBER, COLLABORATOR)"
     )
+
+
+def test_a_deleted_account_of_the_author_by_github_id_is_still_the_author():
+    deleted = replace(review(1, None, "APPROVED"), user_id=1001)
+    found = standing_approvals((deleted,), HEAD, "anna-m", access=BY_ASSOCIATION, author_id=1001)
+    assert found.ignored == (
+        IgnoredReview(
+            deleted,
+            Ignored.AUTHOR,
+            "a deleted account is the author; an author's own approval never counts",
+        ),
+    )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconcile.plan import Action, Change, Note, NoteKind, Resource
+from reconcile.plan import Action, Change, Note, NoteKind, Resource, TierReason
 from reconcile.tiers import POLICY_HINT, RiskTier, TierRule, Trigger, classify, parse_tiers
 
 CLIENT = "10432210"
@@ -89,20 +89,40 @@ def test_a_raise_rule_without_contract_types_holds_on_every_type():
 def test_a_new_user_with_a_signing_profile_is_in_the_tier_an_existing_one_is_not():
     rule = TierRule(Trigger.NEW_USER_WITH, ("sign_collective",))
     new = right("emil", "CH01", None, "sign_collective")
-    assert [r.text for r in tier_of(rule, NEW_USER, new)[2]] == ["emil (new): CH01 sign_collective"]
+    assert tier_of(rule, NEW_USER, new)[2] == (
+        TierReason(
+            "new user with sign_collective", new.address, "emil (new): CH01 sign_collective"
+        ),
+    )
     assert tier_of(rule, new) is None  # emil exists at the bank: no new user
     assert tier_of(rule, NEW_USER, right("emil", "CH01", None, "read")) is None
 
 
 def test_every_admin_right_change_is_in_the_tier():
     (reason,) = tier_of(TierRule(Trigger.ADMIN_RIGHT), ADMIN)[2]
-    assert reason.text == "anna: Admin right none -> collective"
+    assert reason == TierReason(
+        "Admin-right change", ADMIN.address, "anna: Admin right none -> collective"
+    )
     assert tier_of(TierRule(Trigger.ADMIN_RIGHT), NEW_USER) is None
+
+
+@pytest.mark.parametrize(
+    ("before", "after", "text"),
+    [
+        (None, {"admin": "individual"}, "anna: Admin right none -> individual"),
+        ({"admin": "collective"}, None, "anna: Admin right collective -> none"),
+    ],
+)
+def test_an_admin_right_that_begins_or_ends_is_named_from_or_to_none(before, after, text):
+    change = Change(ADMIN.address, Action.MANUAL, Resource.ADMIN_RIGHT, before, after)
+    assert [r.text for r in tier_of(TierRule(Trigger.ADMIN_RIGHT), change)[2]] == [text]
 
 
 def test_a_new_key_or_a_key_moved_to_another_user_is_in_the_tier_a_renewal_is_not():
     rule = TierRule(Trigger.NEW_API_KEY)
-    assert [r.text for r in tier_of(rule, key(None, "anna"))[2]] == ["erp for anna"]
+    assert tier_of(rule, key(None, "anna"))[2] == (
+        TierReason("new API key", f"{CLIENT}/api_keys/erp", "erp for anna"),
+    )
     assert [r.text for r in tier_of(rule, key("bruno", "anna"))[2]] == ["erp for anna"]
     assert tier_of(rule, key("anna", "anna")) is None
 
@@ -287,6 +307,7 @@ def test_every_problem_of_a_policy_is_reported_at_once():
         ("EF103", "unknown contract type 'acount' in risk_tiers[4].when[0].contract_types",
          ("risk_tiers", 4, "when", 0, "contract_types", 1), "allowed: account, deposit"),
     ]  # fmt: skip
+    assert parse_tiers(data, PROFILES, ("account", "deposit"))[0] == ()  # each tier has one
 
 
 @pytest.mark.parametrize("value", [1, "yes", False])
