@@ -120,3 +120,23 @@ def test_an_order_the_bank_refuses_as_stale_for_another_change_stays_stale(store
         f"relationship {FAVRE} changed at the bank: the order is based on serial {serial}, "
         f"the bank is at serial {serial + 1}"
     )
+
+
+def test_a_key_request_of_a_plan_made_by_no_user_of_the_relationship_is_refused(store_url):
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        serial = bank.read_client(FAVRE).serial
+        reviewed = reviewed_plan(serial).clients[0]
+        key = Change(f"{FAVRE}/api_keys/erp", Action.CREATE, Resource.API_KEY, None, {"user": "x"})
+        client_plan = ClientPlan(
+            FAVRE, reviewed.name, serial, (*reviewed.changes, key), reviewed.approval
+        )
+        plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
+        result = apply_client(plan, client_plan, client_plan, evidence(plan), bank)
+        assert result == ClientResult(
+            FAVRE,
+            Outcome.REFUSED,
+            "API keys are requested by an admin of the relationship, and github:dora-d, who made"
+            " the plan, is no user there; nothing was applied",
+        )
+        assert bank.read_client(FAVRE).serial == serial  # nothing applied
