@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from efctl.sandbox import open_store
-from reconcile.apply import ClientResult, Outcome, apply_client
+from reconcile.apply import ClientResult, KeyResult, Outcome, apply_client, request_keys
+from reconcile.backend import IssuedKey
 from reconcile.dualcontrol import RULE, Evidence
+from reconcile.model import KeyState
 from reconcile.plan import (
     Action,
     Approval,
@@ -20,6 +23,7 @@ from reconcile.plan import (
     NoteKind,
     Plan,
     Resource,
+    TierVerdict,
 )
 
 # Both engines: apply against the store, two connections at once.
@@ -140,3 +144,80 @@ def test_a_key_request_of_a_plan_made_by_no_user_of_the_relationship_is_refused(
             " the plan, is no user there; nothing was applied",
         )
         assert bank.read_client(FAVRE).serial == serial  # nothing applied
+
+
+HOLZBAU = "10000001"  # anna.muster is a collective admin; bruno.keller holds erp-invoicing
+
+
+def key_change(name: str, action: Action, before=None, after=None) -> Change:
+    return Change(f"{HOLZBAU}/api_keys/{name}", action, Resource.API_KEY, before, after)
+
+
+def test_key_requests_are_made_one_by_one_and_a_missing_sink_fails_only_its_own(store_url):
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        changes = (
+            key_change("erp-invoicing", Action.DELETE, {"user": "bruno.keller"}),
+            key_change("erp-new", Action.CREATE, None, {"user": "bruno.keller"}),
+        )
+        assert request_keys(HOLZBAU, changes, "anna.muster", bank, None) == (
+            KeyResult("erp-invoicing", Action.DELETE, True, "revoked"),
+            KeyResult("erp-new", Action.CREATE, False, "no secret sink was given"),
+        )
+        assert bank.read_client(HOLZBAU).api_keys == ()
+
+
+def test_an_inactive_key_left_by_a_killed_apply_is_replaced_by_an_active_one(store_url):
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        left = bank.issue_api_key(HOLZBAU, "erp-2", "bruno.keller", "anna.muster")
+        [inactive] = [k for k in bank.read_client(HOLZBAU).api_keys if k.name == "erp-2"]
+        before = {"user": "bruno.keller", "fingerprint": left.fingerprint, "state": "inactive"}
+        sunk: list[IssuedKey] = []
+        change = key_change("erp-2", Action.REPLACE, before, {"user": "bruno.keller"})
+        [result] = request_keys(HOLZBAU, (change,), "anna.muster", bank, sunk.append)
+        [issued] = sunk
+        assert result == KeyResult(
+            "erp-2",
+            Action.REPLACE,
+            True,
+            "rotated: new key active, old revoked",
+            issued.fingerprint,
+            issued.expires.isoformat(),
+        )
+        keys = [(k.name, k.fingerprint, k.state) for k in bank.read_client(HOLZBAU).api_keys]
+        assert ("erp-2", issued.fingerprint, KeyState.ACTIVE) in keys
+        assert inactive.fingerprint not in [fingerprint for _, fingerprint, _ in keys]
+
+
+@pytest.mark.parametrize(
+    ("fresh", "detail"),
+    [
+        (None, "the relationship is no longer declared"),
+        (
+            {"serial": 8},
+            "the bank moved from serial 7 (planned) to serial 8 (now): someone changed it since"
+            " the plan was made",
+        ),
+        (
+            {"changes": ()},
+            "planning now gives other changes than the reviewed plan (1 iterable item removed;"
+            " first at root[0]): the declarations or the catalog changed",
+        ),
+        (
+            {"approval": Approval(RULE, (), 2, TierVerdict(2, 2, ()))},
+            "planning now gives risk tier 2 (2 reviewers) where the reviewed plan has no risk"
+            " tier: the catalog's risk tiers changed",
+        ),
+    ],
+    ids=["undeclared", "serial", "changes", "tier"],
+)
+def test_a_reviewed_plan_that_no_longer_holds_is_stale_and_says_why(store_url, fresh, detail):
+    plan = reviewed_plan(7)
+    [saved] = plan.clients
+    now = None if fresh is None else replace(saved, **fresh)
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        assert apply_client(plan, saved, now, evidence(plan), bank) == ClientResult(
+            FAVRE, Outcome.STALE, detail
+        )

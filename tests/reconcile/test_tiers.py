@@ -207,7 +207,7 @@ def test_a_policy_is_read_into_tiers_lowest_first_with_their_rules():
     data = [
         tier(3, 2, {"raise_to": ["sign_individual", "capture"], "contract_types": "account"}),
         tier(1, 1, {"new_user_with": "sign_collective"}, {"new_api_key": True}),
-        tier(2, 2, {"changes_over": 0}, ADMIN_RULE),
+        tier(2, 2, {"changes_over": 5}, ADMIN_RULE),
     ]
     assert parse_tiers(data, PROFILES, ("account", "deposit")) == (
         (
@@ -219,7 +219,7 @@ def test_a_policy_is_read_into_tiers_lowest_first_with_their_rules():
                     TierRule(Trigger.NEW_API_KEY),
                 ),
             ),
-            RiskTier(2, 2, (TierRule(Trigger.CHANGES_OVER, over=0), TierRule(Trigger.ADMIN_RIGHT))),
+            RiskTier(2, 2, (TierRule(Trigger.CHANGES_OVER, over=5), TierRule(Trigger.ADMIN_RIGHT))),
             RiskTier(
                 3, 2, (TierRule(Trigger.RAISE_TO, ("sign_individual", "capture"), ("account",)),)
             ),
@@ -251,6 +251,10 @@ def test_a_value_of_the_wrong_type_is_named_by_its_kind(value, kind):
     [
         ("tiers", [("EF012", "risk_tiers must be a list of tiers, not a string", ("risk_tiers",))]),
         ([7], [("EF012", "risk_tiers[0] must be a mapping, not a number", AT)]),
+        (
+            [tier(2, 1, "admin_right")],
+            [("EF012", "risk_tiers[0].when[0] must be a mapping, not a string", W0)],
+        ),
         (
             [{}],
             [
@@ -346,3 +350,12 @@ def test_tiers_must_have_their_own_numbers_and_rising_checkers():
          "a higher tier needs at least as many checkers as every lower one"),
     ]  # fmt: skip
     assert problems([tier(1, 2), tier(2, 2)]) == []  # as many as the tier below is enough
+
+
+def test_a_tier_with_any_problem_is_left_out():
+    data = [tier(2, 1, {"changes_over": -1}), tier(3, 1, {"changes_over": 0})]
+    tiers, found = parse_tiers(data, PROFILES, ())
+    assert (tiers, [d.message for d in found]) == (
+        (RiskTier(3, 1, (TierRule(Trigger.CHANGES_OVER, over=0),)),),
+        ["risk_tiers[0].when[0].changes_over must be 0 or more, not -1"],
+    )
