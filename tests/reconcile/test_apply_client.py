@@ -221,3 +221,30 @@ def test_a_reviewed_plan_that_no_longer_holds_is_stale_and_says_why(store_url, f
         assert apply_client(plan, saved, now, evidence(plan), bank) == ClientResult(
             FAVRE, Outcome.STALE, detail
         )
+
+
+def test_a_relationship_whose_key_requests_fail_is_failed_and_names_each(store_url):
+    keys = tuple(
+        Change(f"{FAVRE}/api_keys/{name}", Action.CREATE, Resource.API_KEY, None, {"user": "x"})
+        for name in ("erp-a", "erp-b")
+    )
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        client_plan = ClientPlan(
+            FAVRE,
+            "Favre",
+            bank.read_client(FAVRE).serial,
+            keys,
+            reviewed_plan(1).clients[0].approval,
+        )
+        plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
+        by_an_admin = Evidence(plan.plan_id, None, "anna.muster", ("github:dora-d",))
+        result = apply_client(plan, client_plan, client_plan, by_an_admin, bank)
+    failed = KeyResult("erp-a", Action.CREATE, False, "no secret sink was given")
+    assert result == ClientResult(
+        FAVRE,
+        Outcome.FAILED,
+        "no order needed; API keys: 0 of 2 requests done; erp-a: no secret sink was given;"
+        " erp-b: no secret sink was given",
+        keys=(failed, replace(failed, name="erp-b")),
+    )
