@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from efctl.sandbox import open_store
-from reconcile.apply import ClientResult, KeyResult, Outcome, apply_client, request_keys
+from reconcile.apply import (
+    ClientResult,
+    KeyResult,
+    Outcome,
+    SinkError,
+    apply_client,
+    request_keys,
+)
 from reconcile.backend import IssuedKey
 from reconcile.dualcontrol import RULE, Evidence
 from reconcile.model import KeyState
@@ -248,3 +255,54 @@ def test_a_relationship_whose_key_requests_fail_is_failed_and_names_each(store_u
         " erp-b: no secret sink was given",
         keys=(failed, replace(failed, name="erp-b")),
     )
+
+
+def test_a_relationship_without_changes_has_nothing_to_change(store_url):
+    quiet = replace(reviewed_plan(1).clients[0], changes=())
+    plan = Plan((quiet,), None, "sha256:" + "0" * 64)
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        assert apply_client(plan, quiet, quiet, evidence(plan), bank) == ClientResult(
+            FAVRE, Outcome.NO_CHANGES, "nothing to change"
+        )
+
+
+def test_a_key_request_that_fails_after_the_order_keeps_the_order_in_the_result(store_url):
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        serial = bank.read_client(FAVRE).serial
+        reviewed = reviewed_plan(serial).clients[0]
+        key = Change(f"{FAVRE}/api_keys/erp", Action.CREATE, Resource.API_KEY, None, {"user": "x"})
+        client_plan = replace(reviewed, changes=(*reviewed.changes, key))
+        plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
+        by_an_admin = Evidence(plan.plan_id, None, "anna.muster", ("github:dora-d",))
+        result = apply_client(plan, client_plan, client_plan, by_an_admin, bank)
+    assert (result.outcome, result.order_id, result.detail) == (
+        Outcome.FAILED,
+        f"{FAVRE}-1",
+        f"order {FAVRE}-1 executed, serial {serial} -> {serial + 1}; API keys: 0 of 1 requests"
+        " done; erp: no secret sink was given",
+    )
+
+
+def test_a_new_key_whose_secret_or_activation_fails_is_discarded_at_the_bank(store_url):
+    def failing_sink(issued: IssuedKey) -> None:
+        raise SinkError("the vault is sealed")
+
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        held = bank.read_client(HOLZBAU).api_keys
+        new = key_change("erp-2", Action.CREATE, None, {"user": "bruno.keller"})
+        moved = key_change(  # the key it replaces is no longer the active one: another run won
+            "erp-invoicing",
+            Action.REPLACE,
+            {"user": "bruno.keller", "fingerprint": "sha256:" + "0" * 64},
+            {"user": "bruno.keller"},
+        )
+        sunk: list[IssuedKey] = []
+        assert request_keys(HOLZBAU, (new,), "anna.muster", bank, failing_sink) == (
+            KeyResult("erp-2", Action.CREATE, False, "the vault is sealed"),
+        )
+        [result] = request_keys(HOLZBAU, (moved,), "anna.muster", bank, sunk.append)
+        assert (result.name, result.ok, result.fingerprint) == ("erp-invoicing", False, None)
+        assert bank.read_client(HOLZBAU).api_keys == held  # no new key left behind, active or not

@@ -5,9 +5,18 @@ from __future__ import annotations
 import pytest
 from four_eyes_cases import PEOPLE, REVIEWER, each_case
 
-from reconcile.dualcontrol import RULE, Admin, Evidence, Verdict, admins_of, judge, rule_for
+from reconcile.dualcontrol import (
+    RULE,
+    Admin,
+    Evidence,
+    Verdict,
+    admins_of,
+    judge,
+    raised_rights,
+    rule_for,
+)
 from reconcile.model import AdminRight, ClientState, UserState
-from reconcile.plan import TierVerdict
+from reconcile.plan import Action, Change, Resource, TierVerdict
 
 ANNA = Admin("anna.muster", "anna-m", "collective")
 BRUNO = Admin("bruno.keller", "bkeller", "collective")
@@ -185,3 +194,14 @@ def test_approvals_of_outsiders_are_named_as_not_counting(outsiders, said):
     assert judge(evidence, ADMINS).reason == (
         f"{said}; no admin among the author and the approvers; bruno-k's review is stale"
     )
+
+
+def test_an_admin_right_given_with_a_new_user_is_raised_from_none():
+    change = Change(
+        "10432210/users/emil/admin",
+        Action.CREATE,
+        Resource.ADMIN_RIGHT,
+        None,
+        {"admin": "collective"},
+    )
+    assert raised_rights([change]) == {"emil": ("Admin right: none -> collective",)}
