@@ -6,7 +6,15 @@ from dataclasses import replace
 
 import pytest
 
-from reconcile.audit import ChainBreak, chained_entry, verify_anchor, verify_chain, verify_orders
+from reconcile.audit import (
+    AuditEntry,
+    ChainBreak,
+    chained_entry,
+    verify_anchor,
+    verify_chain,
+    verify_orders,
+)
+from reconcile.plan import Action, Change, Resource, canonical_json, sha256_of
 
 
 def chain(length: int):
@@ -105,3 +113,34 @@ def test_an_order_gone_from_the_bank_or_rewritten_is_named_with_its_entry():
         " audit recorded",
         True,
     )
+
+
+def test_an_entry_records_its_order_and_its_hash_covers_every_other_field():
+    change = Change("10432210/users/anna", Action.DELETE, Resource.USER, {"name": "Anna"}, None)
+    [first] = chain(1)
+    entry = chained_entry(
+        first,
+        client="10432210",
+        order_id="O-2",
+        at="2026-11-02T10:00:00Z",
+        plan_id="sha256:" + "1" * 64,
+        commit="0123456789abcdef0123456789abcdef01234567",
+        maker="anna.muster",
+        checkers=["bruno.keller", "carla.rossi"],
+        changes=[change],
+    )
+    fields = {
+        "seq": 2,
+        "client": "10432210",
+        "order_id": "O-2",
+        "at": "2026-11-02T10:00:00Z",
+        "plan_id": "sha256:" + "1" * 64,
+        "commit": "0123456789abcdef0123456789abcdef01234567",
+        "maker": "anna.muster",
+        "checkers": ["bruno.keller", "carla.rossi"],
+        "changes_digest": sha256_of(canonical_json([change.to_json()])),
+        "prev_hash": first.hash,
+    }
+    assert entry.body() == fields
+    assert entry.hash == sha256_of(canonical_json(fields))
+    assert entry == AuditEntry(**{**fields, "checkers": tuple(fields["checkers"])}, hash=entry.hash)
