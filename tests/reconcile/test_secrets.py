@@ -91,3 +91,13 @@ def test_every_secret_of_a_declaration_is_an_error_at_its_place_but_a_public_key
             ("users", 1, "email"),
         ),
     ]
+
+
+def test_a_random_run_needs_lower_and_upper_case_and_digits():
+    assert secret_kind(RANDOM.upper()) is None
+    assert secret_kind(RANDOM.lower()) is None
+
+
+def test_a_run_of_exactly_the_least_entropy_is_a_secret():
+    run = "abcdABCD01234567" * 2  # 16 characters twice each: 4 bits per character
+    assert secret_kind(run) == "an API key or token (a long random string)"

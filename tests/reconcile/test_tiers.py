@@ -252,10 +252,6 @@ def test_a_value_of_the_wrong_type_is_named_by_its_kind(value, kind):
         ("tiers", [("EF012", "risk_tiers must be a list of tiers, not a string", ("risk_tiers",))]),
         ([7], [("EF012", "risk_tiers[0] must be a mapping, not a number", AT)]),
         (
-            [tier(2, 1, "admin_right")],
-            [("EF012", "risk_tiers[0].when[0] must be a mapping, not a string", W0)],
-        ),
-        (
             [{}],
             [
                 ("EF011", "risk_tiers[0] lacks 'tier'", AT),
@@ -270,6 +266,12 @@ def test_a_value_of_the_wrong_type_is_named_by_its_kind(value, kind):
 )  # fmt: skip
 def test_a_tier_that_is_no_tier_is_refused_with_the_example(data, found):
     assert problems(data) == [(*problem, POLICY_HINT) for problem in found]
+
+
+def test_a_rule_that_is_no_mapping_is_named_by_its_kind():
+    assert problems([tier(2, 1, "admin_right")]) == [
+        ("EF012", "risk_tiers[0].when[0] must be a mapping, not a string", W0, POLICY_HINT)
+    ]
 
 
 def test_every_problem_of_a_policy_is_reported_at_once():
