@@ -197,6 +197,9 @@ def test_an_inactive_key_left_by_a_killed_apply_is_replaced_by_an_active_one(sto
         assert inactive.fingerprint not in [fingerprint for _, fingerprint, _ in keys]
 
 
+MORE_READ = Change(RIGHT, Action.UPDATE, Resource.AUTHORIZATION, {"profile": "capture"}, {})
+
+
 @pytest.mark.parametrize(
     ("fresh", "detail"),
     [
@@ -212,12 +215,18 @@ def test_an_inactive_key_left_by_a_killed_apply_is_replaced_by_an_active_one(sto
             " first at root[0]): the declarations or the catalog changed",
         ),
         (
+            {"changes": (MORE_READ, MORE_READ)},
+            "planning now gives other changes than the reviewed plan (1 dictionary item removed,"
+            " 1 iterable item added, 1 iterable item removed; first at"
+            " root[0]['after']['profile']): the declarations or the catalog changed",
+        ),
+        (
             {"approval": Approval(RULE, (), 2, TierVerdict(2, 2, ()))},
             "planning now gives risk tier 2 (2 reviewers) where the reviewed plan has no risk"
             " tier: the catalog's risk tiers changed",
         ),
     ],
-    ids=["undeclared", "serial", "changes", "tier"],
+    ids=["undeclared", "serial", "changes", "changes-more", "tier"],
 )
 def test_a_reviewed_plan_that_no_longer_holds_is_stale_and_says_why(store_url, fresh, detail):
     plan = reviewed_plan(7)

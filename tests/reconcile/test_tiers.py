@@ -354,6 +354,13 @@ def test_tiers_must_have_their_own_numbers_and_rising_checkers():
     assert problems([tier(1, 2), tier(2, 2)]) == []  # as many as the tier below is enough
 
 
+def test_a_tier_numbered_twice_is_compared_with_the_tiers_below_only():
+    assert problems([tier(2, 1), tier(2, 3)]) == [
+        ("EF013", "risk_tiers[1]: tier 2 is also risk_tiers[0]", ("risk_tiers", 1, "tier"),
+         "give each tier its own number"),
+    ]  # fmt: skip
+
+
 def test_a_tier_with_any_problem_is_left_out():
     data = [tier(2, 1, {"changes_over": -1}), tier(3, 1, {"changes_over": 0})]
     tiers, found = parse_tiers(data, PROFILES, ())
