@@ -315,3 +315,28 @@ def test_a_new_key_whose_secret_or_activation_fails_is_discarded_at_the_bank(sto
         [result] = request_keys(HOLZBAU, (moved,), "anna.muster", bank, sunk.append)
         assert (result.name, result.ok, result.fingerprint) == ("erp-invoicing", False, None)
         assert bank.read_client(HOLZBAU).api_keys == held  # no new key left behind, active or not
+
+
+def test_a_plan_applied_before_names_its_order_and_still_lists_the_manual_steps(store_url):
+    form = Change(
+        f"{FAVRE}/users/anna.muster/admin",
+        Action.MANUAL,
+        Resource.ADMIN_RIGHT,
+        {"admin": "individual"},
+        {"admin": "collective"},
+    )
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        reviewed = reviewed_plan(bank.read_client(FAVRE).serial).clients[0]
+        client_plan = replace(reviewed, changes=(*reviewed.changes, form))
+        plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
+        first = apply_client(plan, client_plan, client_plan, evidence(plan), bank)
+        again = apply_client(plan, client_plan, client_plan, evidence(plan), bank)
+    assert (first.outcome, first.manual) == (Outcome.APPLIED, (form,))
+    assert again == ClientResult(
+        FAVRE,
+        Outcome.ALREADY_APPLIED,
+        f"order {first.order_id} executed this plan",
+        first.order_id,
+        (form,),
+    )
