@@ -126,11 +126,13 @@ def test_an_order_the_bank_refuses_as_stale_for_another_change_stays_stale(store
         result = apply_client(plan, client_plan, client_plan, evidence(plan), bank)
 
     assert done[0].outcome is Outcome.APPLIED
-    assert (result.outcome, result.ok) == (Outcome.STALE, False)
-    assert result.detail == (
+    assert result == ClientResult(
+        FAVRE,
+        Outcome.STALE,
         f"relationship {FAVRE} changed at the bank: the order is based on serial {serial}, "
-        f"the bank is at serial {serial + 1}"
+        f"the bank is at serial {serial + 1}",
     )
+    assert not result.ok
 
 
 def test_a_key_request_of_a_plan_made_by_no_user_of_the_relationship_is_refused(store_url):
@@ -244,13 +246,14 @@ def test_a_relationship_whose_key_requests_fail_is_failed_and_names_each(store_u
         Change(f"{FAVRE}/api_keys/{name}", Action.CREATE, Resource.API_KEY, None, {"user": "x"})
         for name in ("erp-a", "erp-b")
     )
+    form = Change(f"{FAVRE}/users/anna.muster/admin", Action.MANUAL, Resource.ADMIN_RIGHT, {}, {})
     with open_store(store_url, create=True) as bank:
         bank.init(SEED)
         client_plan = ClientPlan(
             FAVRE,
             "Favre",
             bank.read_client(FAVRE).serial,
-            keys,
+            (*keys, form),
             reviewed_plan(1).clients[0].approval,
         )
         plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
@@ -262,6 +265,7 @@ def test_a_relationship_whose_key_requests_fail_is_failed_and_names_each(store_u
         Outcome.FAILED,
         "no order needed; API keys: 0 of 2 requests done; erp-a: no secret sink was given;"
         " erp-b: no secret sink was given",
+        manual=(form,),
         keys=(failed, replace(failed, name="erp-b")),
     )
 
@@ -329,9 +333,15 @@ def test_a_plan_applied_before_names_its_order_and_still_lists_the_manual_steps(
         bank.init(SEED)
         reviewed = reviewed_plan(bank.read_client(FAVRE).serial).clients[0]
         client_plan = replace(reviewed, changes=(*reviewed.changes, form))
-        plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
+        plan = Plan((client_plan,), "c0ffee" * 6 + "c0ff", "sha256:" + "0" * 64)
         first = apply_client(plan, client_plan, client_plan, evidence(plan), bank)
         again = apply_client(plan, client_plan, client_plan, evidence(plan), bank)
+        [entry] = bank.audit_entries(FAVRE)
+    assert (entry.order_id, entry.plan_id, entry.commit) == (
+        first.order_id,
+        plan.plan_id,
+        plan.commit,
+    )
     assert (first.outcome, first.manual) == (Outcome.APPLIED, (form,))
     assert again == ClientResult(
         FAVRE,
