@@ -166,11 +166,6 @@ def _maker_refusal(state: ClientState | None, maker: str) -> str | None:
     return None
 
 
-def _tier_words(client_plan: ClientPlan) -> str:
-    tier = client_plan.approval.tier
-    return f"risk tier {tier.tier} ({tier.checkers} reviewers)" if tier else "no risk tier"
-
-
 def apply_client(
     plan: Plan,
     client_plan: ClientPlan,

@@ -5,13 +5,24 @@ from __future__ import annotations
 import pytest
 from four_eyes_cases import PEOPLE, REVIEWER, each_case
 
-from reconcile.dualcontrol import RULE, Admin, Evidence, Verdict, admins_of, judge
+from reconcile.dualcontrol import (
+    RULE,
+    Admin,
+    Evidence,
+    Verdict,
+    admins_of,
+    judge,
+    raised_rights,
+    rule_for,
+)
 from reconcile.model import AdminRight, ClientState, UserState
+from reconcile.plan import Action, Change, Resource, TierVerdict
 
 ANNA = Admin("anna.muster", "anna-m", "collective")
 BRUNO = Admin("bruno.keller", "bkeller", "collective")
 CARLA = Admin("carla.rossi", None, "individual")
 ADMINS = (ANNA, BRUNO, CARLA)
+PLAN = "sha256:" + "0" * 64
 
 
 def verdict(author: str, *approvers: str) -> Verdict:
@@ -132,3 +143,65 @@ def test_an_approver_counts_once_however_often_they_approve():
 @pytest.mark.parametrize("author", [admin.user for admin in ADMINS])
 def test_the_author_is_never_eligible(author):
     assert verdict(author).eligible == tuple(a.user for a in ADMINS if a.user != author)
+
+
+def test_the_rule_in_words_names_the_reviewers_a_tier_asks_for():
+    assert (rule_for(1), rule_for(0)) == (RULE, RULE)
+    assert rule_for(3) == (
+        "one individual admin or two collective admins, plus 3 reviewers who are not the author"
+    )
+
+
+TIER_2 = TierVerdict(2, 2, ())
+USERS = ("anna.muster", "bruno.keller", "carla.rossi", "dora.dill", "emil.egger")
+
+
+def test_a_tier_counts_reviewers_and_anyone_of_the_relationship_may_give_one_more():
+    evidence = Evidence(PLAN, None, "dora.dill", ("carla.rossi",), barred=("emil.egger",))
+    assert judge(evidence, ADMINS, TIER_2, USERS) == Verdict(
+        satisfied=False,
+        reason="approved by carla.rossi; admins counted: carla.rossi (individual)",
+        counted=(CARLA,),
+        missing="needs 2 reviewers who are not the author for risk tier 2, has 1",
+        eligible=("anna.muster", "bruno.keller"),
+    )
+    two = Evidence(PLAN, None, "dora.dill", ("carla.rossi", "emil.egger"))
+    assert judge(two, ADMINS, TIER_2, USERS).satisfied
+
+
+def test_a_tier_short_of_reviewers_and_admins_asks_the_admins():
+    evidence = Evidence(PLAN, None, "dora.dill", ("emil.egger",))
+    verdict = judge(evidence, ADMINS, TIER_2, USERS)
+    assert (verdict.missing, verdict.eligible) == (
+        "needs 2 reviewers who are not the author for risk tier 2, has 1 and one individual"
+        " admin or two collective admins",
+        ("anna.muster", "bruno.keller", "carla.rossi"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("outsiders", "said"),
+    [
+        (("github:zed",), "approved only by github:zed, who is no user of this relationship"),
+        (
+            ("github:zed", "github:yul"),
+            "approved only by github:zed, github:yul, who are no users of this relationship",
+        ),
+    ],
+)
+def test_approvals_of_outsiders_are_named_as_not_counting(outsiders, said):
+    evidence = Evidence(PLAN, None, "dora.dill", (), outsiders, ("bruno-k's review is stale",))
+    assert judge(evidence, ADMINS).reason == (
+        f"{said}; no admin among the author and the approvers; bruno-k's review is stale"
+    )
+
+
+def test_an_admin_right_given_with_a_new_user_is_raised_from_none():
+    change = Change(
+        "10432210/users/emil/admin",
+        Action.CREATE,
+        Resource.ADMIN_RIGHT,
+        None,
+        {"admin": "collective"},
+    )
+    assert raised_rights([change]) == {"emil": ("Admin right: none -> collective",)}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -15,10 +16,11 @@ from efctl.declarations.loader import parse_document
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 from efctl.render.declaration import render_declaration
 from efctl.sandbox import load_seed
+from reconcile.catalog import IsoGeneration
 from reconcile.checks import check_client
 from reconcile.diagnostics import Severity
 from reconcile.diff import diff_client
-from reconcile.importer import Imported, size, spec_from_state
+from reconcile.importer import Imported, _GrantFinder, _verify, size, spec_from_state
 from reconcile.model import (
     NO_PROFILE,
     ApiKeySpec,
@@ -375,3 +377,74 @@ def test_rights_no_declaration_can_give_are_noted_and_the_rest_round_trips(state
             else:
                 unreachable += 1
     assert len(imported.notes) == unreachable
+
+
+# --- edges of the shortest grants and of the deliveries ----------------------------------------
+
+
+def test_size_counts_every_entry_a_person_reads():
+    grants = Grants(all={"account": "read", "*": "none"}, exclude=("CH01",), single=())
+    assert (size(grants), size(Grants(copy_from="anna")), size(Grants())) == (3, 1, 0)
+    assert size(Grants(all={"*": "read"}, exclude=("CH01", "DP01"), copy_from="x")) == 4
+
+
+def test_an_identical_user_copies_when_the_grants_have_two_entries():
+    rights = {c.id: "read" for c in CONTRACTS} | {"CH01": "capture", "CH02": "capture"}
+    state = bank(user("anna", rights), user("bruno", rights))
+    assert grants_of(state) == {
+        "anna": Grants(all={"account": "capture", "*": "read"}),
+        "bruno": Grants(copy_from="anna"),
+    }
+
+
+def test_a_type_is_named_only_where_that_is_shorter_than_correcting_the_catch_all():
+    rights = {"CH01": "read", "CH02": "capture", "DP01": "read", "EB01": "read"}
+    rights |= {"KA01": "read", "WS01": "read"}
+    assert grants_of(bank(user("anna", rights))) == {
+        "anna": Grants(all={"*": "read"}, single=(SingleGrant("CH02", "capture"),))
+    }
+
+
+def test_deliveries_after_one_without_a_version_are_declared():
+    state = bank(deliveries=[camt("D-4", None, "statement"), camt("D-1", "2009")])
+    assert spec_from_state(state, CATALOG, IN_PHASE).spec.deliveries == DeliveriesSpec("2009")
+
+
+def test_on_the_last_day_of_the_parallel_phase_an_old_version_is_still_declared_as_it_is():
+    state = bank(deliveries=[camt("D-1", "2009")])
+    imported = spec_from_state(state, CATALOG, CATALOG.parallel_phase_end)
+    assert (imported.spec.deliveries, imported.notes) == (DeliveriesSpec("2009"), ())
+
+
+def test_a_version_the_catalog_does_not_know_loses_a_tie_to_every_generation():
+    state = bank(deliveries=[camt("D-1", "2099"), camt("D-2", "2009")])
+    assert spec_from_state(state, CATALOG, IN_PHASE).spec.deliveries == DeliveriesSpec(
+        "2009", (DeliveryOverride("D-1", "2099"),)
+    )
+
+
+def test_after_the_parallel_phase_an_old_version_is_declared_as_the_newest_of_three():
+    newest = IsoGeneration("2024", "camt.053.001.10", ())
+    catalog = replace(CATALOG, iso_versions={**CATALOG.iso_versions, "2024": newest})
+    state = bank(deliveries=[camt("D-1", "2019")])
+    imported = spec_from_state(state, catalog, AFTER_PHASE)
+    assert imported.spec.deliveries == DeliveriesSpec("2024")
+
+
+def test_an_import_that_would_not_resolve_to_the_bank_is_refused_not_written():
+    """The safety net behind every import: the declaration is resolved and compared."""
+    state = bank(user("anna", {"CH01": "read"}))
+    finder = _GrantFinder(state.contracts, CATALOG)
+    gives_more = UserSpec("anna", "Anna", grants=Grants(all={"*": "read"}))
+    spec = spec_from_state(state, CATALOG, IN_PHASE).spec
+    with pytest.raises(AssertionError) as refused:
+        _verify(replace(spec, users=(gives_more,)), state, finder)
+    assert str(refused.value) == (
+        "import of user 'anna' of 10432210 resolves to read on CH02, the bank has none"
+    )
+    gives_less = UserSpec("anna", "Anna")
+    with pytest.raises(AssertionError) as refused:
+        _verify(replace(spec, users=(gives_less,)), state, finder)
+    assert str(refused.value) == (
+        "import of user 'anna' of 10432210 resolves to none on CH01, the bank has read"
+    )

@@ -211,9 +211,13 @@ def test_a_relationship_not_declared_at_the_base_maps_nobody():
     bruno = review(1, "bruno-k", "APPROVED")
     found = client_evidence(PLAN_ID, PULL, standing(bruno), "10432210", None)
     assert found.evidence == Evidence(PLAN_ID, HEAD, "github:anna-m", ())
-    assert [i.detail for i in found.ignored] == [
-        "bruno-k cannot count for 10432210: it has no valid declaration at the base main"
-    ]
+    assert found.ignored == (
+        IgnoredReview(
+            bruno,
+            Ignored.NOT_A_USER,
+            "bruno-k cannot count for 10432210: it has no valid declaration at the base main",
+        ),
+    )
     assert found.logins == {}
 
 
@@ -445,5 +449,45 @@ def test_a_reviewer_whose_own_rights_the_change_raises_does_not_count_there():
             Ignored.RAISES_OWN,
             "bruno-k is bruno.keller, whose own rights this change raises in 10432210 (Admin "
             "right: collective -> individual): a checker must be beyond any peer",
+        ),
+    )
+
+
+def test_every_right_the_change_raises_for_a_reviewer_is_named():
+    bruno = review(1, "bruno-k", "APPROVED")
+    raised = {"bruno.keller": ("CH56: read -> sign_individual", "a new signing key")}
+    found = client_evidence(PLAN_ID, PULL, standing(bruno), "10432210", DECLARATION, raised)
+    assert [i.detail for i in found.ignored] == [
+        "bruno-k is bruno.keller, whose own rights this change raises in 10432210 (CH56: read ->"
+        " sign_individual; a new signing key): a checker must be beyond any peer"
+    ]
+
+
+def test_a_maker_under_a_new_login_is_barred_as_the_user_of_their_github_id():
+    makers = Makers((Person("bruno-renamed", 1002),))
+    found = client_evidence(PLAN_ID, PULL, standing(makers=makers), "10432210", WITH_IDS)
+    assert found.barred == ("bruno.keller",)
+
+
+def test_a_deleted_account_is_no_maker_and_has_no_write_access():
+    deleted = review(1, None, "APPROVED")
+    assert Makers((Person("anna-m", 1001),)).includes(deleted) is None
+    assert WriteAccess({"anna-m": "write"}).refusal(deleted) == (
+        "a deleted account has no write access to the repository (no permission on record)"
+    )
+    assert WriteAccess().refusal(replace(deleted, association=None)) == (
+        "a deleted account has no write access to the repository (no association; a checker"
+        " is OWNER, MEMBER, COLLABORATOR)"
+    )
+
+
+def test_a_deleted_account_of_the_author_by_github_id_is_still_the_author():
+    deleted = replace(review(1, None, "APPROVED"), user_id=1001)
+    found = standing_approvals((deleted,), HEAD, "anna-m", access=BY_ASSOCIATION, author_id=1001)
+    assert found.ignored == (
+        IgnoredReview(
+            deleted,
+            Ignored.AUTHOR,
+            "a deleted account is the author; an author's own approval never counts",
         ),
     )
