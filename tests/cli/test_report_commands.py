@@ -237,3 +237,20 @@ def test_the_bank_processes_an_order_when_it_is_due(examples_repo, store_url):
             bank.order_document("40227319", "deliveries", "fr", "nobody", delay=5)
         with pytest.raises(OrderRefused, match="no client relationship 1"):
             bank.order_document("1", "deliveries", "fr", "gisele.dufour", delay=5)
+
+
+def test_a_report_is_never_written_through_a_symbolic_link(examples_repo, tmp_path):
+    victim = tmp_path / "victim.pdf"
+    victim.write_bytes(b"precious")
+    (examples_repo.root / "reports").mkdir()
+    link = examples_repo.root / "reports" / "authorizations-20145853-it.pdf"
+    link.symlink_to(victim)
+
+    result = examples_repo.efctl("report", "authorizations", "--client", "20145853", "--lang", "it")
+
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-2:] == [
+        f"efctl: error: cannot write {link}: it is a symbolic link, not a regular file",
+        "    hint: remove it or choose another path",
+    ]
+    assert victim.read_bytes() == b"precious"
