@@ -249,8 +249,7 @@ class _Resolver:
             if single.contract in self.contracts:
                 kept[single.contract] = EffectiveRight(
                     single.contract, single.profile, single.profile, Source(Step.SINGLE)
-                )
-                excluded.pop(single.contract, None)
+                )  # the final pass reads kept before excluded: a single wins over an exclusion
 
         if kept is base and not excluded and id(base) in self.finished:
             rights, dropped = self.finished[id(base)][1:]  # an `all` alone: as resolved before
