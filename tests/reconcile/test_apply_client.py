@@ -42,7 +42,10 @@ RIGHT = f"{FAVRE}/users/anna.muster/authorizations/EB-10000002-1"
 NOON = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 
 
-def reviewed_plan(serial: int) -> Plan:
+FORM = Change(f"{FAVRE}/users/anna.muster/admin", Action.MANUAL, Resource.ADMIN_RIGHT, {}, {})
+
+
+def reviewed_plan(serial: int, *paper: Change) -> Plan:
     lower = Note(NoteKind.LOWER, "capture -> read", {"before": "capture", "after": "read"})
     change = Change(
         RIGHT,
@@ -56,7 +59,7 @@ def reviewed_plan(serial: int) -> Plan:
         FAVRE,
         "Fiduciaire Gisèle Favre SA",
         serial,
-        (change,),
+        (change, *paper),
         Approval(RULE, (EligibleAdmin("anna.muster", None),)),
     )
     return Plan((client,), None, "sha256:" + "0" * 64, {"allow_mass_removal": False})
@@ -69,7 +72,7 @@ def evidence(plan: Plan) -> Evidence:
 def test_a_plan_another_run_applies_meanwhile_is_applied_by_that_run(store_url):
     with open_store(store_url, create=True) as bank:
         bank.init(SEED)
-        plan = reviewed_plan(bank.read_client(FAVRE).serial)
+        plan = reviewed_plan(bank.read_client(FAVRE).serial, FORM)
     [client_plan] = plan.clients
     other_run: list[ClientResult] = []
 
@@ -95,6 +98,7 @@ def test_a_plan_another_run_applies_meanwhile_is_applied_by_that_run(store_url):
         Outcome.APPLIED_ELSEWHERE,
         f"order {first.order_id} executed this plan while this run was checking it",
         first.order_id,
+        (FORM,),  # the paper step is still this run's to report
     )
     assert result.ok
 
@@ -246,14 +250,13 @@ def test_a_relationship_whose_key_requests_fail_is_failed_and_names_each(store_u
         Change(f"{FAVRE}/api_keys/{name}", Action.CREATE, Resource.API_KEY, None, {"user": "x"})
         for name in ("erp-a", "erp-b")
     )
-    form = Change(f"{FAVRE}/users/anna.muster/admin", Action.MANUAL, Resource.ADMIN_RIGHT, {}, {})
     with open_store(store_url, create=True) as bank:
         bank.init(SEED)
         client_plan = ClientPlan(
             FAVRE,
             "Favre",
             bank.read_client(FAVRE).serial,
-            (*keys, form),
+            (*keys, FORM),
             reviewed_plan(1).clients[0].approval,
         )
         plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
@@ -265,7 +268,7 @@ def test_a_relationship_whose_key_requests_fail_is_failed_and_names_each(store_u
         Outcome.FAILED,
         "no order needed; API keys: 0 of 2 requests done; erp-a: no secret sink was given;"
         " erp-b: no secret sink was given",
-        manual=(form,),
+        manual=(FORM,),
         keys=(failed, replace(failed, name="erp-b")),
     )
 
