@@ -7,7 +7,8 @@ seed: once the bank has executed a random number of its orders, plus a random fe
 milliseconds, so that kills fall between and inside orders and key requests) and checks:
 
 * every relationship is entirely as before or entirely as after the plan (users, rights,
-  deliveries and serial; its order is one transaction);
+  deliveries and serial; its order is one transaction), and so was every state of it another
+  reader saw while the apply ran;
 * `efctl audit verify` finds the chain intact;
 * every key the bank holds active has its secret in the sink (a key whose secret was not
   delivered stays inactive, and the next plan replaces it);
@@ -175,14 +176,29 @@ def fleet(tmp_path, store_url, monkeypatch) -> Fleet:
     return fleet
 
 
-def _kill_after(process: subprocess.Popen, url: str, orders: int, delay: float) -> None:
-    """SIGKILL the apply DELAY seconds after the bank has executed ORDERS of its orders."""
+def _kill_after(
+    process: subprocess.Popen, url: str, orders: int, delay: float
+) -> dict[str, dict[str, tuple]]:
+    """SIGKILL the apply DELAY seconds after the bank has executed ORDERS of its orders.
+
+    Until then, the relationships being applied are read again and again, each in its own
+    transaction: what another reader can see committed is what a kill at that moment would
+    leave, so the states seen are returned too (a few trials' kills alone rarely land inside
+    one order)."""
+    ids = _ids()
+    seen: dict[str, dict[str, tuple]] = {client: {} for client in ids}  # by repr: dicts
     with open_store(url) as store:
-        while len(store.audit_entries()) < orders and process.poll() is None:
-            time.sleep(0.01)
-    time.sleep(delay)
+        deadline = None
+        while process.poll() is None and (deadline is None or time.monotonic() < deadline):
+            executed = len(store.audit_entries())  # apply goes in the plan's order, by id
+            for client in ids[max(executed - 1, 0) : executed + 2]:  # the one in the works
+                state = _orders_part(store.read_client(client))
+                seen[client][repr(state)] = state
+            if deadline is None and executed >= orders:
+                deadline = time.monotonic() + delay
     process.send_signal(signal.SIGKILL)
     process.wait()
+    return seen
 
 
 def test_apply_killed_at_random_moments_leaves_each_relationship_before_or_after(fleet):
@@ -202,7 +218,7 @@ def test_apply_killed_at_random_moments_leaves_each_relationship_before_or_after
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
         )
-        _kill_after(process, fleet.url, orders, delay)
+        seen = _kill_after(process, fleet.url, orders, delay)
         assert process.returncode == -signal.SIGKILL, process.stdout.read()
         killed = fleet.states()
         fleet.efctl("audit", "verify")
@@ -222,6 +238,10 @@ def test_apply_killed_at_random_moments_leaves_each_relationship_before_or_after
         done = [c for c in _ids() if _orders_part(killed[c]) == after[c][0]]
         untouched = [c for c in _ids() if _orders_part(killed[c]) == _orders_part(before[c])]
         assert sorted(done + untouched) == _ids(), "a relationship is neither before nor after"
+        for client, states in seen.items():
+            ends = (_orders_part(before[client]), after[client][0])
+            halfway = [state for state in states.values() if state not in ends]
+            assert not halfway, f"{client} was seen half-applied during the apply"
         assert orders <= len(done) < RELATIONSHIPS
     assert after is not None
     assert all(after[c][0] != _orders_part(before[c]) for c in _ids())
