@@ -572,6 +572,24 @@ def test_rotate_true_rotates_once_and_an_inactive_key_is_replaced(diff_on):
     )
 
 
+def test_of_several_keys_of_one_name_the_newest_active_one_counts_else_the_newest(diff_on):
+    """An apply that died between issuing a key and activating it leaves an inactive key beside
+    the active one (activation revokes the others, so there is never a second active key)."""
+    today = date(2026, 6, 1)
+    held = key_state("erp-payroll", "anna.muster")
+    died = replace(
+        held,
+        fingerprint="sha256:" + "cd" * 32,
+        created=date(2026, 5, 20),
+        expires=date(2028, 5, 20),
+        state=KeyState.INACTIVE,
+    )
+    assert diff_on(anna_key(), bank(ANNA_BANK, api_keys=(died, held)), today) == ()
+    older = replace(died, fingerprint="sha256:" + "ef" * 32, created=date(2026, 5, 1))
+    (left,) = diff_on(anna_key(), bank(ANNA_BANK, api_keys=(died, older)), today)
+    assert (left.action, left.before["fingerprint"]) == (Action.REPLACE, died.fingerprint)
+
+
 def test_a_deleted_users_keys_are_revoked_with_them(diff_on):
     bruno = user_state("bruno.keller", **{BILLING: "sign_individual"})
     state = bank(ANNA_BANK, bruno, api_keys=(key_state("erp-old", "bruno.keller"),))
