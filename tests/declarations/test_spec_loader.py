@@ -358,44 +358,146 @@ def test_duplicate_keys_name_the_first_line_and_keep_the_first_value():
 
 
 @pytest.mark.parametrize(
-    ("content", "tag", "col", "data"),
+    ("content", "tag", "col", "data", "pointer"),
     [
-        ("a: !!python/object:os.system echo\n", "!!python/object:os.system", 4, "echo"),
+        ("a: !!python/object:os.system echo\n", "!!python/object:os.system", 4, "echo", ("a",)),
         (
             "a: !!python/object/apply:os.system [echo]\n",
             "!!python/object/apply:os.system",
             4,
             ["echo"],
+            ("a",),
         ),
-        ("!!python/name:os.system a: 1\n", "!!python/name:os.system", 1, 1),
-        ("a: !secret x\n", "!secret", 4, "x"),
-        ("a: !!binary aGk=\n", "!!binary", 4, "aGk="),  # not decoded to bytes
-        ("a: !!timestamp 2025-03-01\n", "!!timestamp", 4, "2025-03-01"),  # not a date
-        ("a: !!set {x}\n", "!!set", 4, {"x": None}),  # a mapping, not a set
-        ("a: !!map x\n", "!!map", 4, "x"),
+        ("!!python/name:os.system a: 1\n", "!!python/name:os.system", 1, 1, ("a",)),  # on the key
+        ("a: !secret x\n", "!secret", 4, "x", ("a",)),
+        ("a: !!binary aGk=\n", "!!binary", 4, "aGk=", ("a",)),  # not decoded to bytes
+        ("a: !!timestamp 2025-03-01\n", "!!timestamp", 4, "2025-03-01", ("a",)),  # not a date
+        ("a: !!set {x}\n", "!!set", 4, {"x": None}, ("a",)),  # a mapping, not a set
+        ("a: !!map x\n", "!!map", 4, "x", ("a",)),
+        ("a: {!secret k: 1}\n", "!secret", 5, {"k": 1}, ("a", "k")),  # a key inside a mapping
+        (  # only the leading core prefix is shortened to !!
+            "a: !<tag:yaml.org,2002:tag:yaml.org,2002:x> v\n",
+            "!!tag:yaml.org,2002:x",
+            4,
+            "v",
+            ("a",),
+        ),
     ],
 )
-def test_tags_outside_the_core_schema_are_refused_and_never_constructed(content, tag, col, data):
+def test_tags_outside_the_core_schema_are_refused_and_never_constructed(
+    content, tag, col, data, pointer
+):
     doc, diagnostic = only(content)
     assert found(content) == [
         f"c.yaml:1:{col}: EF003 the tag {tag} is refused; only plain YAML values are read"
     ]
+    assert diagnostic.pointer == pointer
     assert diagnostic.hint == (
         "remove the tag: values are text, numbers, true/false, null, lists, mappings"
     )
     assert doc.data == {"a": data}  # read on as the plain value, nothing constructed
 
 
-def test_a_core_tag_that_does_not_fit_its_value_is_refused():
-    assert found("a: !!int abc\n") == ["c.yaml:1:4: EF003 'abc' cannot be read as !!int"]
+@pytest.mark.parametrize(
+    ("content", "expected", "pointer", "data"),
+    [
+        pytest.param(
+            "a: !!int abc\n",
+            "c.yaml:1:4: EF003 'abc' cannot be read as !!int",
+            ("a",),
+            "abc",
+            id="int",
+        ),
+        pytest.param(
+            "a:\n  b: !!bool yes\n",
+            "c.yaml:2:6: EF003 'yes' cannot be read as !!bool",
+            ("a", "b"),
+            {"b": "yes"},
+            id="nested-bool",
+        ),
+    ],
+)
+def test_a_core_tag_that_does_not_fit_its_value_is_refused(content, expected, pointer, data):
+    """The value is kept as the text it is, and the problem points at it."""
+    doc, diagnostic = only(content)
+    assert found(content) == [expected]
+    assert (diagnostic.pointer, diagnostic.hint) == (pointer, None)
+    assert doc.data == {"a": data}
 
 
-def test_a_list_or_mapping_as_key_is_refused():
-    doc, _ = only("? [a, b]\n: c\nd: e\n")
-    assert found("? [a, b]\n: c\nd: e\n") == [
-        "c.yaml:1:3: EF001 a mapping key must be a plain value, not a list or a mapping"
+@pytest.mark.parametrize(
+    ("content", "position", "pointer", "data"),
+    [
+        pytest.param("? [a, b]\n: c\nd: e\n", "1:3", (), {"d": "e"}, id="list-at-the-root"),
+        pytest.param(
+            "d:\n  ? {a: b}\n  : c\n  e: f\n", "2:5", ("d",), {"d": {"e": "f"}}, id="nested-mapping"
+        ),
+    ],
+)
+def test_a_list_or_mapping_as_key_is_refused(content, position, pointer, data):
+    """The pair is left out, and the problem points at the mapping that holds it."""
+    doc, diagnostic = only(content)
+    assert found(content) == [
+        f"c.yaml:{position}: EF001 a mapping key must be a plain value, not a list or a mapping"
     ]
-    assert doc.data == {"d": "e"}
+    assert (diagnostic.pointer, diagnostic.hint) == (pointer, None)
+    assert doc.data == data
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "pointer"),
+    [
+        pytest.param(
+            "a: &x {!secret k: 1}\nb: *x\nc: *x\n",
+            "c.yaml:1:8: EF003 the tag !secret is refused; only plain YAML values are read",
+            ("a", "k"),
+            id="tag",
+        ),
+        pytest.param(
+            'a: &x "\\ud800"\nb: [*x, *x]\n',
+            "c.yaml:1:4: EF006 the text contains U+D800, half of a UTF-16 pair, which UTF-8 "
+            "cannot encode",
+            ("a",),
+            id="surrogate",
+        ),
+    ],
+)
+def test_a_problem_inside_an_anchor_is_reported_once(content, expected, pointer):
+    """Each alias builds the anchored node again; its problem is one problem, where it stands."""
+    _, diagnostic = only(content)
+    assert found(content) == [expected]
+    assert diagnostic.pointer == pointer
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "pointer", "data"),
+    [
+        pytest.param(
+            'a: "v\\udfff"\n',
+            "c.yaml:1:4: EF006 the text contains U+DFFF",
+            ("a",),
+            {"a": "v\ufffd"},
+            id="value",
+        ),
+        pytest.param(
+            'a:\n  "k\\ud800": 1\n',
+            "c.yaml:2:3: EF006 the text contains U+D800",
+            ("a", "k\ufffd"),
+            {"a": {"k\ufffd": 1}},
+            id="key",
+        ),
+    ],
+)
+def test_a_lone_surrogate_is_refused_and_read_as_the_replacement_character(
+    content, expected, pointer, data
+):
+    """A \\u escape of half a UTF-16 pair would break the first write of the text; the pointer
+    names the key as it is read on, so later diagnostics and this one agree."""
+    doc, diagnostic = only(content)
+    assert found(content) == [expected + ", half of a UTF-16 pair, which UTF-8 cannot encode"]
+    assert diagnostic.pointer == pointer
+    assert diagnostic.hint == "write the character itself, or its \\U escape, not two \\u halves"
+    assert doc.data == data
 
 
 BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -430,12 +532,35 @@ def test_alias_expansion_just_under_and_over_the_limit():
     ]
 
 
-def test_aliases_that_nest_too_deep_are_refused():
-    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 80))
-    # a linear chain adds few nodes but nests 80 levels
-    assert found(chain) == [
-        "c.yaml:80:12: EF004 aliases nest the document more than 64 levels deep"
-    ]
+def chain(links: int) -> str:
+    """Anchors each holding an alias of the one before: few nodes, nesting ``links + 2`` deep
+    (the root mapping, the lists, the scalar at the bottom)."""
+    return "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, links))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param("a: " + "[" * 62 + "x" + "]" * 62 + "\n", [], id="written-64-deep"),
+        pytest.param(chain(62), [], id="aliases-64-deep"),
+        pytest.param(
+            chain(63),
+            ["c.yaml:63:12: EF004 aliases nest the document more than 64 levels deep"],
+            id="aliases-65-deep",
+        ),
+        pytest.param(
+            chain(80),
+            ["c.yaml:80:12: EF004 aliases nest the document more than 64 levels deep"],
+            id="aliases-82-deep",
+        ),
+    ],
+)
+def test_aliases_that_nest_too_deep_are_refused(content, expected):
+    """Depth counts the scalar at the bottom, as the composer's bound does: 64 levels are read,
+    whether written out or built by aliases; one more is refused at the deepest alias."""
+    doc = parse_document(content, "c.yaml")
+    assert found(content) == expected
+    assert (doc.data is None) == bool(expected)
 
 
 def test_recursive_alias_is_refused():
