@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textwrap import dedent
 
 import pytest
+from test_parse_cache import parses
 
 from efctl.declarations import loader
 from efctl.declarations.loader import MAX_BYTES, LoadedDocument, load_document, parse_document
@@ -521,11 +522,13 @@ def test_alias_bomb_is_refused_without_expanding_it(work):
     assert doc.data is None
 
 
-def test_alias_expansion_just_under_and_over_the_limit():
-    def reuse(times: int) -> str:  # an anchor of 100 nodes (+1 for the list) reused
-        anchor = "base: &b [" + ", ".join(["x"] * 99) + "]\n"
-        return anchor + "uses:\n" + "".join("  - *b\n" for _ in range(times))
+def reuse(times: int) -> str:
+    """An anchor of 100 nodes (the list and 99 values), each reuse adding 100."""
+    anchor = "base: &b [" + ", ".join(["x"] * 99) + "]\n"
+    return anchor + "uses:\n" + "".join("  - *b\n" for _ in range(times))
 
+
+def test_alias_expansion_just_under_and_over_the_limit():
     assert parse_document(reuse(100), "c.yaml").diagnostics == ()  # adds 10,000 nodes
     assert found(reuse(101)) == [
         "c.yaml:3:5: EF004 aliases would add 10,100 nodes to this document; the limit is 10,000"
@@ -533,8 +536,8 @@ def test_alias_expansion_just_under_and_over_the_limit():
 
 
 def chain(links: int) -> str:
-    """Anchors each holding an alias of the one before: few nodes, nesting ``links + 2`` deep
-    (the root mapping, the lists, the scalar at the bottom)."""
+    """Anchors each holding an alias of the one before: nesting ``links + 2`` deep (the root
+    mapping, the lists, the scalar at the bottom), adding ``(links - 1) * (links + 2) / 2``."""
     return "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, links))
 
 
@@ -552,6 +555,11 @@ def chain(links: int) -> str:
             chain(80),
             ["c.yaml:80:12: EF004 aliases nest the document more than 64 levels deep"],
             id="aliases-82-deep",
+        ),
+        pytest.param(  # 2,700 + 7,300 nodes added: exactly the limit, so only the depth is wrong
+            chain(73) + reuse(73),
+            ["c.yaml:76:5: EF004 aliases nest the document more than 64 levels deep"],
+            id="aliases-75-deep-adding-exactly-the-limit",
         ),
     ],
 )
@@ -625,6 +633,35 @@ def test_load_document_reads_the_file_under_its_display_name(tmp_path):
     assert [(d.file, d.line, d.col, d.code) for d in doc.diagnostics] == [
         ("clients/c.yaml", 2, 1, "EF001")
     ]
+
+
+def test_a_known_document_is_parsed_only_when_a_mark_is_asked_for(tmp_path, monkeypatch):
+    """The parse cache gives the data; the marks, the same as a parse's, come from one parse
+    made when something asks where a node is."""
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    cold = load_document(path, display="clients/c.yaml")
+    cache = {("clients/c.yaml", path.read_bytes()): cold.data}
+    seen = parses(monkeypatch)
+    warm = load_document(path, "clients/c.yaml", lambda name, content: cache.get((name, content)))
+    assert seen == []
+    assert (warm.path, warm.data, warm.diagnostics, warm.content, warm.source) == (
+        "clients/c.yaml",
+        cold.data,
+        (),
+        GOOD.encode(),
+        path,
+    )
+    assert (dict(warm.marks), dict(warm.key_marks)) == (dict(cold.marks), dict(cold.key_marks))
+    assert (len(warm.marks), ("users", 1) in warm.marks) == (len(cold.marks), True)
+    assert warm.locate(("users", 0, "name"), key=True) == (6, 5)
+    assert seen == ["clients/c.yaml"]
+    missed = load_document(path, "clients/other.yaml", lambda name, content: None)
+    assert (missed.path, missed.data, seen) == (
+        "clients/other.yaml",
+        cold.data,
+        ["clients/c.yaml", "clients/other.yaml"],
+    )
 
 
 @pytest.mark.parametrize(
