@@ -546,6 +546,11 @@ def chain(links: int) -> str:
     [
         pytest.param("a: " + "[" * 62 + "x" + "]" * 62 + "\n", [], id="written-64-deep"),
         pytest.param(chain(62), [], id="aliases-64-deep"),
+        pytest.param(  # the depth is counted back down after each value: x is only 3 deep
+            "a: [x, " + "[" * 62 + "x" + "]" * 63 + "\n",
+            ["c.yaml:1:70: EF001 the document nests more than 64 levels deep"],
+            id="written-65-deep-after-a-sibling",
+        ),
         pytest.param(
             chain(63),
             ["c.yaml:63:12: EF004 aliases nest the document more than 64 levels deep"],
@@ -587,6 +592,19 @@ def test_oversized_content_is_refused_before_parsing(work):
     assert doc.data is None
 
 
+def test_content_of_exactly_the_limit_is_read():
+    """The limit is the largest size read; one byte more is refused."""
+    exact = b"a: 1\n#" + b"x" * (MAX_BYTES - 6)
+    assert (len(exact), parse_document(exact, "c.yaml").data, found(exact)) == (
+        MAX_BYTES,
+        {"a": 1},
+        [],
+    )
+    assert found(exact + b"x") == [
+        "c.yaml:1:1: EF005 the file is larger than the limit of 1,048,576 bytes (1 MiB)"
+    ]
+
+
 def test_oversized_file_is_refused_without_reading_it_all(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (50 * MAX_BYTES))
@@ -594,6 +612,7 @@ def test_oversized_file_is_refused_without_reading_it_all(tmp_path):
     assert [(d.file, d.line, d.col, d.code) for d in doc.diagnostics] == [
         ("clients/big.yaml", 1, 1, "EF005")
     ]
+    assert (len(doc.content), doc.source) == (MAX_BYTES + 1, big)  # one byte past the limit
 
 
 def test_content_that_is_not_utf8_is_refused_at_the_file():
@@ -605,13 +624,45 @@ def test_content_that_is_not_utf8_is_refused_at_the_file():
     assert doc.data is None
 
 
-def test_control_characters_are_refused_where_they_are():
-    assert found("a: 1\nb: x\x00y\n") == [
-        "c.yaml:2:5: EF006 the file contains the control character U+0000"
-    ]
-    assert found("a: 1\r\nb: \x1b\n") == [
-        "c.yaml:2:4: EF006 the file contains the control character U+001B"
-    ]
+CONTROL = "a declaration is plain text; remove the character"
+INNER_BOM = "the file contains U+FEFF (a byte order mark) after its start"
+BOM_HINT = "remove the invisible character; only the very start of a file may hold one"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "hint"),
+    [
+        pytest.param(
+            "a: 1\nb: x\x00y\n",
+            "c.yaml:2:5: EF006 the file contains the control character U+0000",
+            CONTROL,
+            id="nul",
+        ),
+        pytest.param(
+            "a: 1\r\nb: \x1b\n",
+            "c.yaml:2:4: EF006 the file contains the control character U+001B",
+            CONTROL,
+            id="escape-after-crlf",
+        ),
+        pytest.param("a: 1\nb: x\ufeffy\n", f"c.yaml:2:5: EF006 {INNER_BOM}", BOM_HINT, id="bom"),
+        pytest.param(
+            "a: \ufeff1\nb: \ufeff2\n",
+            f"c.yaml:1:4: EF006 {INNER_BOM}",
+            BOM_HINT,
+            id="the-first-bom",
+        ),
+        pytest.param(  # the first mark opens the stream; the second is text, and refused
+            b"\xef\xbb\xbf\xef\xbb\xbfa: 1\n",
+            f"c.yaml:1:1: EF006 {INNER_BOM}",
+            BOM_HINT,
+            id="two-boms",
+        ),
+    ],
+)
+def test_invisible_characters_are_refused_where_they_are(content, expected, hint):
+    doc, diagnostic = only(content)
+    assert found(content) == [expected]
+    assert (diagnostic.hint, doc.data) == (hint, None)
 
 
 def test_unreadable_files_are_diagnostics(tmp_path):
