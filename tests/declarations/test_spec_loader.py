@@ -168,6 +168,7 @@ def test_scalars_follow_the_yaml_1_2_core_schema():
         float: 1.5
         exponent: 1e3
         infinity: -.inf
+        plus_infinity: +.INF
         tilde: ~
         empty:
         true_: True
@@ -191,6 +192,7 @@ def test_scalars_follow_the_yaml_1_2_core_schema():
         "float": 1.5,
         "exponent": 1000.0,
         "infinity": -math.inf,
+        "plus_infinity": math.inf,
         "tilde": None,
         "empty": None,
         "true_": True,
@@ -262,6 +264,11 @@ def test_byte_order_mark_and_str_input_read_the_same():
         (
             "a:\n\t- x\n",
             "c.yaml:2:1: EF001 a tab character; YAML indents with spaces only",
+            "replace the tab with spaces",
+        ),
+        (  # libyaml would read this one; the pure reader's refusal is what counts
+            "a: 1\t# the first\n",
+            "c.yaml:1:5: EF001 a tab character; YAML indents with spaces only",
             "replace the tab with spaces",
         ),
         (
@@ -615,11 +622,17 @@ def test_oversized_file_is_refused_without_reading_it_all(tmp_path):
     assert (len(doc.content), doc.source) == (MAX_BYTES + 1, big)  # one byte past the limit
 
 
-def test_content_that_is_not_utf8_is_refused_at_the_file():
-    doc, diagnostic = only(b"a: 1\nb: caf\xe9\n")
-    assert found(b"a: 1\nb: caf\xe9\n") == [
-        "c.yaml:2:7: EF006 the file is not valid UTF-8 (byte 0xe9)"
-    ]
+@pytest.mark.parametrize(
+    ("content", "position", "byte"),
+    [
+        pytest.param(b"a: 1\nb: caf\xe9\n", "2:7", "0xe9", id="latin-1"),
+        # text given as str with half a UTF-16 pair: refused, not an exception
+        pytest.param("a: 1\nb: x\ud800\n", "2:5", "0xed", id="str-with-a-lone-surrogate"),
+    ],
+)
+def test_content_that_is_not_utf8_is_refused_at_the_file(content, position, byte):
+    doc, diagnostic = only(content)
+    assert found(content) == [f"c.yaml:{position}: EF006 the file is not valid UTF-8 (byte {byte})"]
     assert diagnostic.hint == "save the file as UTF-8"
     assert doc.data is None
 
