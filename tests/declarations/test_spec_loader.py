@@ -687,6 +687,7 @@ def test_unreadable_files_are_diagnostics(tmp_path):
     assert [(d.file, d.code, d.message) for d in folder.diagnostics] == [
         (str(tmp_path), "EF006", "cannot read the file: Is a directory")
     ]
+    assert (missing.source, missing.data, folder.source) == (tmp_path / "nope.yaml", None, tmp_path)
 
 
 def test_load_document_reads_the_file_under_its_display_name(tmp_path):
