@@ -10,7 +10,13 @@ import pytest
 from test_parse_cache import parses
 
 from efctl.declarations import loader
-from efctl.declarations.loader import MAX_BYTES, LoadedDocument, load_document, parse_document
+from efctl.declarations.loader import (
+    MAX_BYTES,
+    LoadedDocument,
+    dump_document,
+    load_document,
+    parse_document,
+)
 from reconcile.diagnostics import Severity, error
 
 
@@ -232,6 +238,34 @@ def test_small_anchor_reuse_is_allowed_and_marks_point_at_the_alias():
 def test_byte_order_mark_and_str_input_read_the_same():
     assert parse_document(b"\xef\xbb\xbfa: 1\n", "c.yaml").data == {"a": 1}
     assert parse_document("a: é\n", "c.yaml").data == parse_document("a: é\n".encode(), "x").data
+
+
+def test_written_yaml_is_block_text_as_a_person_writes_it():
+    """Keys in the given order, block style, letters as they are; only what a YAML reader
+    would read as something else is quoted (a line separator as its escape)."""
+    data = {
+        "version": 1,
+        "client": {"name": "Zürich Köln AG", "id": "2019"},
+        "notes": ["no", "on", "2025-03-01", "a\u2028b", "x: y"],
+        "empty": None,
+    }
+    text = dump_document(data)
+    assert text == dedent(
+        """\
+        version: 1
+        client:
+          name: Zürich Köln AG
+          id: '2019'
+        notes:
+        - 'no'
+        - 'on'
+        - '2025-03-01'
+        - "a\\Lb"
+        - 'x: y'
+        empty: null
+        """
+    )
+    assert parse_document(text, "c.yaml").data == data
 
 
 # --- refusals ------------------------------------------------------------------------
