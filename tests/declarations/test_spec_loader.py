@@ -7,9 +7,16 @@ from dataclasses import dataclass
 from textwrap import dedent
 
 import pytest
+from test_parse_cache import parses
 
 from efctl.declarations import loader
-from efctl.declarations.loader import MAX_BYTES, LoadedDocument, load_document, parse_document
+from efctl.declarations.loader import (
+    MAX_BYTES,
+    LoadedDocument,
+    dump_document,
+    load_document,
+    parse_document,
+)
 from reconcile.diagnostics import Severity, error
 
 
@@ -167,6 +174,7 @@ def test_scalars_follow_the_yaml_1_2_core_schema():
         float: 1.5
         exponent: 1e3
         infinity: -.inf
+        plus_infinity: +.INF
         tilde: ~
         empty:
         true_: True
@@ -190,6 +198,7 @@ def test_scalars_follow_the_yaml_1_2_core_schema():
         "float": 1.5,
         "exponent": 1000.0,
         "infinity": -math.inf,
+        "plus_infinity": math.inf,
         "tilde": None,
         "empty": None,
         "true_": True,
@@ -231,6 +240,34 @@ def test_byte_order_mark_and_str_input_read_the_same():
     assert parse_document("a: é\n", "c.yaml").data == parse_document("a: é\n".encode(), "x").data
 
 
+def test_written_yaml_is_block_text_as_a_person_writes_it():
+    """Keys in the given order, block style, letters as they are; only what a YAML reader
+    would read as something else is quoted (a line separator as its escape)."""
+    data = {
+        "version": 1,
+        "client": {"name": "Zürich Köln AG", "id": "2019"},
+        "notes": ["no", "on", "2025-03-01", "a\u2028b", "x: y"],
+        "empty": None,
+    }
+    text = dump_document(data)
+    assert text == dedent(
+        """\
+        version: 1
+        client:
+          name: Zürich Köln AG
+          id: '2019'
+        notes:
+        - 'no'
+        - 'on'
+        - '2025-03-01'
+        - "a\\Lb"
+        - 'x: y'
+        empty: null
+        """
+    )
+    assert parse_document(text, "c.yaml").data == data
+
+
 # --- refusals ------------------------------------------------------------------------
 
 
@@ -261,6 +298,11 @@ def test_byte_order_mark_and_str_input_read_the_same():
         (
             "a:\n\t- x\n",
             "c.yaml:2:1: EF001 a tab character; YAML indents with spaces only",
+            "replace the tab with spaces",
+        ),
+        (  # libyaml would read this one; the pure reader's refusal is what counts
+            "a: 1\t# the first\n",
+            "c.yaml:1:5: EF001 a tab character; YAML indents with spaces only",
             "replace the tab with spaces",
         ),
         (
@@ -358,44 +400,146 @@ def test_duplicate_keys_name_the_first_line_and_keep_the_first_value():
 
 
 @pytest.mark.parametrize(
-    ("content", "tag", "col", "data"),
+    ("content", "tag", "col", "data", "pointer"),
     [
-        ("a: !!python/object:os.system echo\n", "!!python/object:os.system", 4, "echo"),
+        ("a: !!python/object:os.system echo\n", "!!python/object:os.system", 4, "echo", ("a",)),
         (
             "a: !!python/object/apply:os.system [echo]\n",
             "!!python/object/apply:os.system",
             4,
             ["echo"],
+            ("a",),
         ),
-        ("!!python/name:os.system a: 1\n", "!!python/name:os.system", 1, 1),
-        ("a: !secret x\n", "!secret", 4, "x"),
-        ("a: !!binary aGk=\n", "!!binary", 4, "aGk="),  # not decoded to bytes
-        ("a: !!timestamp 2025-03-01\n", "!!timestamp", 4, "2025-03-01"),  # not a date
-        ("a: !!set {x}\n", "!!set", 4, {"x": None}),  # a mapping, not a set
-        ("a: !!map x\n", "!!map", 4, "x"),
+        ("!!python/name:os.system a: 1\n", "!!python/name:os.system", 1, 1, ("a",)),  # on the key
+        ("a: !secret x\n", "!secret", 4, "x", ("a",)),
+        ("a: !!binary aGk=\n", "!!binary", 4, "aGk=", ("a",)),  # not decoded to bytes
+        ("a: !!timestamp 2025-03-01\n", "!!timestamp", 4, "2025-03-01", ("a",)),  # not a date
+        ("a: !!set {x}\n", "!!set", 4, {"x": None}, ("a",)),  # a mapping, not a set
+        ("a: !!map x\n", "!!map", 4, "x", ("a",)),
+        ("a: {!secret k: 1}\n", "!secret", 5, {"k": 1}, ("a", "k")),  # a key inside a mapping
+        (  # only the leading core prefix is shortened to !!
+            "a: !<tag:yaml.org,2002:tag:yaml.org,2002:x> v\n",
+            "!!tag:yaml.org,2002:x",
+            4,
+            "v",
+            ("a",),
+        ),
     ],
 )
-def test_tags_outside_the_core_schema_are_refused_and_never_constructed(content, tag, col, data):
+def test_tags_outside_the_core_schema_are_refused_and_never_constructed(
+    content, tag, col, data, pointer
+):
     doc, diagnostic = only(content)
     assert found(content) == [
         f"c.yaml:1:{col}: EF003 the tag {tag} is refused; only plain YAML values are read"
     ]
+    assert diagnostic.pointer == pointer
     assert diagnostic.hint == (
         "remove the tag: values are text, numbers, true/false, null, lists, mappings"
     )
     assert doc.data == {"a": data}  # read on as the plain value, nothing constructed
 
 
-def test_a_core_tag_that_does_not_fit_its_value_is_refused():
-    assert found("a: !!int abc\n") == ["c.yaml:1:4: EF003 'abc' cannot be read as !!int"]
+@pytest.mark.parametrize(
+    ("content", "expected", "pointer", "data"),
+    [
+        pytest.param(
+            "a: !!int abc\n",
+            "c.yaml:1:4: EF003 'abc' cannot be read as !!int",
+            ("a",),
+            "abc",
+            id="int",
+        ),
+        pytest.param(
+            "a:\n  b: !!bool yes\n",
+            "c.yaml:2:6: EF003 'yes' cannot be read as !!bool",
+            ("a", "b"),
+            {"b": "yes"},
+            id="nested-bool",
+        ),
+    ],
+)
+def test_a_core_tag_that_does_not_fit_its_value_is_refused(content, expected, pointer, data):
+    """The value is kept as the text it is, and the problem points at it."""
+    doc, diagnostic = only(content)
+    assert found(content) == [expected]
+    assert (diagnostic.pointer, diagnostic.hint) == (pointer, None)
+    assert doc.data == {"a": data}
 
 
-def test_a_list_or_mapping_as_key_is_refused():
-    doc, _ = only("? [a, b]\n: c\nd: e\n")
-    assert found("? [a, b]\n: c\nd: e\n") == [
-        "c.yaml:1:3: EF001 a mapping key must be a plain value, not a list or a mapping"
+@pytest.mark.parametrize(
+    ("content", "position", "pointer", "data"),
+    [
+        pytest.param("? [a, b]\n: c\nd: e\n", "1:3", (), {"d": "e"}, id="list-at-the-root"),
+        pytest.param(
+            "d:\n  ? {a: b}\n  : c\n  e: f\n", "2:5", ("d",), {"d": {"e": "f"}}, id="nested-mapping"
+        ),
+    ],
+)
+def test_a_list_or_mapping_as_key_is_refused(content, position, pointer, data):
+    """The pair is left out, and the problem points at the mapping that holds it."""
+    doc, diagnostic = only(content)
+    assert found(content) == [
+        f"c.yaml:{position}: EF001 a mapping key must be a plain value, not a list or a mapping"
     ]
-    assert doc.data == {"d": "e"}
+    assert (diagnostic.pointer, diagnostic.hint) == (pointer, None)
+    assert doc.data == data
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "pointer"),
+    [
+        pytest.param(
+            "a: &x {!secret k: 1}\nb: *x\nc: *x\n",
+            "c.yaml:1:8: EF003 the tag !secret is refused; only plain YAML values are read",
+            ("a", "k"),
+            id="tag",
+        ),
+        pytest.param(
+            'a: &x "\\ud800"\nb: [*x, *x]\n',
+            "c.yaml:1:4: EF006 the text contains U+D800, half of a UTF-16 pair, which UTF-8 "
+            "cannot encode",
+            ("a",),
+            id="surrogate",
+        ),
+    ],
+)
+def test_a_problem_inside_an_anchor_is_reported_once(content, expected, pointer):
+    """Each alias builds the anchored node again; its problem is one problem, where it stands."""
+    _, diagnostic = only(content)
+    assert found(content) == [expected]
+    assert diagnostic.pointer == pointer
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "pointer", "data"),
+    [
+        pytest.param(
+            'a: "v\\udfff"\n',
+            "c.yaml:1:4: EF006 the text contains U+DFFF",
+            ("a",),
+            {"a": "v\ufffd"},
+            id="value",
+        ),
+        pytest.param(
+            'a:\n  "k\\ud800": 1\n',
+            "c.yaml:2:3: EF006 the text contains U+D800",
+            ("a", "k\ufffd"),
+            {"a": {"k\ufffd": 1}},
+            id="key",
+        ),
+    ],
+)
+def test_a_lone_surrogate_is_refused_and_read_as_the_replacement_character(
+    content, expected, pointer, data
+):
+    """A \\u escape of half a UTF-16 pair would break the first write of the text; the pointer
+    names the key as it is read on, so later diagnostics and this one agree."""
+    doc, diagnostic = only(content)
+    assert found(content) == [expected + ", half of a UTF-16 pair, which UTF-8 cannot encode"]
+    assert diagnostic.pointer == pointer
+    assert diagnostic.hint == "write the character itself, or its \\U escape, not two \\u halves"
+    assert doc.data == data
 
 
 BILLION_LAUGHS = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
@@ -419,23 +563,58 @@ def test_alias_bomb_is_refused_without_expanding_it(work):
     assert doc.data is None
 
 
-def test_alias_expansion_just_under_and_over_the_limit():
-    def reuse(times: int) -> str:  # an anchor of 100 nodes (+1 for the list) reused
-        anchor = "base: &b [" + ", ".join(["x"] * 99) + "]\n"
-        return anchor + "uses:\n" + "".join("  - *b\n" for _ in range(times))
+def reuse(times: int) -> str:
+    """An anchor of 100 nodes (the list and 99 values), each reuse adding 100."""
+    anchor = "base: &b [" + ", ".join(["x"] * 99) + "]\n"
+    return anchor + "uses:\n" + "".join("  - *b\n" for _ in range(times))
 
+
+def test_alias_expansion_just_under_and_over_the_limit():
     assert parse_document(reuse(100), "c.yaml").diagnostics == ()  # adds 10,000 nodes
     assert found(reuse(101)) == [
         "c.yaml:3:5: EF004 aliases would add 10,100 nodes to this document; the limit is 10,000"
     ]
 
 
-def test_aliases_that_nest_too_deep_are_refused():
-    chain = "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, 80))
-    # a linear chain adds few nodes but nests 80 levels
-    assert found(chain) == [
-        "c.yaml:80:12: EF004 aliases nest the document more than 64 levels deep"
-    ]
+def chain(links: int) -> str:
+    """Anchors each holding an alias of the one before: nesting ``links + 2`` deep (the root
+    mapping, the lists, the scalar at the bottom), adding ``(links - 1) * (links + 2) / 2``."""
+    return "a0: &a0 [x]\n" + "".join(f"a{i}: &a{i} [*a{i - 1}]\n" for i in range(1, links))
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        pytest.param("a: " + "[" * 62 + "x" + "]" * 62 + "\n", [], id="written-64-deep"),
+        pytest.param(chain(62), [], id="aliases-64-deep"),
+        pytest.param(  # the depth is counted back down after each value: x is only 3 deep
+            "a: [x, " + "[" * 62 + "x" + "]" * 63 + "\n",
+            ["c.yaml:1:70: EF001 the document nests more than 64 levels deep"],
+            id="written-65-deep-after-a-sibling",
+        ),
+        pytest.param(
+            chain(63),
+            ["c.yaml:63:12: EF004 aliases nest the document more than 64 levels deep"],
+            id="aliases-65-deep",
+        ),
+        pytest.param(
+            chain(80),
+            ["c.yaml:80:12: EF004 aliases nest the document more than 64 levels deep"],
+            id="aliases-82-deep",
+        ),
+        pytest.param(  # 2,700 + 7,300 nodes added: exactly the limit, so only the depth is wrong
+            chain(73) + reuse(73),
+            ["c.yaml:76:5: EF004 aliases nest the document more than 64 levels deep"],
+            id="aliases-75-deep-adding-exactly-the-limit",
+        ),
+    ],
+)
+def test_aliases_that_nest_too_deep_are_refused(content, expected):
+    """Depth counts the scalar at the bottom, as the composer's bound does: 64 levels are read,
+    whether written out or built by aliases; one more is refused at the deepest alias."""
+    doc = parse_document(content, "c.yaml")
+    assert found(content) == expected
+    assert (doc.data is None) == bool(expected)
 
 
 def test_recursive_alias_is_refused():
@@ -454,6 +633,19 @@ def test_oversized_content_is_refused_before_parsing(work):
     assert doc.data is None
 
 
+def test_content_of_exactly_the_limit_is_read():
+    """The limit is the largest size read; one byte more is refused."""
+    exact = b"a: 1\n#" + b"x" * (MAX_BYTES - 6)
+    assert (len(exact), parse_document(exact, "c.yaml").data, found(exact)) == (
+        MAX_BYTES,
+        {"a": 1},
+        [],
+    )
+    assert found(exact + b"x") == [
+        "c.yaml:1:1: EF005 the file is larger than the limit of 1,048,576 bytes (1 MiB)"
+    ]
+
+
 def test_oversized_file_is_refused_without_reading_it_all(tmp_path):
     big = tmp_path / "big.yaml"
     big.write_bytes(b"#" * (50 * MAX_BYTES))
@@ -461,24 +653,63 @@ def test_oversized_file_is_refused_without_reading_it_all(tmp_path):
     assert [(d.file, d.line, d.col, d.code) for d in doc.diagnostics] == [
         ("clients/big.yaml", 1, 1, "EF005")
     ]
+    assert (len(doc.content), doc.source) == (MAX_BYTES + 1, big)  # one byte past the limit
 
 
-def test_content_that_is_not_utf8_is_refused_at_the_file():
-    doc, diagnostic = only(b"a: 1\nb: caf\xe9\n")
-    assert found(b"a: 1\nb: caf\xe9\n") == [
-        "c.yaml:2:7: EF006 the file is not valid UTF-8 (byte 0xe9)"
-    ]
+@pytest.mark.parametrize(
+    ("content", "position", "byte"),
+    [
+        pytest.param(b"a: 1\nb: caf\xe9\n", "2:7", "0xe9", id="latin-1"),
+        # text given as str with half a UTF-16 pair: refused, not an exception
+        pytest.param("a: 1\nb: x\ud800\n", "2:5", "0xed", id="str-with-a-lone-surrogate"),
+    ],
+)
+def test_content_that_is_not_utf8_is_refused_at_the_file(content, position, byte):
+    doc, diagnostic = only(content)
+    assert found(content) == [f"c.yaml:{position}: EF006 the file is not valid UTF-8 (byte {byte})"]
     assert diagnostic.hint == "save the file as UTF-8"
     assert doc.data is None
 
 
-def test_control_characters_are_refused_where_they_are():
-    assert found("a: 1\nb: x\x00y\n") == [
-        "c.yaml:2:5: EF006 the file contains the control character U+0000"
-    ]
-    assert found("a: 1\r\nb: \x1b\n") == [
-        "c.yaml:2:4: EF006 the file contains the control character U+001B"
-    ]
+CONTROL = "a declaration is plain text; remove the character"
+INNER_BOM = "the file contains U+FEFF (a byte order mark) after its start"
+BOM_HINT = "remove the invisible character; only the very start of a file may hold one"
+
+
+@pytest.mark.parametrize(
+    ("content", "expected", "hint"),
+    [
+        pytest.param(
+            "a: 1\nb: x\x00y\n",
+            "c.yaml:2:5: EF006 the file contains the control character U+0000",
+            CONTROL,
+            id="nul",
+        ),
+        pytest.param(
+            "a: 1\r\nb: \x1b\n",
+            "c.yaml:2:4: EF006 the file contains the control character U+001B",
+            CONTROL,
+            id="escape-after-crlf",
+        ),
+        pytest.param("a: 1\nb: x\ufeffy\n", f"c.yaml:2:5: EF006 {INNER_BOM}", BOM_HINT, id="bom"),
+        pytest.param(
+            "a: \ufeff1\nb: \ufeff2\n",
+            f"c.yaml:1:4: EF006 {INNER_BOM}",
+            BOM_HINT,
+            id="the-first-bom",
+        ),
+        pytest.param(  # the first mark opens the stream; the second is text, and refused
+            b"\xef\xbb\xbf\xef\xbb\xbfa: 1\n",
+            f"c.yaml:1:1: EF006 {INNER_BOM}",
+            BOM_HINT,
+            id="two-boms",
+        ),
+    ],
+)
+def test_invisible_characters_are_refused_where_they_are(content, expected, hint):
+    doc, diagnostic = only(content)
+    assert found(content) == [expected]
+    assert (diagnostic.hint, doc.data) == (hint, None)
 
 
 def test_unreadable_files_are_diagnostics(tmp_path):
@@ -490,6 +721,7 @@ def test_unreadable_files_are_diagnostics(tmp_path):
     assert [(d.file, d.code, d.message) for d in folder.diagnostics] == [
         (str(tmp_path), "EF006", "cannot read the file: Is a directory")
     ]
+    assert (missing.source, missing.data, folder.source) == (tmp_path / "nope.yaml", None, tmp_path)
 
 
 def test_load_document_reads_the_file_under_its_display_name(tmp_path):
@@ -500,6 +732,35 @@ def test_load_document_reads_the_file_under_its_display_name(tmp_path):
     assert [(d.file, d.line, d.col, d.code) for d in doc.diagnostics] == [
         ("clients/c.yaml", 2, 1, "EF001")
     ]
+
+
+def test_a_known_document_is_parsed_only_when_a_mark_is_asked_for(tmp_path, monkeypatch):
+    """The parse cache gives the data; the marks, the same as a parse's, come from one parse
+    made when something asks where a node is."""
+    path = tmp_path / "c.yaml"
+    path.write_text(GOOD, encoding="utf-8")
+    cold = load_document(path, display="clients/c.yaml")
+    cache = {("clients/c.yaml", path.read_bytes()): cold.data}
+    seen = parses(monkeypatch)
+    warm = load_document(path, "clients/c.yaml", lambda name, content: cache.get((name, content)))
+    assert seen == []
+    assert (warm.path, warm.data, warm.diagnostics, warm.content, warm.source) == (
+        "clients/c.yaml",
+        cold.data,
+        (),
+        GOOD.encode(),
+        path,
+    )
+    assert (dict(warm.marks), dict(warm.key_marks)) == (dict(cold.marks), dict(cold.key_marks))
+    assert (len(warm.marks), ("users", 1) in warm.marks) == (len(cold.marks), True)
+    assert warm.locate(("users", 0, "name"), key=True) == (6, 5)
+    assert seen == ["clients/c.yaml"]
+    missed = load_document(path, "clients/other.yaml", lambda name, content: None)
+    assert (missed.path, missed.data, seen) == (
+        "clients/other.yaml",
+        cold.data,
+        ["clients/c.yaml", "clients/other.yaml"],
+    )
 
 
 @pytest.mark.parametrize(
