@@ -212,9 +212,18 @@ def test_ef102_an_exclude_entry_without_a_close_one_lists_contracts_then_types(c
     )
 
 
-def test_ef118_a_fallback_to_nothing_is_warned_after_an_excluded_right(check):
+@pytest.mark.parametrize(
+    ("grants", "where"),
+    [
+        ("{all: {account: read}, exclude: [CH5604835012345678009]}", ("all", "account")),
+        ("{single: [{contract: CH9300762011623852957, profile: read}]}", ("single",)),
+    ],
+    ids=["all", "single"],
+)
+def test_ef118_a_fallback_to_nothing_is_warned_after_an_excluded_right(check, grants, where):
     """The excluded account is dropped on purpose (no warning); the narrowed one, which allows
-    nothing at or below read, is the fallback to nothing the user did not ask for."""
+    nothing at or below read, is the fallback to nothing the user did not ask for. The warning
+    points at the `all` entry's type, or at the single entries."""
     narrowed = replace(
         BANK,
         contracts=tuple(
@@ -222,10 +231,7 @@ def test_ef118_a_fallback_to_nothing_is_warned_after_an_excluded_right(check):
             for c in BANK.contracts
         ),
     )
-    text = (
-        "users: [{id: anna.muster, name: Anna Muster, admin: individual, authorizations:"
-        " {all: {account: read}, exclude: [CH5604835012345678009]}}]"
-    )
+    text = f"users: [{{id: anna.muster, name: A M, admin: individual, authorizations: {grants}}}]"
     assert check(text, narrowed) == [
         Diagnostic(
             "EF118",
@@ -235,7 +241,7 @@ def test_ef118_a_fallback_to_nothing_is_warned_after_an_excluded_right(check):
             " lower profile allowed, assigned none",
             "ask for a profile the contract allows, or take the contract out with "
             "`single: [{contract: CH9300762011623852957, profile: none}]` to say so",
-            ("users", 0, "authorizations", "all", "account"),
+            ("users", 0, "authorizations", *where),
         )
     ]
 
