@@ -331,6 +331,7 @@ def test_a_value_is_quoted_up_to_60_characters_and_a_container_named_by_its_kind
         (60, f'put it in quotes to keep it text: "{"1" * 60}"'),
         (61, "put it in quotes to keep it text"),
     ],
+    ids=["60-digits", "61-digits"],
 )
 def test_the_quote_hint_repeats_a_number_of_up_to_60_characters(digits, hint):
     """The number to put in quotes is shown as long as it fits a message."""
