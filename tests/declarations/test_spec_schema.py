@@ -424,6 +424,16 @@ def test_nothing_to_check_when_the_loader_refused_the_document():
     assert schema_diagnostics(parse_document("- a\n", "c.yaml"), SCHEMA) == []
 
 
+def test_a_value_under_a_refused_tag_has_the_tag_as_its_one_problem():
+    """The loader read it as text, not as written: only the other values get schema errors."""
+    text = users("- {id: anna, name: Anna, language: !!int abc, admin: al}\n")
+    doc = parse_document(text, "c.yaml")
+    assert [d.code for d in doc.diagnostics] == ["EF003"]
+    assert [(d.line, d.col, d.message) for d in schema_diagnostics(doc, SCHEMA)] == [
+        (4, 54, "unknown admin right 'al'")
+    ]
+
+
 # --- the sandbox bank's schema -----------------------------------------------------------
 
 
