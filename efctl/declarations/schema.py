@@ -229,14 +229,16 @@ class _Explainer:
     def __init__(self, doc: LoadedDocument, schema: dict):
         self.doc = doc
         defs = schema.get("$defs", {})
-        # An enum failure gets the code of what it enumerates, the same code the engine uses.
+        # An enum failure gets the code of what it enumerates, the same code the engine uses
+        # (a schema without one of these enums gives no code to "no choices", a key's pattern).
         self.enum_codes = {
-            tuple(defs.get(name, {}).get("enum", ())): code
+            tuple(defs[name]["enum"]): code
             for name, code in (
                 ("profile", "EF014"),
                 ("contractTypeOrAll", "EF103"),
                 ("isoVersion", "EF117"),
             )
+            if "enum" in defs.get(name, {})
         }
 
     def enum_code(self, choices) -> str:

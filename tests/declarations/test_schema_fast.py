@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from efctl.catalog import load_catalog
 from efctl.declarations import schema as schema_module
-from efctl.declarations.loader import load_document
+from efctl.declarations.loader import load_document, parse_document
 from efctl.declarations.schema import load_schema, schema_diagnostics, with_catalog
 
 jsonschema_rs = pytest.importorskip("jsonschema_rs")
@@ -124,3 +124,50 @@ def test_edited_plans_pass_the_quick_check_only_when_valid(path, data):
             continue
     if schema_module.passes(PLAN_SCHEMA, plan):
         assert _plan_errors(plan) == []
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        (
+            "email: anna-at-example.ch",
+            "c.yaml:4:35: EF015 users[0].email (anna): 'anna-at-example.ch' is not an e-mail"
+            " address",
+        ),
+        (
+            "until: 2025-02-30",
+            "c.yaml:4:35: EF015 users[0].until (anna): '2025-02-30' is not a valid date",
+        ),
+    ],
+    ids=["email", "date"],
+)
+def test_a_format_as_the_one_problem_is_not_passed_by_the_quick_check(line, expected):
+    """The quick check asserts formats as jsonschema's format checker does."""
+    text = (
+        'version: 1\nclient: {id: "1", name: M, language: de}\n'
+        f"users:\n  - {{id: anna, name: Anna, {line}}}\n"
+    )
+    found = schema_diagnostics(parse_document(text, "c.yaml"), CLIENT)
+    assert [f"{d.file}:{d.line}:{d.col}: {d.code} {d.message}" for d in found] == [expected]
+
+
+def test_a_valid_document_is_passed_by_the_validators_built_once_without_jsonschema():
+    """jsonschema-rs answers for a valid document; jsonschema's validator is never built."""
+    schema = load_schema("client")  # a fresh copy: its own validators
+    compiled = schema_module._compiled(schema)
+    assert schema_diagnostics(load_document(ROOT / "examples/clients/20145845.yaml"), schema) == []
+    assert schema_module._compiled(schema) is compiled
+    assert "validator" not in vars(compiled)  # the cached_property was never asked
+
+
+def test_passes_asserts_no_formats_and_says_ask_jsonschema_when_the_quick_check_is_off():
+    """As jsonschema without a format checker: a plan's malformed date is no schema error."""
+    plan = json.loads(PLANS[0].read_text(encoding="utf-8"))
+    plan["as_of"] = "2025-02-30"
+    assert _plan_errors(plan) == []
+    assert schema_module.passes(PLAN_SCHEMA, plan)
+    schema_module.QUICK = False
+    try:
+        assert not schema_module.passes(PLAN_SCHEMA, plan)
+    finally:
+        schema_module.QUICK = True

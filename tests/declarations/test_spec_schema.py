@@ -32,6 +32,11 @@ def diagnostics(text: str, schema: dict = SCHEMA):
     return schema_diagnostics(parse_document(text, "c.yaml"), schema)
 
 
+def hinted(text: str, schema: dict = SCHEMA) -> list[tuple[str, str | None]]:
+    """Each diagnostic as ``check`` shows it, with its hint."""
+    return list(zip(check(text, schema), [d.hint for d in diagnostics(text, schema)], strict=True))
+
+
 def users(body: str) -> str:
     return HEAD + "users:\n" + dedent(body)
 
@@ -182,7 +187,7 @@ def test_wrong_type_hints_to_quote_numbers():
 
 def test_wrong_type_for_containers_and_empty_values():
     text = HEAD + "users:\n  id: anna\n"
-    assert check(text) == ["c.yaml:4:3: EF012 users must be a list, not a mapping"]
+    assert hinted(text) == [("c.yaml:4:3: EF012 users must be a list, not a mapping", None)]
     text = users("- {id: anna, name: Anna, email: , admin: true}\n")
     assert check(text) == [
         "c.yaml:4:32: EF012 users[0].email (anna) must be a string, not empty",
@@ -256,7 +261,7 @@ def test_wrong_formats():
         users:
           - {id: Anna.Muster, name: Anna, email: anna-at-example.ch, github: -anna}
         api_keys:
-          - {name: erp/invoicing, user: anna}
+          - {name: erp/invoicing, user: anna, until: 2025-02-30}
         """
     )
     assert check(text) == [
@@ -267,14 +272,19 @@ def test_wrong_formats():
         "e-mail address",
         "c.yaml:4:70: EF015 users[0].github (Anna.Muster): '-anna' has the wrong format",
         "c.yaml:6:12: EF015 api_keys[0].name (erp/invoicing): 'erp/invoicing' has the wrong format",
+        "c.yaml:6:46: EF015 api_keys[0].until (erp/invoicing): '2025-02-30' is not a valid date",
     ]
-    hints = [d.hint for d in diagnostics(text)]
-    assert hints[0] == (
-        'A client id is digits, optionally grouped by single spaces, in quotes: "1043 2210".'
-    )
-    assert hints[2] == (
-        "A user id is lowercase letters, digits, '.', '-' and '_', starting with a letter or digit."
-    )
+    assert [d.hint for d in diagnostics(text)] == [
+        'A client id is digits, optionally grouped by single spaces, in quotes: "1043 2210".',
+        None,  # empty: nothing to add
+        "A user id is lowercase letters, digits, '.', '-' and '_', starting with a letter or"
+        " digit.",
+        None,
+        "A GitHub login is letters, digits and single hyphens, not starting or ending with a"
+        " hyphen.",
+        "A key name is letters, digits, '.', '-' and '_', starting with a letter or digit.",
+        None,
+    ]
 
 
 def test_too_long_values():
@@ -282,6 +292,72 @@ def test_too_long_values():
     assert check(text) == [
         "c.yaml:4:34: EF015 users[0].github (anna) is 40 characters long; at most 39 are allowed"
     ]
+    assert [d.hint for d in diagnostics(text)] == [None]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        pytest.param(
+            'version: [1]\nclient: {id: "1", name: M, language: de}\nusers: []\n',
+            "c.yaml:1:10: EF013 version must be 1, not a list",
+            id="a-list-by-its-kind",
+        ),
+        pytest.param(
+            HEAD + "users: anna\n",
+            "c.yaml:3:8: EF012 users must be a list, not a string",
+            id="a-string-by-its-kind",
+        ),
+        pytest.param(
+            users(f"- {{id: anna, name: Anna, language: {'x' * 58}}}\n"),
+            f"c.yaml:4:36: EF013 unknown language '{'x' * 58}'",
+            id="60-characters-in-full",
+        ),
+        pytest.param(
+            users(f"- {{id: anna, name: Anna, language: {'x' * 59}}}\n"),
+            f"c.yaml:4:36: EF013 unknown language '{'x' * 39}… (61 characters)",
+            id="61-characters-cut",
+        ),
+    ],
+)
+def test_a_value_is_quoted_up_to_60_characters_and_a_container_named_by_its_kind(text, expected):
+    """A message quotes what the author wrote, but never a whole 900 KB value or a mapping."""
+    assert check(text) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("digits", "hint"),
+    [
+        (60, f'put it in quotes to keep it text: "{"1" * 60}"'),
+        (61, "put it in quotes to keep it text"),
+    ],
+    ids=["60-digits", "61-digits"],
+)
+def test_the_quote_hint_repeats_a_number_of_up_to_60_characters(digits, hint):
+    """The number to put in quotes is shown as long as it fits a message."""
+    text = f"version: 1\nclient: {{id: {'1' * digits}, name: M, language: de}}\nusers: []\n"
+    assert hinted(text) == [("c.yaml:2:14: EF012 client.id must be a string, not a number", hint)]
+
+
+@pytest.mark.parametrize(
+    ("user_id", "expected"),
+    [
+        ("a", ["c.yaml:4:3: EF011 user 'a' is missing 'name'"]),
+        ("a" * 60, [f"c.yaml:4:3: EF011 user '{'a' * 60}' is missing 'name'"]),
+        ("a" * 61, ["c.yaml:4:3: EF011 users[0] is missing 'name'"]),
+        (
+            "5",
+            [
+                "c.yaml:4:3: EF011 users[0] is missing 'name'",
+                "c.yaml:4:8: EF012 users[0].id must be a string, not a number",
+            ],
+        ),
+    ],
+    ids=["1-character", "60-characters", "61-characters", "a-number"],
+)
+def test_a_user_is_named_by_an_id_of_1_to_60_characters(user_id, expected):
+    """An id that is no usable name (not text, or too long to repeat) names no user."""
+    assert check(users(f"- {{id: {user_id}}}\n")) == expected
 
 
 # --- documents with several problems -----------------------------------------------------
@@ -348,6 +424,37 @@ def test_nothing_to_check_when_the_loader_refused_the_document():
     assert schema_diagnostics(parse_document("- a\n", "c.yaml"), SCHEMA) == []
 
 
+def test_a_value_under_a_refused_tag_has_the_tag_as_its_one_problem():
+    """The loader read it as text, not as written: only the other values get schema errors."""
+    text = users("- {id: anna, name: Anna, language: !!int abc, admin: al}\n")
+    doc = parse_document(text, "c.yaml")
+    assert [d.code for d in doc.diagnostics] == ["EF003"]
+    assert [(d.line, d.col, d.message) for d in schema_diagnostics(doc, SCHEMA)] == [
+        (4, 54, "unknown admin right 'al'")
+    ]
+
+
+# --- the sandbox bank's schema -----------------------------------------------------------
+
+
+def test_a_seed_list_of_other_items_and_a_value_of_two_types():
+    """Orders are not named by a key; ``before`` is a mapping or empty."""
+    text = dedent(
+        """\
+        version: 1
+        client: {id: "1", name: M, language: de}
+        orders:
+          - id: o1
+            maker: anna
+            created: "2025-05-01T10:15:00Z"
+            changes: [{address: a, action: create, resource: user, before: 1}]
+        """
+    )
+    assert check(text, load_schema("bank-state")) == [
+        "c.yaml:7:68: EF012 orders[0].changes[0].before must be a mapping or empty, not a number"
+    ]
+
+
 # --- the catalog -------------------------------------------------------------------------
 
 
@@ -408,6 +515,13 @@ BRANCHED = {
             "description": "A mode.",
             "oneOf": [{"type": "string", "enum": ["fast", "slow"]}, {"type": "integer"}],
         },
+        "contact": {
+            "description": "A user by id, or a person by name and mail.",
+            "anyOf": [
+                {"type": "object", "required": ["id"]},
+                {"type": "object", "required": ["name", "mail"]},
+            ],
+        },
     },
 }
 
@@ -421,6 +535,8 @@ def test_any_of_reports_the_leaf_errors_of_the_branch_that_was_meant():
     assert check("mode: fats\n", BRANCHED) == [
         "c.yaml:1:7: EF013 mode must be one of the allowed values, not 'fats'; did you mean 'fast'?"
     ]
+    # two branches fit and get equally far: the one with fewer errors is the one meant
+    assert check("contact: {}\n", BRANCHED) == ["c.yaml:1:10: EF011 contact is missing 'id'"]
 
 
 def test_any_of_failing_on_every_type_is_one_type_error():
@@ -430,3 +546,87 @@ def test_any_of_failing_on_every_type_is_one_type_error():
     assert check("mode: [1]\n", BRANCHED) == [
         "c.yaml:1:7: EF012 mode must be a string or a whole number, not a list"
     ]
+
+
+# --- keywords the packaged schemas do not use (yet) --------------------------------------
+
+KEYWORDS = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "type": "object",
+    "properties": {
+        "labels": {
+            "description": "Labels, each key starting with 'x-'.",
+            "type": "object",
+            "patternProperties": {"^x-": {"type": "string"}},
+            "additionalProperties": False,
+        },
+        "tags": {
+            "description": "Free tags, one of them the owner.",
+            "type": "object",
+            "required": ["owner"],
+            "additionalProperties": {"type": "string"},
+        },
+        "codes": {
+            "description": "Upper-case codes by lower-case names.",
+            "type": "object",
+            "propertyNames": {"pattern": "^[a-z]+$"},
+            "additionalProperties": {"type": "string", "minLength": 3, "pattern": "^[A-Z]+$"},
+        },
+        "locked": {"description": "Always false.", "const": False},
+    },
+    "additionalProperties": {"type": "string"},
+}
+
+
+def test_keys_a_pattern_allows_are_not_unknown():
+    """Of a closed mapping with patternProperties, only keys matching no pattern are unknown."""
+    assert check("labels: {x-a: b, y: c}\n", KEYWORDS) == [
+        "c.yaml:1:18: EF010 unknown key 'y' in labels"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "hint"),
+    [
+        pytest.param(
+            "tags: {a: b}\n",
+            "c.yaml:1:7: EF011 tags is missing 'owner'",
+            None,
+            id="required-without-properties",
+        ),
+        pytest.param(
+            "codes: {Ab: XYZ}\n",
+            "c.yaml:1:9: EF013 unknown key 'Ab' in codes",
+            "'Ab' does not match '^[a-z]+$'",
+            id="property-names-without-title",
+        ),
+        pytest.param(
+            "codes: {ab: XY}\n",
+            "c.yaml:1:13: EF015 codes.ab is too short",
+            "at least 3 characters",
+            id="min-length",
+        ),
+        pytest.param(
+            "codes: {ab: XYz}\n",
+            "c.yaml:1:13: EF015 codes.ab: 'XYz' has the wrong format",
+            "it must match ^[A-Z]+$",
+            id="pattern-without-message",
+        ),
+        pytest.param(
+            "locked: true\n",
+            "c.yaml:1:9: EF013 locked must be false, not true",
+            None,
+            id="const-false",
+        ),
+        pytest.param(
+            "Xmas: 25\n",
+            "c.yaml:1:7: EF012 Xmas must be a string, not a number",
+            'put it in quotes to keep it text: "25"',
+            id="top-level-key-named-as-written",
+        ),
+    ],
+)
+def test_keywords_the_packaged_schemas_do_not_use(text, expected, hint):
+    """The explanations hold for any schema the editor may grow: no description, no title, no
+    patternErrorMessage, no enum ``$defs`` (a refused key is then EF013, not an enum's code)."""
+    assert hinted(text, KEYWORDS) == [(expected, hint)]
