@@ -295,6 +295,27 @@ def test_ef104_all_with_copy_from(check):
     )
 
 
+@pytest.mark.parametrize(
+    ("others", "named", "hint"),
+    [
+        ("", "zoe", "there are no users of this file"),
+        (f"  - {ANNA}", "zoe", "users of this file: anna.muster"),
+    ],
+    ids=["alone", "none-close"],
+)
+def test_ef105_a_copy_from_like_no_user_says_who_there_is(check, others, named, hint):
+    problems = check(
+        f"""
+        users:
+        {others}
+          - {{id: bruno.keller, name: B, admin: individual, authorizations: {{copy_from: {named}}}}}
+        """
+    )
+    assert [(p.code, p.hint) for p in problems] == [
+        ("EF105", f"copy_from takes the id of another user declared in this file; {hint}")
+    ]
+
+
 def test_ef105_copy_from_names_no_user(check):
     problems = check(
         f"""
