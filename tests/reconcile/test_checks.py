@@ -380,6 +380,14 @@ def test_ef107_api_key_for_an_unknown_user(check):
     )
 
 
+def test_ef107_with_no_user_close_lists_the_users(check):
+    problem = only(check(f"users: [{ANNA}]\napi_keys: [{{name: erp, user: zoe}}]"))
+    assert problem.hint == (
+        "a key belongs to a user of the relationship: declare the user first; "
+        "users of this file: anna.muster"
+    )
+
+
 def test_ef108_api_key_user_without_billing_solutions_right(check):
     problem = only(
         check(
