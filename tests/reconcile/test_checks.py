@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -704,3 +704,21 @@ def test_problems_come_in_document_order(check):
         ("EF108", ("api_keys", 1, "user")),
         ("EF117", ("deliveries", "iso_version")),
     ]
+
+
+@pytest.mark.parametrize(
+    ("days", "message"),
+    [
+        (-1, "expired on 2025-05-31: the plan removes what it grants"),
+        (0, "expired on 2025-06-01: the plan removes what it grants"),
+        (1, "expires on 2025-06-02, in 1 day: from then on the plan removes what it grants"),
+        (2, "expires on 2025-06-03, in 2 days: from then on the plan removes what it grants"),
+    ],
+    ids=["yesterday", "today", "tomorrow", "in-2-days"],
+)
+def test_ef120_an_until_that_came_today_has_expired_and_one_tomorrow_is_a_day_away(
+    check, days, message
+):
+    until = TODAY + timedelta(days=days)
+    problem = only(check(f"users: [{ANNA[:-1]}, until: '{until.isoformat()}'}}]"))
+    assert (problem.code, problem.message) == ("EF120", f"user 'anna.muster' {message}")
