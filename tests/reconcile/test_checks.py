@@ -722,3 +722,21 @@ def test_ef120_an_until_that_came_today_has_expired_and_one_tomorrow_is_a_day_aw
     until = TODAY + timedelta(days=days)
     problem = only(check(f"users: [{ANNA[:-1]}, until: '{until.isoformat()}'}}]"))
     assert (problem.code, problem.message) == ("EF120", f"user 'anna.muster' {message}")
+
+
+@pytest.mark.parametrize(
+    ("keys", "named"),
+    [(("erp",), "its API key erp"), (("erp", "shop"), "its API keys erp, shop")],
+    ids=["one-key", "two-keys"],
+)
+def test_ef120_of_a_user_names_the_keys_that_end_with_them(check, keys, named):
+    text = (
+        f"users: [{ANNA[:-1]}, until: '2025-06-03'}}]\napi_keys: ["
+        + ", ".join(f"{{name: {key}, user: anna.muster}}" for key in keys)
+        + "]"
+    )
+    problem = only(check(text))
+    assert problem.message == (
+        "user 'anna.muster' expires on 2025-06-03, in 2 days: from then on the plan removes what"
+        f" it grants (and {named})"
+    )
