@@ -569,6 +569,20 @@ def test_ef110_override_of_an_unknown_delivery(check):
     )
 
 
+def test_ef110_an_unknown_delivery_not_close_to_any_after_the_phase_lists_them(check):
+    """Nothing was switched for a delivery the bank does not have: EF109 gives the general
+    hint."""
+    text = f'users: [{ANNA}]\ndeliveries: {{overrides: [{{delivery: X-1, iso_version: "2009"}}]}}'
+    assert [(p.code, p.hint) for p in check(text, today=AFTER_PHASE)] == [
+        ("EF110", "deliveries of 10432210: D-77, D-79"),
+        (
+            "EF109",
+            'declare "2019" (camt.05x.001.08): after the parallel phase the bank switches every '
+            "delivery still on 2009 to 2019 itself (automatic ISO version change)",
+        ),
+    ]
+
+
 def test_ef111_client_unknown_at_the_bank_skips_the_bank_checks(check):
     text = f"""
         users:
