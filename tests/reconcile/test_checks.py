@@ -246,6 +246,22 @@ def test_ef118_a_fallback_to_nothing_is_warned_after_an_excluded_right(check, gr
     ]
 
 
+def test_ef118_on_a_contract_that_allows_no_profile_says_so(check):
+    closed = replace(
+        BANK,
+        contracts=tuple(
+            replace(c, allowed=()) if c.id == "CH9300762011623852957" else c for c in BANK.contracts
+        ),
+    )
+    text = "users: [{id: anna.muster, name: A, authorizations: {all: {account: read}}}]"
+    [on_closed] = [p for p in check(text, closed) if "CH9300762011623852957" in p.message]
+    assert on_closed.message == (
+        "user 'anna.muster' gets nothing on CH9300762011623852957: fallback: read not allowed on"
+        " CH9300762011623852957 (account; this contract allows only nothing), no lower profile"
+        " allowed, assigned none"
+    )
+
+
 def test_a_key_of_a_user_whose_rights_are_unknown_is_skipped_the_next_one_checked(check):
     """A user with a part left out (reported already) has unknown rights: their key is not
     judged; the keys after it are."""
