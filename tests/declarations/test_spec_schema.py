@@ -573,6 +573,7 @@ KEYWORDS = {
             "additionalProperties": {"type": "string", "minLength": 3, "pattern": "^[A-Z]+$"},
         },
         "locked": {"description": "Always false.", "const": False},
+        "count": {"type": "integer", "minimum": 1},
     },
     "additionalProperties": {"type": "string"},
 }
@@ -617,6 +618,12 @@ def test_keys_a_pattern_allows_are_not_unknown():
             "c.yaml:1:9: EF013 locked must be false, not true",
             None,
             id="const-false",
+        ),
+        pytest.param(
+            "count: 0\n",
+            "c.yaml:1:8: EF013 count: 0 is less than the minimum of 1",
+            None,
+            id="other-keyword-in-jsonschema-words",
         ),
         pytest.param(
             "Xmas: 25\n",
