@@ -6,6 +6,7 @@ So a declaration gets exactly the friendly diagnostics it got before, from jsons
 from __future__ import annotations
 
 import copy
+import datetime
 import json
 from pathlib import Path
 
@@ -142,12 +143,15 @@ def test_edited_plans_pass_the_quick_check_only_when_valid(path, data):
     ids=["email", "date"],
 )
 def test_a_format_as_the_one_problem_is_not_passed_by_the_quick_check(line, expected):
-    """The quick check asserts formats as jsonschema's format checker does."""
+    """The quick check asserts formats as jsonschema's format checker does.
+
+    A fresh copy of the schema: its validators are built here, not taken from an earlier test.
+    """
     text = (
         'version: 1\nclient: {id: "1", name: M, language: de}\n'
         f"users:\n  - {{id: anna, name: Anna, {line}}}\n"
     )
-    found = schema_diagnostics(parse_document(text, "c.yaml"), CLIENT)
+    found = schema_diagnostics(parse_document(text, "c.yaml"), copy.deepcopy(CLIENT))
     assert [f"{d.file}:{d.line}:{d.col}: {d.code} {d.message}" for d in found] == [expected]
 
 
@@ -171,3 +175,13 @@ def test_passes_asserts_no_formats_and_says_ask_jsonschema_when_the_quick_check_
         assert not schema_module.passes(PLAN_SCHEMA, plan)
     finally:
         schema_module.QUICK = True
+
+
+def test_passes_says_ask_jsonschema_for_data_the_quick_check_cannot_take():
+    """jsonschema-rs refuses a value that is not JSON (a date): jsonschema decides, not it."""
+    plan = json.loads(PLANS[0].read_text(encoding="utf-8"))
+    plan["as_of"] = datetime.date(2025, 2, 28)
+    assert [e.message for e in _plan_errors(plan)] == [
+        "datetime.date(2025, 2, 28) is not of type 'string'"
+    ]
+    assert not schema_module.passes(PLAN_SCHEMA, plan)

@@ -175,6 +175,7 @@ def test_scalars_follow_the_yaml_1_2_core_schema():
         exponent: 1e3
         infinity: -.inf
         plus_infinity: +.INF
+        not_a_number: .NaN
         tilde: ~
         empty:
         true_: True
@@ -185,6 +186,7 @@ def test_scalars_follow_the_yaml_1_2_core_schema():
         """
     )
     data = parse_document(text, "c.yaml").data
+    assert math.isnan(data.pop("not_a_number"))
     assert data == {
         "date": "2025-03-01",
         "norway": "no",
@@ -246,7 +248,7 @@ def test_written_yaml_is_block_text_as_a_person_writes_it():
     data = {
         "version": 1,
         "client": {"name": "Zürich Köln AG", "id": "2019"},
-        "notes": ["no", "on", "2025-03-01", "a\u2028b", "x: y"],
+        "notes": ["no", "on", "2025-03-01", "a\u2028b", "x: y", "XML"],
         "empty": None,
     }
     text = dump_document(data)
@@ -262,6 +264,7 @@ def test_written_yaml_is_block_text_as_a_person_writes_it():
         - '2025-03-01'
         - "a\\Lb"
         - 'x: y'
+        - XML
         empty: null
         """
     )
@@ -373,20 +376,21 @@ def test_nesting_deeper_than_the_limit_is_refused_early(work):
 
 
 def test_duplicate_keys_name_the_first_line_and_keep_the_first_value():
+    """The keys after a duplicate are read on."""
     text = dedent(
         """\
         users:
           - id: anna
             name: Anna
-            email: a@example.ch
             name: Anna Muster
+            email: a@example.ch
         version: 1
         version: 2
         """
     )
     doc = parse_document(text, "c.yaml")
     assert found(text) == [
-        "c.yaml:5:5: EF002 duplicate key 'name' (first on line 3)",
+        "c.yaml:4:5: EF002 duplicate key 'name' (first on line 3)",
         "c.yaml:7:1: EF002 duplicate key 'version' (first on line 6)",
     ]
     assert doc.diagnostics[0].pointer == ("users", 0, "name")
@@ -617,7 +621,8 @@ def test_aliases_that_nest_too_deep_are_refused(content, expected):
     assert (doc.data is None) == bool(expected)
 
 
-def test_recursive_alias_is_refused():
+def test_recursive_alias_is_refused(work):
+    """At once: an alias check that missed the cycle would walk it forever."""
     assert found("a: &a [1, *a]\n") == [
         "c.yaml:1:4: EF004 an alias refers to the node that contains it (a recursive structure)"
     ]

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from textwrap import dedent
 
@@ -60,6 +64,14 @@ def test_schema_is_valid_draft_2020_12_with_id_and_title():
     assert SCHEMA["$schema"] == "https://json-schema.org/draft/2020-12/schema"
     assert SCHEMA["$id"].endswith("/client.schema.json")
     assert SCHEMA["title"]
+
+
+def test_the_schema_reads_the_same_under_a_c_locale():
+    """A server's ASCII locale must not change the schema: its descriptions are not ASCII."""
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONCOERCECLOCALE": "0"}
+    code = "import json, efctl.declarations.schema as s; print(json.dumps(s.load_schema('client')))"
+    read = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, check=True)
+    assert json.loads(read.stdout) == SCHEMA
 
 
 def test_every_property_has_a_description_and_every_object_is_closed():
@@ -573,6 +585,7 @@ KEYWORDS = {
             "additionalProperties": {"type": "string", "minLength": 3, "pattern": "^[A-Z]+$"},
         },
         "locked": {"description": "Always false.", "const": False},
+        "count": {"type": "integer", "minimum": 1},
     },
     "additionalProperties": {"type": "string"},
 }
@@ -617,6 +630,12 @@ def test_keys_a_pattern_allows_are_not_unknown():
             "c.yaml:1:9: EF013 locked must be false, not true",
             None,
             id="const-false",
+        ),
+        pytest.param(
+            "count: 0\n",
+            "c.yaml:1:8: EF013 count: 0 is less than the minimum of 1",
+            None,
+            id="other-keyword-in-jsonschema-words",
         ),
         pytest.param(
             "Xmas: 25\n",
