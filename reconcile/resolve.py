@@ -299,8 +299,6 @@ class _Resolver:
         except KeyError:
             base = self.all_bases[key] = self._compute_all(per_type)
             return base
-        except TypeError:  # an unhashable value in a broken spec: no memo
-            return self._compute_all(per_type)
 
     def _compute_all(self, per_type: Mapping[str, str]) -> dict[str, EffectiveRight]:
         sources = {key: Source(Step.ALL, key) for key in per_type}  # shared: frozen
