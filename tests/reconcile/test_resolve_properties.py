@@ -111,3 +111,16 @@ def test_resolve_and_check_never_raise_and_are_deterministic(spec, contracts, to
     bank = ClientState("10432210", "Muster", "de", 1, contracts=contracts)
     problems = check_client(spec, bank, CATALOG, today)
     assert problems == check_client(spec, bank, CATALOG, today)
+
+
+def test_each_copy_cycle_is_found_once_whoever_copies_into_it(declare):
+    spec = declare(
+        """
+        users:
+          - {id: a, name: A, authorizations: {copy_from: b}}
+          - {id: b, name: B, authorizations: {copy_from: a}}
+          - {id: c, name: C, authorizations: {copy_from: a}}
+          - {id: d, name: D, authorizations: {copy_from: nobody}}
+        """
+    )
+    assert copy_cycles(spec) == [("a", "b")]
