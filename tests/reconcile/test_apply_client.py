@@ -65,6 +65,13 @@ def reviewed_plan(serial: int, *paper: Change) -> Plan:
     return Plan((client,), None, "sha256:" + "0" * 64, {"allow_mass_removal": False})
 
 
+def with_a_key_request(serial: int) -> ClientPlan:
+    """The reviewed plan's relationship with an API key request after its order."""
+    reviewed = reviewed_plan(serial).clients[0]
+    key = Change(f"{FAVRE}/api_keys/erp", Action.CREATE, Resource.API_KEY, None, {"user": "x"})
+    return replace(reviewed, changes=(*reviewed.changes, key))
+
+
 def evidence(plan: Plan) -> Evidence:
     return Evidence(plan.plan_id, None, "github:dora-d", ("anna.muster",))
 
@@ -143,11 +150,7 @@ def test_a_key_request_of_a_plan_made_by_no_user_of_the_relationship_is_refused(
     with open_store(store_url, create=True) as bank:
         bank.init(SEED)
         serial = bank.read_client(FAVRE).serial
-        reviewed = reviewed_plan(serial).clients[0]
-        key = Change(f"{FAVRE}/api_keys/erp", Action.CREATE, Resource.API_KEY, None, {"user": "x"})
-        client_plan = ClientPlan(
-            FAVRE, reviewed.name, serial, (*reviewed.changes, key), reviewed.approval
-        )
+        client_plan = with_a_key_request(serial)
         plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
         result = apply_client(plan, client_plan, client_plan, evidence(plan), bank)
         assert result == ClientResult(
@@ -287,9 +290,7 @@ def test_a_key_request_that_fails_after_the_order_keeps_the_order_in_the_result(
     with open_store(store_url, create=True) as bank:
         bank.init(SEED)
         serial = bank.read_client(FAVRE).serial
-        reviewed = reviewed_plan(serial).clients[0]
-        key = Change(f"{FAVRE}/api_keys/erp", Action.CREATE, Resource.API_KEY, None, {"user": "x"})
-        client_plan = replace(reviewed, changes=(*reviewed.changes, key))
+        client_plan = with_a_key_request(serial)
         plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
         by_an_admin = Evidence(plan.plan_id, None, "anna.muster", ("github:dora-d",))
         result = apply_client(plan, client_plan, client_plan, by_an_admin, bank)
