@@ -354,3 +354,57 @@ def test_a_plan_applied_before_names_its_order_and_still_lists_the_manual_steps(
         first.order_id,
         (form,),
     )
+
+
+class _LosesTheApprovals:
+    """A bank that disagrees with efctl's four-eyes check: the order reaches the real sandbox
+    without its checkers, so the sandbox keeps it pending. The sandbox itself never disagrees
+    (it judges by the same rule), but a bank may; its word is the last."""
+
+    def __init__(self, store):
+        self._store = store
+
+    def __getattr__(self, name):
+        return getattr(self._store, name)
+
+    def submit_order(self, order):
+        return self._store.submit_order(replace(order, checkers=()))
+
+
+def test_an_order_the_bank_keeps_pending_is_reported_so_and_its_keys_wait(store_url):
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        serial = bank.read_client(FAVRE).serial
+        client_plan = with_a_key_request(serial)
+        plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
+        by_an_admin = Evidence(plan.plan_id, None, "anna.muster", ("github:dora-d",))
+        result = apply_client(plan, client_plan, client_plan, by_an_admin, _LosesTheApprovals(bank))
+        assert result == ClientResult(
+            FAVRE,
+            Outcome.PENDING_AT_BANK,
+            f"the bank keeps order {FAVRE}-1 pending: a reviewer who is not the author; its 1 API"
+            " key request(s) wait for it",
+            f"{FAVRE}-1",
+        )
+        assert not result.ok
+        assert [p.id for p in bank.pending_orders(FAVRE)] == [f"{FAVRE}-1"]
+        after = bank.read_client(FAVRE)
+        assert (after.serial, after.api_keys) == (serial, ())  # nothing executed, no key made
+
+
+def test_an_order_the_bank_keeps_pending_still_lists_the_manual_steps(store_url):
+    with open_store(store_url, create=True) as bank:
+        bank.init(SEED)
+        plan = reviewed_plan(bank.read_client(FAVRE).serial, FORM)
+        [client_plan] = plan.clients
+        result = apply_client(
+            plan, client_plan, client_plan, evidence(plan), _LosesTheApprovals(bank)
+        )
+    assert result == ClientResult(
+        FAVRE,
+        Outcome.PENDING_AT_BANK,
+        f"the bank keeps order {FAVRE}-1 pending: a reviewer who is not the author and one"
+        " individual admin or two collective admins",
+        f"{FAVRE}-1",
+        (FORM,),
+    )
