@@ -192,6 +192,14 @@ def _as_list(value: Any) -> list:
     return list(value) if isinstance(value, list) else [value]
 
 
+def _allowed_keys(allowed: list[str], patterns: list[str]) -> str:
+    """What a closed mapping takes: its keys by name, and those its patterns match."""
+    takes = [f"allowed keys: {', '.join(allowed)}"] if allowed else []
+    if patterns:
+        takes.append(f"keys matching {', '.join(patterns)}")
+    return "; or ".join(takes) or "this mapping takes no keys"
+
+
 def _suggestion(word: Any, choices: Iterable[Any]) -> str:
     texts = [str(choice) for choice in choices]
     close = difflib.get_close_matches(str(word), texts, n=1, cutoff=0.6)
@@ -274,7 +282,7 @@ class _Explainer:
                 continue
             message = f"unknown key {_show(key)} in {self.label(pointer)}"
             message += _suggestion(key, allowed)
-            hint = f"allowed keys: {', '.join(allowed)}"
+            hint = _allowed_keys(allowed, patterns)
             if key == "<<":
                 hint = "YAML merge keys (<<) are not supported; use an alias for a whole value"
             yield self.at(error("EF010", message, (*pointer, key), hint), key=True)

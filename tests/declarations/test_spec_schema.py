@@ -584,6 +584,13 @@ KEYWORDS = {
             "propertyNames": {"pattern": "^[a-z]+$"},
             "additionalProperties": {"type": "string", "minLength": 3, "pattern": "^[A-Z]+$"},
         },
+        "flags": {
+            "type": "object",
+            "properties": {"on": {"type": "boolean"}},
+            "patternProperties": {"^x-": {"type": "boolean"}},
+            "additionalProperties": False,
+        },
+        "closed": {"type": "object", "additionalProperties": False},
         "locked": {"description": "Always false.", "const": False},
         "count": {"type": "integer", "minimum": 1},
     },
@@ -593,8 +600,8 @@ KEYWORDS = {
 
 def test_keys_a_pattern_allows_are_not_unknown():
     """Of a closed mapping with patternProperties, only keys matching no pattern are unknown."""
-    assert check("labels: {x-a: b, y: c}\n", KEYWORDS) == [
-        "c.yaml:1:18: EF010 unknown key 'y' in labels"
+    assert hinted("labels: {x-a: b, y: c}\n", KEYWORDS) == [
+        ("c.yaml:1:18: EF010 unknown key 'y' in labels", "keys matching ^x-")
     ]
 
 
@@ -624,6 +631,18 @@ def test_keys_a_pattern_allows_are_not_unknown():
             "c.yaml:1:13: EF015 codes.ab: 'XYz' has the wrong format",
             "it must match ^[A-Z]+$",
             id="pattern-without-message",
+        ),
+        pytest.param(
+            "flags: {off: true}\n",
+            "c.yaml:1:9: EF010 unknown key 'off' in flags",
+            "allowed keys: on; or keys matching ^x-",
+            id="unknown-key-of-names-and-patterns",
+        ),
+        pytest.param(
+            "closed: {a: 1}\n",
+            "c.yaml:1:10: EF010 unknown key 'a' in closed",
+            "this mapping takes no keys",
+            id="unknown-key-of-a-mapping-that-takes-none",
         ),
         pytest.param(
             "locked: true\n",
