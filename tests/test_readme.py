@@ -68,3 +68,16 @@ def test_every_example_command_of_the_readme_runs(tmp_path, monkeypatch):
     for line, promised in examples:
         result = CliRunner().invoke(cli, shlex.split(line)[1:], env=env, catch_exceptions=False)
         assert result.exit_code == promised, f"`{line}` exited {result.exit_code}:\n{result.output}"
+
+
+def test_every_test_the_guarantees_name_exists():
+    """Each guarantee's proof is a test file, or a test in it, that is there to run."""
+    section = README.split("\n## Guarantees\n", 1)[1].split("\n## ", 1)[0]
+    named = re.findall(r"`((?:tests|fuzz|\.ci|docs)/[\w/.-]+)(?:::(\w+))?`", section)
+    assert len(named) >= 25
+    root = Path(__file__).parent.parent
+    for path, test in named:
+        assert (root / path).is_file(), f"the Guarantees name {path}, which is not there"
+        if test:
+            source = (root / path).read_text(encoding="utf-8")
+            assert re.search(rf"^def {test}\(", source, flags=re.M), f"{path} has no {test}"
