@@ -66,7 +66,7 @@ def run_job(
     context: Mapping[str, Any],
     skip: frozenset[str] = frozenset(),
 ) -> JobRun:
-    """Run JOB's steps in order; `run:` steps whose script is in SKIP are recorded, not run."""
+    """Run JOB's steps in order; `run:` steps that call a script in SKIP are recorded, not run."""
     data = load_workflow(workflow)
     spec = data["jobs"][job]
     inherited = {**data.get("env", {}), **spec.get("env", {})}
@@ -85,7 +85,7 @@ def run_job(
         if not _should_run(raw.get("if"), failed=any(s.returncode for s in steps)):
             continue
         step.ran = True  # as far as GitHub is concerned
-        if step.uses or step.run in skip:
+        if step.uses or (step.run or "").split(" ", 1)[0] in skip:
             continue
         done = subprocess.run(
             ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c", step.run],
