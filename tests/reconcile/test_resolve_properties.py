@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 from efctl.catalog import load_catalog
 from reconcile.checks import check_client
 from reconcile.model import ClientSpec, ClientState, Contract, Grants, SingleGrant, UserSpec
-from reconcile.resolve import copy_cycles, resolve_client
+from reconcile.resolve import copy_cycles, describe_cycle, resolve_client
 
 CATALOG = load_catalog()
 TYPES = [*CATALOG.contract_types, "leasing"]  # and one type the catalog does not know
@@ -124,3 +124,20 @@ def test_each_copy_cycle_is_found_once_whoever_copies_into_it(declare):
         """
     )
     assert copy_cycles(spec) == [("a", "b")]
+
+
+def test_a_cycle_starts_at_its_first_declared_member_and_cycles_keep_declared_order(declare):
+    """The walk from x enters the cycle at a, but b is declared first; the cycle of z1 and z2
+    is declared before that of b and a, whatever their names sort as."""
+    spec = declare(
+        """
+        users:
+          - {id: x, name: X, authorizations: {copy_from: a}}
+          - {id: z2, name: Z2, authorizations: {copy_from: z1}}
+          - {id: b, name: B, authorizations: {copy_from: a}}
+          - {id: a, name: A, authorizations: {copy_from: b}}
+          - {id: z1, name: Z1, authorizations: {copy_from: z2}}
+        """
+    )
+    assert copy_cycles(spec) == [("z2", "z1"), ("b", "a")]
+    assert [describe_cycle(c) for c in copy_cycles(spec)] == ["z2 -> z1 -> z2", "b -> a -> b"]
