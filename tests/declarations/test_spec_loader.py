@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from textwrap import dedent
 
 import pytest
+import yaml
 from test_parse_cache import parses
 
 from efctl.declarations import loader
@@ -789,3 +790,19 @@ def test_empty_or_non_mapping_documents_are_refused(content, expected):
         diagnostic.hint == "a declaration is a mapping: 'version: 1', then 'client:' and 'users:'"
     )
     assert doc.data is None
+
+
+def test_a_yaml_error_without_a_position_is_still_one_diagnostic_at_the_start(monkeypatch):
+    """PyYAML 6 marks every error it raises; one that does not (a later PyYAML) still gives a
+    diagnostic, not a traceback. The composer is made to raise one."""
+
+    def broken(self):
+        raise yaml.YAMLError("the stream broke")
+
+    monkeypatch.setattr(loader, "FAST", False)
+    monkeypatch.setattr(loader._Composer, "compose_single", broken)
+    doc = parse_document(b"users: []\n", "c.yaml")
+    assert doc.data is None
+    assert [(d.file, d.line, d.col, d.code, d.message) for d in doc.diagnostics] == [
+        ("c.yaml", 1, 1, "EF001", "YAML syntax error: the stream broke")
+    ]
