@@ -806,3 +806,36 @@ def test_a_yaml_error_without_a_position_is_still_one_diagnostic_at_the_start(mo
     assert [(d.file, d.line, d.col, d.code, d.message) for d in doc.diagnostics] == [
         ("c.yaml", 1, 1, "EF001", "YAML syntax error: the stream broke")
     ]
+
+
+MARK = yaml.Mark("c.yaml", 9, 1, 4, None, None)  # line 2, column 5
+
+
+@pytest.mark.parametrize(
+    ("raised", "expected"),
+    [
+        pytest.param(
+            yaml.MarkedYAMLError(), (1, 1, "YAML syntax error"), id="neither-problem-nor-mark"
+        ),
+        pytest.param(
+            yaml.MarkedYAMLError("found duplicate anchor a", MARK, "second occurrence", MARK),
+            (2, 5, "the anchor '&?' is defined twice (first on line 2)"),
+            id="duplicate-anchor-not-quoted",
+        ),
+    ],
+)
+def test_a_yaml_error_missing_its_parts_is_still_one_diagnostic(monkeypatch, raised, expected):
+    """PyYAML 6 always gives a syntax error its problem, its mark and a quoted anchor; one
+    without (a later PyYAML) still gives a located diagnostic, not a traceback."""
+
+    def broken(self):
+        raise raised
+
+    monkeypatch.setattr(loader, "FAST", False)
+    monkeypatch.setattr(loader._Composer, "compose_single", broken)
+    [found] = parse_document(b"users: []\n", "c.yaml").diagnostics
+    assert (found.line, found.col, found.code, found.message) == (
+        *expected[:2],
+        "EF001",
+        expected[2],
+    )
