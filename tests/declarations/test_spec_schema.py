@@ -586,8 +586,8 @@ KEYWORDS = {
         },
         "flags": {
             "type": "object",
-            "properties": {"on": {"type": "boolean"}},
-            "patternProperties": {"^x-": {"type": "boolean"}},
+            "properties": {"on": {"type": "boolean"}, "off": {"type": "boolean"}},
+            "patternProperties": {"^x-": {"type": "boolean"}, "^y-": {"type": "boolean"}},
             "additionalProperties": False,
         },
         "closed": {"type": "object", "additionalProperties": False},
@@ -633,9 +633,9 @@ def test_keys_a_pattern_allows_are_not_unknown():
             id="pattern-without-message",
         ),
         pytest.param(
-            "flags: {off: true}\n",
-            "c.yaml:1:9: EF010 unknown key 'off' in flags",
-            "allowed keys: on; or keys matching ^x-",
+            "flags: {zzz: true}\n",
+            "c.yaml:1:9: EF010 unknown key 'zzz' in flags",
+            "allowed keys: on, off; or keys matching ^x-, ^y-",
             id="unknown-key-of-names-and-patterns",
         ),
         pytest.param(
