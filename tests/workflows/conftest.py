@@ -34,6 +34,10 @@ GIT_IDENTITY = {
 
 @pytest.fixture
 def bin_dir(tmp_path) -> Path:
+    return make_bin_dir(tmp_path)
+
+
+def make_bin_dir(tmp_path: Path) -> Path:
     """`gh` (the fake) and `efctl` (this checkout's, whatever else is installed) for PATH."""
     folder = tmp_path / "bin"
     folder.mkdir()
@@ -91,6 +95,10 @@ class FakeGitHub:
 
 @pytest.fixture
 def github(tmp_path) -> FakeGitHub:
+    return make_github(tmp_path)
+
+
+def make_github(tmp_path: Path) -> FakeGitHub:
     fake = FakeGitHub(tmp_path / "github.json")
     fake.state_path.write_text("{}", encoding="utf-8")
     fake.update(
@@ -156,6 +164,10 @@ class Workspace:
 
 @pytest.fixture
 def workspace(tmp_path, bin_dir) -> Workspace:
+    return make_workspace(tmp_path, bin_dir)
+
+
+def make_workspace(tmp_path: Path, bin_dir: Path) -> Workspace:
     """A declarations repository on main (the base declarations), with this repo's .github/."""
     root = tmp_path / "workspace"
     root.mkdir()
@@ -173,6 +185,10 @@ def workspace(tmp_path, bin_dir) -> Workspace:
 
 @pytest.fixture
 def job(workspace: Workspace, github: FakeGitHub):
+    return job_runner(workspace, github)
+
+
+def job_runner(workspace: Workspace, github: FakeGitHub):
     """Run a job of one of this repository's workflows in the workspace, as GitHub would.
 
     The install step is skipped: efctl is installed here already. So are the plan job's

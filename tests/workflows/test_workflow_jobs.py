@@ -3,6 +3,7 @@ them, against the sandbox bank, with a fake GitHub behind `gh`."""
 
 from __future__ import annotations
 
+import copy as copy_module
 import json
 import re
 import shutil
@@ -12,6 +13,7 @@ from pathlib import Path
 from string import Template
 
 import pytest
+from conftest import job_runner, make_bin_dir, make_github, make_workspace
 from workflow_runner import JobRun
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -420,15 +422,40 @@ def pulls_of_commit(pull: dict) -> list[dict]:
     return [other, {k: v for k, v in pull.items() if k != "merged"}]
 
 
-@pytest.fixture
-def planned(workspace, github, job, tmp_path):
-    """Pull request 7 (a new colleague), planned by the plan job and its plan kept."""
+@pytest.fixture(scope="session")
+def planned_once(tmp_path_factory) -> tuple[Path, dict]:
+    """Pull request 7 (a new colleague), planned by the plan job and its plan kept, once per
+    test process: the folder that stands for a test's tmp_path, and the pull request."""
+    folder = tmp_path_factory.mktemp("planned")
+    workspace = make_workspace(folder, make_bin_dir(folder))
+    github = make_github(folder)
     pull = open_pull_request(workspace)
-    run = plan_pull_request(workspace, github, job, pull["event"])
+    run = plan_pull_request(workspace, github, job_runner(workspace, github), pull["event"])
     assert run.ok, [(s.name, s.stderr) for s in run.steps]
     plan_id = json.loads((workspace.root / "out/plan.json").read_text())["plan_id"]
-    run_id = keep_the_plan(workspace, github, pull["head"], tmp_path)
-    return {**pull, "plan_id": plan_id, "run_id": run_id}
+    run_id = keep_the_plan(workspace, github, pull["head"], folder)
+    return folder, {**pull, "plan_id": plan_id, "run_id": run_id}
+
+
+@pytest.fixture
+def planned(workspace, github, tmp_path, planned_once):
+    """`planned_once` copied into this test's tmp_path: the workspace with its git worktree,
+    the bank, the fake GitHub and the plan artifact, their absolute paths made this test's."""
+    folder, pull = planned_once
+    for made in (workspace.root, github.state_path):
+        shutil.rmtree(made) if made.is_dir() else made.unlink()
+    for item in folder.iterdir():
+        if item.is_dir() and item.name != "bin":
+            shutil.copytree(item, tmp_path / item.name, symlinks=True)
+        elif item.is_file():
+            shutil.copy2(item, tmp_path / item.name)
+    old, new = str(folder).encode(), str(tmp_path).encode()
+    for path in tmp_path.rglob("*"):
+        if path.is_file() and not path.is_symlink() and "objects" not in path.parts:
+            content = path.read_bytes()
+            if old in content and b"\0" not in content:
+                path.write_bytes(content.replace(old, new))
+    return copy_module.deepcopy(pull)
 
 
 @pytest.fixture
