@@ -14,7 +14,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, unquote, urlsplit, urlunsplit
 
 from efctl.sandbox.errors import SandboxError
 
@@ -281,18 +281,24 @@ def _connect_postgres(url: str, create: bool) -> Database:
 
 
 def _split_schema(url: str) -> tuple[str, str | None]:
-    """Take ``schema=NAME`` out of the query: libpq does not know it, we SET search_path."""
+    """Take ``schema=NAME`` out of the query: libpq does not know it, we SET search_path. The
+    rest of the query goes to libpq as written: decoding and encoding it again would turn an
+    encoded space (``options=-c%20...``) into a ``+``, which libpq reads as a plus."""
     parts = urlsplit(url)
-    query = parse_qsl(parts.query, keep_blank_values=True)
-    schemas = [value for key, value in query if key == "schema"]
-    rest = [(key, value) for key, value in query if key != "schema"]
+    pairs = [pair for pair in parts.query.split("&") if pair]
+    schemas = [unquote(pair.partition("=")[2]) for pair in pairs if _key(pair) == "schema"]
+    rest = "&".join(pair for pair in pairs if _key(pair) != "schema")
     schema = schemas[-1] if schemas else None
     if schema is not None and not _is_identifier(schema):
         raise SandboxError(
             f"schema name {schema!r} in the sandbox bank URL is not allowed",
             hint="use lowercase letters, digits and '_', starting with a letter or '_'",
         )
-    return urlunsplit(parts._replace(query=urlencode(rest))), schema
+    return urlunsplit(parts._replace(query=rest)), schema
+
+
+def _key(pair: str) -> str:
+    return unquote(pair.partition("=")[0])
 
 
 def _is_identifier(name: str) -> bool:

@@ -360,3 +360,12 @@ def test_a_file_that_is_no_database(tmp_path):
     assert caught.value.message == (
         f"the sandbox bank at {tmp_path / 'notes.db'} failed: file is not a database"
     )
+
+
+@pytest.mark.stores("postgresql")
+def test_the_rest_of_a_postgres_url_reaches_libpq_as_written(store_url):
+    """An encoded space in `options` stays a space; decoded and encoded again it was a `+`,
+    and the server refused the setting."""
+    url = f"{store_url}&options=-c%20statement_timeout%3D4321"
+    with open_store(url, create=True) as bank:
+        assert bank.database.query("SHOW statement_timeout") == [("4321ms",)]
