@@ -286,14 +286,21 @@ def test_a_relationship_without_changes_has_nothing_to_change(store_url):
         )
 
 
+def apply_a_key_request_of_an_admin(bank, backend=None) -> tuple[int, ClientResult]:
+    """The plan with a key request, made by anna.muster (the relationship's admin) and approved
+    by dora-d, applied through BACKEND (the bank itself unless given): the serial it was made
+    at, and the result."""
+    serial = bank.read_client(FAVRE).serial
+    client_plan = with_a_key_request(serial)
+    plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
+    by_an_admin = Evidence(plan.plan_id, None, "anna.muster", ("github:dora-d",))
+    return serial, apply_client(plan, client_plan, client_plan, by_an_admin, backend or bank)
+
+
 def test_a_key_request_that_fails_after_the_order_keeps_the_order_in_the_result(store_url):
     with open_store(store_url, create=True) as bank:
         bank.init(SEED)
-        serial = bank.read_client(FAVRE).serial
-        client_plan = with_a_key_request(serial)
-        plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
-        by_an_admin = Evidence(plan.plan_id, None, "anna.muster", ("github:dora-d",))
-        result = apply_client(plan, client_plan, client_plan, by_an_admin, bank)
+        serial, result = apply_a_key_request_of_an_admin(bank)
     assert (result.outcome, result.order_id, result.detail) == (
         Outcome.FAILED,
         f"{FAVRE}-1",
@@ -374,11 +381,7 @@ class _LosesTheApprovals:
 def test_an_order_the_bank_keeps_pending_is_reported_so_and_its_keys_wait(store_url):
     with open_store(store_url, create=True) as bank:
         bank.init(SEED)
-        serial = bank.read_client(FAVRE).serial
-        client_plan = with_a_key_request(serial)
-        plan = Plan((client_plan,), None, "sha256:" + "0" * 64)
-        by_an_admin = Evidence(plan.plan_id, None, "anna.muster", ("github:dora-d",))
-        result = apply_client(plan, client_plan, client_plan, by_an_admin, _LosesTheApprovals(bank))
+        serial, result = apply_a_key_request_of_an_admin(bank, _LosesTheApprovals(bank))
         assert result == ClientResult(
             FAVRE,
             Outcome.PENDING_AT_BANK,
