@@ -3,7 +3,7 @@ them, against the sandbox bank, with a fake GitHub behind `gh`."""
 
 from __future__ import annotations
 
-import copy as copy_module
+import copy
 import json
 import re
 import shutil
@@ -442,8 +442,8 @@ def planned(workspace, github, tmp_path, planned_once):
     """`planned_once` copied into this test's tmp_path: the workspace with its git worktree,
     the bank, the fake GitHub and the plan artifact, their absolute paths made this test's."""
     folder, pull = planned_once
-    for made in (workspace.root, github.state_path):
-        shutil.rmtree(made) if made.is_dir() else made.unlink()
+    shutil.rmtree(workspace.root)
+    github.state_path.unlink()
     for item in folder.iterdir():
         if item.is_dir() and item.name != "bin":
             shutil.copytree(item, tmp_path / item.name, symlinks=True)
@@ -455,7 +455,7 @@ def planned(workspace, github, tmp_path, planned_once):
             content = path.read_bytes()
             if old in content and b"\0" not in content:
                 path.write_bytes(content.replace(old, new))
-    return copy_module.deepcopy(pull)
+    return copy.deepcopy(pull)
 
 
 @pytest.fixture
